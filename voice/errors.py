@@ -1,0 +1,29 @@
+"""One exception tree. Each error knows the exit code the contract gives it."""
+
+from __future__ import annotations
+
+
+class CoachError(Exception):
+    """Base of every error the program reports to the user (one plain line, no traceback)."""
+
+    exit_code: int = 1
+
+
+class BadInput(CoachError):
+    """Unreadable or wrong-format file, malformed content, unknown name, bad option (exit 2)."""
+
+    exit_code = 2
+
+
+class ContentError(BadInput):
+    """The content files are malformed; carries `file:line: problem` lines."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class MissingResource(CoachError):
+    """No microphone or speaker, model not installed, speech library missing (exit 3)."""
+
+    exit_code = 3
