@@ -1,0 +1,1 @@
+"""Speech in: recognisers behind one small interface."""

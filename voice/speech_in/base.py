@@ -1,0 +1,43 @@
+"""The `SpeechIn` interface every recogniser implements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+SAMPLE_RATE = 16000
+"""Sample rate every recogniser is fed (hertz); 16-bit signed mono PCM."""
+
+CONTEXTS = ("idle", "count", "question")
+"""Listening contexts from the contract: what is expected next."""
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """What a recogniser heard."""
+
+    text: str
+    """Words heard, lower case ("" when nothing)."""
+    confidence: float
+    """How sure the recogniser is, 0..1."""
+    final: bool
+    """True for the end of an utterance, False for a partial result."""
+
+
+class SpeechIn(Protocol):
+    """A streaming recogniser: feed PCM blocks, read partial and final hypotheses."""
+
+    name: str
+    """Engine name as printed in JSON (`pocketsphinx`, `vosk`)."""
+
+    def set_context(self, context: str) -> None:
+        """Restrict what can be heard to one of `CONTEXTS`; takes effect at the next utterance."""
+
+    def start(self) -> None:
+        """Begin an utterance."""
+
+    def feed(self, pcm: bytes) -> Hypothesis | None:
+        """Feed 16 kHz 16-bit mono PCM; returns a partial hypothesis when one is ready."""
+
+    def finish(self) -> Hypothesis:
+        """End the utterance and return the final hypothesis."""
