@@ -1,0 +1,344 @@
+"""Loading and checking the content files: everything the coach knows and says.
+
+`load_content(dir)` returns a validated `Content`; `check_content(dir)` returns the
+problems as `file:line: problem` lines. Both share one loader that remembers the line
+of every mapping key, so a problem points at the line to fix.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from voice.errors import ContentError
+
+INTENT_NAMES = (
+    "cramp", "stop", "pause", "resume", "repeat", "next", "help", "yes", "no", "better",
+    "worse", "massage", "heat_ice", "hydration", "exercise", "footwear", "prevention",
+    "doctor", "red_flag",
+)
+"""Every intent of the contract except `none`, which is what matches nothing."""
+
+MUSCLES = ("calf", "hamstring", "quadriceps", "foot")
+"""Values of the `muscle` slot; each needs a stretch."""
+
+TOPICS = ("massage", "heat_ice", "hydration", "exercise", "footwear", "prevention", "doctor")
+"""Question intents, each answered by a topic in remedies.yaml."""
+
+REMEDY_STEPS = ("aftercare", "stretch_again", "massage_heat", "not_easing", "red_flag")
+"""Steps of a coaching session that remedies.yaml words."""
+
+PROMPTS = (
+    "ready", "ask_muscle", "ask_muscle_again", "ask_easing", "ask_easing_again",
+    "offer_tips", "offer_tips_again", "paused", "paused_again", "continuing",
+    "not_understood", "help", "nothing_to_repeat", "glad", "goodbye", "standing_by",
+    "no_microphone", "speech_unavailable",
+)
+"""Prompt ids the program refers to; each must exist in prompts.yaml."""
+
+FILES = ("intents.yaml", "remedies.yaml", "prompts.yaml", "sources.yaml", "voice.yaml")
+
+
+@dataclass(frozen=True)
+class Wording:
+    """One thing the coach says, in its day and night forms."""
+
+    day: str
+    """Full wording."""
+    night: str
+    """Shorter wording for the small hours (the day one when none is given)."""
+    sources: tuple[str, ...] = ()
+    """URLs the advice comes from (empty for prompts)."""
+
+    def text(self, night: bool) -> str:
+        """The wording for the time of day."""
+        return self.night if night else self.day
+
+
+@dataclass(frozen=True)
+class VoiceStyle:
+    """How the coach sounds in one mode."""
+
+    rate: int
+    """Speaking rate (words per minute)."""
+    volume: float
+    """Output gain, 0..1."""
+    pause_s: float
+    """Silence between sentences (seconds)."""
+    count_rate: int
+    """Speaking rate for the count words (words per minute)."""
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """Voice, count and listening settings from voice.yaml."""
+
+    day: VoiceStyle
+    night: VoiceStyle
+    hold_s: int
+    """Length of the counted hold (seconds; one cue per second)."""
+    lead_s: float
+    """Silence between the instructions and the first count word (seconds)."""
+    count_words: tuple[str, ...]
+    """The words spoken for 1, 2, 3 ..."""
+    answer_timeout_s: float
+    """How long to wait for an answer before asking again (seconds)."""
+    paused_timeout_s: float
+    """How long a paused count waits before a reminder (seconds)."""
+
+    def style(self, night: bool) -> VoiceStyle:
+        """The voice style for the time of day."""
+        return self.night if night else self.day
+
+
+@dataclass(frozen=True)
+class Content:
+    """All content, validated."""
+
+    directory: Path
+    intents: dict[str, Any]
+    """intents.yaml as loaded (hassil's format plus `contexts` and `skip_words`)."""
+    stretches: dict[str, Wording]
+    """Stretch instructions by muscle."""
+    muscle_names: dict[str, str]
+    """Spoken name of each muscle."""
+    steps: dict[str, Wording]
+    """Session steps (aftercare, stretch_again, massage_heat, not_easing, red_flag)."""
+    topics: dict[str, Wording]
+    """Answers to questions by intent."""
+    prompts: dict[str, Wording]
+    voice: VoiceSettings
+    contexts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Intents listened for in each listening context."""
+
+    def prompt(self, key: str, night: bool) -> str:
+        """A prompt's wording."""
+        return self.prompts[key].text(night)
+
+
+class _LineMap(dict):  # type: ignore[type-arg]
+    """A YAML mapping that remembers the line of each key."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader whose mappings are `_LineMap`s."""
+
+
+def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> _LineMap:
+    result = _LineMap(loader.construct_mapping(node, deep=True))
+    result.line = node.start_mark.line + 1
+    result.key_lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
+    return result
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
+# YAML 1.2 booleans only: "yes", "no", "on" and "off" are words the coach hears, not booleans.
+_LineLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_LineLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"))
+
+
+def _line(mapping: Any, key: str) -> int:
+    if isinstance(mapping, _LineMap):
+        return mapping.key_lines.get(key, mapping.line)
+    return 1
+
+
+class _Checker:
+    """Collects `file:line: problem` lines while reading the content."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.problems: list[str] = []
+
+    def add(self, file: str, line: int, problem: str) -> None:
+        self.problems.append(f"{self.directory / file}:{line}: {problem}")
+
+    def load(self, file: str) -> _LineMap:
+        path = self.directory / file
+        try:
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+        except FileNotFoundError:
+            self.add(file, 1, "file is missing")
+            return _LineMap()
+        except (OSError, UnicodeDecodeError) as exc:
+            self.add(file, 1, f"cannot read: {exc}")
+            return _LineMap()
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else 1
+            self.add(file, line, f"YAML syntax error: {getattr(exc, 'problem', exc)}")
+            return _LineMap()
+        if not isinstance(data, _LineMap):
+            self.add(file, 1, "expected a mapping at the top level")
+            return _LineMap()
+        return data
+
+    def wording(self, file: str, parent: Any, key: str, need_sources: bool,
+                sources: dict[str, str]) -> Wording | None:
+        entry = parent.get(key) if isinstance(parent, dict) else None
+        line = _line(parent, key)
+        if entry is None:
+            self.add(file, line, f"'{key}' is missing")
+            return None
+        if not isinstance(entry, dict) or not isinstance(entry.get("day"), str) \
+                or not entry["day"].strip():
+            self.add(file, line, f"'{key}' needs a non-empty 'day' wording")
+            return None
+        night = entry.get("night", entry["day"])
+        if not isinstance(night, str) or not night.strip():
+            self.add(file, _line(entry, "night"), f"'{key}': 'night' must be non-empty text")
+            night = entry["day"]
+        urls: list[str] = []
+        keys = entry.get("sources", [])
+        if need_sources and not keys:
+            self.add(file, line, f"'{key}' has no source")
+        for src in keys if isinstance(keys, list) else [keys]:
+            if src not in sources:
+                self.add(file, _line(entry, "sources"), f"'{key}': unknown source '{src}'")
+            else:
+                urls.append(sources[src])
+        return Wording(day=entry["day"].strip(), night=night.strip(), sources=tuple(urls))
+
+
+_URL = re.compile(r"^https?://\S+$")
+
+
+def _read_sources(chk: _Checker) -> dict[str, str]:
+    data = chk.load("sources.yaml")
+    for key, url in data.items():
+        if not isinstance(url, str) or not _URL.match(url):
+            chk.add("sources.yaml", _line(data, key), f"source '{key}' is not a URL")
+    return {k: v for k, v in data.items() if isinstance(v, str)}
+
+
+def _check_intents(chk: _Checker, data: _LineMap) -> dict[str, tuple[str, ...]]:
+    from voice.intents import template_problems  # the matcher knows its own syntax
+
+    file = "intents.yaml"
+    intents = data.get("intents")
+    if not isinstance(intents, dict):
+        chk.add(file, 1, "'intents' mapping is missing")
+        return {}
+    for name in INTENT_NAMES:
+        blocks = intents.get(name, {}).get("data") if isinstance(intents.get(name), dict) else None
+        if not blocks or not any(b.get("sentences") for b in blocks if isinstance(b, dict)):
+            chk.add(file, _line(intents, name) if name in intents else intents.line,
+                    f"intent '{name}' has no sentence templates")
+    for name in intents:
+        if name not in INTENT_NAMES:
+            chk.add(file, _line(intents, name), f"unknown intent '{name}'")
+    for line, problem in template_problems(data, chk.directory / file):
+        chk.add(file, line, problem)
+    contexts: dict[str, tuple[str, ...]] = {}
+    raw = data.get("contexts")
+    if not isinstance(raw, dict):
+        chk.add(file, data.line, "'contexts' mapping is missing")
+        return contexts
+    for ctx in ("idle", "count", "question"):
+        names = raw.get(ctx)
+        if not isinstance(names, list) or not names:
+            chk.add(file, _line(raw, ctx), f"context '{ctx}' lists no intents")
+            continue
+        for name in names:
+            if name not in INTENT_NAMES:
+                chk.add(file, _line(raw, ctx), f"context '{ctx}' names unknown intent '{name}'")
+        contexts[ctx] = tuple(n for n in names if n in INTENT_NAMES)
+    return contexts
+
+
+def _read_voice(chk: _Checker) -> VoiceSettings | None:
+    file = "voice.yaml"
+    data = chk.load(file)
+    try:
+        count, listen = data["count"], data["listen"]
+        styles = {
+            mode: VoiceStyle(rate=int(data[mode]["rate"]), volume=float(data[mode]["volume"]),
+                             pause_s=float(data[mode]["pause_s"]),
+                             count_rate=int(count[f"rate_{mode}"]))
+            for mode in ("day", "night")
+        }
+        words = tuple(str(w) for w in count["words"])
+        settings = VoiceSettings(
+            day=styles["day"], night=styles["night"], hold_s=int(count["hold_s"]),
+            lead_s=float(count["lead_s"]), count_words=words,
+            answer_timeout_s=float(listen["answer_timeout_s"]),
+            paused_timeout_s=float(listen["paused_timeout_s"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        chk.add(file, data.line or 1, f"voice settings incomplete or invalid: {exc}")
+        return None
+    if len(settings.count_words) < settings.hold_s:
+        chk.add(file, _line(count, "words"),
+                f"{len(settings.count_words)} count words for a {settings.hold_s}-second hold")
+    for mode in (settings.day, settings.night):
+        if not 0.0 < mode.volume <= 1.0:
+            chk.add(file, data.line, "volume must be between 0 and 1")
+    return settings
+
+
+def _read(directory: Path) -> tuple[Content | None, list[str]]:
+    chk = _Checker(directory)
+    if not directory.is_dir():
+        chk.add("", 1, "content folder not found")
+        return None, chk.problems
+    sources = _read_sources(chk)
+    intents = chk.load("intents.yaml")
+    contexts = _check_intents(chk, intents) if intents else {}
+    rem = chk.load("remedies.yaml")
+    prompts_raw = chk.load("prompts.yaml")
+    muscles = rem.get("muscles", _LineMap())
+    stretches: dict[str, Wording] = {}
+    names: dict[str, str] = {}
+    for muscle in MUSCLES:
+        entry = muscles.get(muscle)
+        if not isinstance(entry, dict):
+            chk.add("remedies.yaml", _line(muscles, muscle), f"muscle '{muscle}' is missing")
+            continue
+        wording = chk.wording("remedies.yaml", entry, "stretch", False, sources)
+        if not entry.get("sources"):
+            chk.add("remedies.yaml", _line(muscles, muscle), f"muscle '{muscle}' has no source")
+        if wording is not None:
+            urls = tuple(sources[s] for s in entry.get("sources", []) if s in sources)
+            for src in entry.get("sources", []):
+                if src not in sources:
+                    chk.add("remedies.yaml", _line(entry, "sources"), f"unknown source '{src}'")
+            stretches[muscle] = Wording(wording.day, wording.night, urls)
+        names[muscle] = str(entry.get("name", muscle))
+    steps = {k: w for k in REMEDY_STEPS
+             if (w := chk.wording("remedies.yaml", rem, k, True, sources)) is not None}
+    topic_map = rem.get("topics", _LineMap())
+    topics = {k: w for k in TOPICS
+              if (w := chk.wording("remedies.yaml", topic_map, k, True, sources)) is not None}
+    prompts = {k: w for k in PROMPTS
+               if (w := chk.wording("prompts.yaml", prompts_raw, k, False, sources)) is not None}
+    voice = _read_voice(chk)
+    if chk.problems or voice is None:
+        return None, chk.problems
+    return Content(directory=directory, intents=dict(intents), stretches=stretches,
+                   muscle_names=names, steps=steps, topics=topics, prompts=prompts,
+                   voice=voice, contexts=contexts), []
+
+
+def check_content(directory: Path) -> list[str]:
+    """Every problem in the content folder, as `file:line: problem` lines."""
+    return _read(directory)[1]
+
+
+def load_content(directory: Path) -> Content:
+    """Load and validate the content folder; raises `ContentError` listing the problems."""
+    content, problems = _read(directory)
+    if content is None:
+        raise ContentError(problems)
+    return content

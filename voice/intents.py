@@ -1,0 +1,284 @@
+"""Text → intent: hassil templates first, then a fuzzy fallback for near misses.
+
+The same templates (content/intents.yaml) build the recognisers' grammars, so what can be
+heard and what can be understood come from one source.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from hassil import Intents, recognize_all
+from hassil.errors import HassilError
+from hassil.sample import sample_expression, sample_intents
+from rapidfuzz import fuzz, process
+
+from voice.content import INTENT_NAMES, Content
+
+PRIORITY = ("red_flag",) + tuple(n for n in INTENT_NAMES if n != "red_flag")
+"""When several intents match, the first in this order wins: warning signs beat all."""
+
+EXACT_CONFIDENCE = 1.0
+"""Confidence of a whole-sentence template match."""
+WORD_FIX_MIN = 72.0
+"""Least similarity (0..100) for replacing an unknown word with a known one."""
+SENTENCE_MIN = 86.0
+"""Least similarity (0..100) for a near miss to count as the sentence it resembles."""
+NONE_CONFIDENCE_CAP = 0.3
+"""`none` answers never claim more confidence than this."""
+SPAN_MIN_COVERAGE = 0.5
+"""A matching part of a longer utterance must hold at least this share of its words."""
+KEYWORD_CONFIDENCE = 0.7
+"""Confidence of an intent found by its keywords alone."""
+SAMPLES_PER_TEMPLATE = 400
+"""How many sentences of each template the fuzzy fallback compares against."""
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What an utterance means."""
+
+    name: str
+    """Intent name from the contract (`none` when nothing matched)."""
+    slots: Mapping[str, str] = field(default_factory=dict)
+    """Slot values, e.g. {"muscle": "calf", "side": "left"}."""
+    confidence: float = 1.0
+    """How sure the matcher is, 0..1."""
+    text: str = ""
+    """The utterance as given."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract's `parse` object."""
+        return {"text": self.text, "intent": self.name, "slots": dict(self.slots),
+                "confidence": round(self.confidence, 3)}
+
+
+_PUNCT = re.compile(r"[^\w\s']+")
+_SPACE = re.compile(r"\s+")
+
+
+def normalize(text: str) -> str:
+    """Lower case, plain apostrophes, no punctuation, single spaces."""
+    text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    return _SPACE.sub(" ", _PUNCT.sub(" ", text)).strip()
+
+
+_HASSIL_KEYS = ("language", "intents", "lists", "expansion_rules")
+
+
+def _templates(data: Mapping[str, Any]) -> Iterable[tuple[str, str, dict[str, Any]]]:
+    """Every (intent, sentence template, fixed slots) in an intents file."""
+    intents = data.get("intents") or {}
+    for name, body in intents.items() if isinstance(intents, dict) else []:
+        for block in (body or {}).get("data", []) if isinstance(body, dict) else []:
+            if isinstance(block, dict):
+                for sentence in block.get("sentences", []):
+                    yield str(name), str(sentence), dict(block.get("slots") or {})
+
+
+def template_problems(data: Mapping[str, Any], path: Path) -> list[tuple[int, str]]:
+    """Template syntax errors in an intents file, as (line, problem)."""
+    problems: list[tuple[int, str]] = []
+    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    base = {k: v for k, v in data.items() if k in _HASSIL_KEYS and k != "intents"}
+    for name, sentence, slots in _templates(data):
+        try:
+            parsed = Intents.from_dict({**base, "intents": {
+                name: {"data": [{"sentences": [sentence], "slots": slots}]}}})
+            list(sample_intents(parsed, max_sentences_per_intent=1))
+        except (HassilError, ValueError, KeyError, TypeError, IndexError) as exc:
+            line = next((i + 1 for i, text in enumerate(lines) if sentence in text), 1)
+            problems.append((line, f"intent '{name}': bad template {sentence!r}: {exc}"))
+    return problems
+
+
+def _contains(text: str, phrase: str) -> bool:
+    """Whether `phrase` occurs in `text` as whole words."""
+    return f" {phrase} " in f" {text} "
+
+
+class IntentMatcher:
+    """Finds the intent of an utterance, optionally within a listening context."""
+
+    def __init__(self, content: Content) -> None:
+        data = content.intents
+        self._data = data
+        self._base = {k: v for k, v in data.items() if k in _HASSIL_KEYS and k != "intents"}
+        self._intents = Intents.from_dict({**self._base, "intents": data["intents"]})
+        self._skip_words = [str(w) for w in data.get("skip_words", [])]
+        self._red_flag_phrases = tuple(normalize(p) for p in data.get("red_flag_phrases", []))
+        self.contexts: dict[str, tuple[str, ...]] = dict(content.contexts)
+        self._keywords = [(str(intent), tuple(normalize(w) for w in words))
+                          for intent, words in (data.get("keywords") or {}).items()]
+        self._slot_words = {name: self._list_phrases(name) for name in ("side", "muscle")}
+        self._fillers = {normalize(w) for w in data.get("leading_fillers", [])}
+
+    def _list_phrases(self, name: str) -> list[tuple[str, str]]:
+        """(phrase, value) for every way a slot list's values can be said, longest first."""
+        slot_list = self._intents.slot_lists.get(name)
+        phrases = {normalize(text): str(value.value_out)
+                   for value in getattr(slot_list, "values", [])
+                   for text in sample_expression(value.text_in)}
+        return sorted(phrases.items(), key=lambda item: -len(item[0]))
+
+    @classmethod
+    def from_content(cls, content: Content) -> IntentMatcher:
+        """The matcher for a loaded content folder."""
+        return cls(content)
+
+    @property
+    def intents(self) -> Intents:
+        """The hassil templates (for building recogniser grammars)."""
+        return self._intents
+
+    @cached_property
+    def _samples(self) -> list[tuple[str, str]]:
+        """Sentences the templates allow, as (intent, normalised text), up to
+        `SAMPLES_PER_TEMPLATE` from each template so every template is represented."""
+        seen: dict[str, str] = {}
+        for name, sentence, slots in _templates(self._data):
+            one = Intents.from_dict({**self._base, "intents": {
+                name: {"data": [{"sentences": [sentence], "slots": slots}]}}})
+            for _, text in sample_intents(one, max_sentences_per_intent=SAMPLES_PER_TEMPLATE):
+                seen.setdefault(normalize(text), name)
+        return [(intent, text) for text, intent in seen.items()]
+
+    @cached_property
+    def _vocabulary(self) -> list[str]:
+        words = {w for _, text in self._samples for w in text.split()}
+        return sorted(words | set(self._skip_words))
+
+    def sentences(self, context: str | None = None) -> list[str]:
+        """Every sentence the templates allow within a context (all when None)."""
+        allowed = self._allowed(context)
+        return [text for intent, text in self._samples if intent in allowed]
+
+    def _allowed(self, context: str | None) -> set[str]:
+        if context is None:
+            return set(INTENT_NAMES)
+        return set(self.contexts.get(context, INTENT_NAMES))
+
+    def _exact(self, text: str, allowed: set[str]) -> tuple[str, dict[str, str]] | None:
+        best: tuple[int, str, dict[str, str]] | None = None
+        for result in recognize_all(text, self._intents, skip_words=self._skip_words):
+            name = result.intent.name
+            if name not in allowed:
+                continue
+            rank = PRIORITY.index(name)
+            if best is None or rank < best[0]:
+                slots = {k: str(v.value) for k, v in result.entities.items()}
+                best = (rank, name, slots)
+        return (best[1], best[2]) if best else None
+
+    def _fix_words(self, text: str) -> tuple[str, float]:
+        """Replace unknown words with the most similar known ones; returns the worst score."""
+        vocab = self._vocabulary
+        known = set(vocab)
+        worst = 100.0
+        words = []
+        for word in text.split():
+            if word in known or len(word) < 3:
+                words.append(word)
+                continue
+            match = process.extractOne(word, vocab, scorer=fuzz.ratio,
+                                       score_cutoff=WORD_FIX_MIN)
+            if match is None:
+                return text, 0.0
+            words.append(match[0])
+            worst = min(worst, float(match[1]))
+        return " ".join(words), worst
+
+    def _red_flag(self, text: str) -> bool:
+        return any(_contains(text, phrase) for phrase in self._red_flag_phrases)
+
+    def _span(self, words: list[str], allowed: set[str]) -> tuple[str, dict[str, str], float] | None:
+        """The longest run of words that is a whole template sentence."""
+        n = len(words)
+        for size in range(n - 1, 0, -1):
+            if size / n < SPAN_MIN_COVERAGE:
+                return None
+            for start in range(n - size + 1):
+                found = self._exact(" ".join(words[start:start + size]), allowed)
+                if found is not None:
+                    return found[0], found[1], size / n
+        return None
+
+    def _keyword(self, text: str, allowed: set[str]) -> str | None:
+        """The first intent (in file order) one of whose keywords the text holds."""
+        for intent, words in self._keywords:
+            if intent in allowed and any(_contains(text, w) for w in words):
+                return intent
+        return None
+
+    def _fill_slots(self, name: str, slots: Mapping[str, str], text: str) -> dict[str, str]:
+        """Add a cramp's muscle and side when they were said outside the matched part."""
+        filled = dict(slots)
+        if name != "cramp":
+            return filled
+        for slot, phrases in self._slot_words.items():
+            found = next(((p, v) for p, v in phrases if _contains(text, p)), None)
+            if found is not None:
+                filled.setdefault(slot, found[1])
+                text = f" {text} ".replace(f" {found[0]} ", " ").strip()
+        return filled
+
+    def parse(self, text: str, context: str | None = None) -> Intent:
+        """The intent of one utterance: the first of these stages that finds one wins."""
+        norm = normalize(text)
+        allowed = self._allowed(context)
+        if not norm:
+            return Intent("none", {}, 0.0, text)
+        found = self._find(norm, allowed)
+        if found is None:
+            return self._nearest(norm, allowed, text)
+        name, slots, confidence = found
+        return Intent(name, self._fill_slots(name, slots, norm), round(confidence, 3), text)
+
+    def _find(self, norm: str, allowed: set[str]) -> tuple[str, dict[str, str], float] | None:
+        exact = self._exact(norm, allowed)
+        if exact is not None:
+            return exact[0], exact[1], EXACT_CONFIDENCE
+        if "red_flag" in allowed and self._red_flag(norm):
+            return "red_flag", {}, 0.9
+        fixed, score = self._fix_words(norm)
+        if fixed != norm and score > 0:
+            exact = self._exact(fixed, allowed)
+            if exact is not None:
+                return exact[0], exact[1], 0.9 * score / 100
+        words = [w for w in norm.split() if w not in self._skip_words] or norm.split()
+        while len(words) > 1 and words[0] in self._fillers:
+            words = words[1:]
+        if len(words) < len(norm.split()):
+            exact = self._exact(" ".join(words), allowed)
+            if exact is not None:
+                return exact[0], exact[1], 0.95
+        span = self._span(words, allowed)
+        if span is not None:
+            return span[0], span[1], 0.6 + 0.3 * span[2]
+        keyword = self._keyword(norm, allowed)
+        if keyword is not None:
+            return keyword, {}, KEYWORD_CONFIDENCE
+        return None
+
+    def _nearest(self, norm: str, allowed: set[str], text: str) -> Intent:
+        candidates = [(i, s) for i, s in self._samples if i in allowed]
+        if len(norm) < 5 or not candidates:
+            return Intent("none", {}, 0.0, text)
+        match = process.extractOne(norm, [s for _, s in candidates], scorer=fuzz.ratio)
+        if match is None:
+            return Intent("none", {}, 0.0, text)
+        sentence, score, index = match
+        if score < SENTENCE_MIN:
+            return Intent("none", {}, round(min(NONE_CONFIDENCE_CAP, score / 300), 3), text)
+        exact = self._exact(sentence, allowed)
+        name, slots = exact if exact else (candidates[index][0], {})
+        return Intent(name, slots, round(0.9 * score / 100, 3), text)
+
+    def parse_many(self, texts: Iterable[str], context: str | None = None) -> list[Intent]:
+        """Intents of several utterances, in order."""
+        return [self.parse(t, context) for t in texts]
