@@ -61,27 +61,36 @@ def import_vosk() -> Any:
 
 def load_model(path: Path | str) -> Any:
     """Load a Vosk model from its folder; Kaldi's error text becomes one plain line."""
-    vosk = import_vosk()
     folder = Path(path)
+    model, detail = _load(folder)
+    if model is None:
+        raise BadInput(
+            f"{folder} is not a usable Vosk model ({detail}); reinstall it "
+            "with `cramp-coach models install NAME`"
+        )
+    return model
+
+
+def load_problem(path: Path | str) -> str | None:
+    """Why Vosk cannot load the model in `path`, or None when it loads."""
+    model, detail = _load(Path(path))
+    return None if model is not None else detail
+
+
+def _load(folder: Path) -> tuple[Any, str]:
+    """(model, "") or (None, Kaldi's reason); Kaldi's log is kept off the terminal."""
+    vosk = import_vosk()
     if not folder.is_dir():
         raise MissingResource(f"no Vosk model at {folder}; {INSTALL_HINT}")
-    error: Exception | None = None
     with tempfile.TemporaryFile() as log:
         saved = _redirect_stderr(log.fileno())
         try:
-            model = vosk.Model(model_path=str(folder))
-        except Exception as exc:  # vosk raises a bare Exception when Kaldi cannot read the model
-            error = exc
+            return vosk.Model(model_path=str(folder)), ""
+        except Exception:  # vosk raises a bare Exception when Kaldi cannot read the model
+            log.seek(0)
+            return None, _kaldi_error(log.read().decode("utf-8", "replace"))
         finally:
             _restore_stderr(saved)
-        if error is not None:
-            log.seek(0)
-            detail = _kaldi_error(log.read().decode("utf-8", "replace"))
-            raise BadInput(
-                f"{folder} is not a usable Vosk model ({detail}); reinstall it "
-                "with `cramp-coach models install NAME`"
-            ) from error
-    return model
 
 
 @functools.lru_cache(maxsize=1)
