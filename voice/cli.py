@@ -1,0 +1,145 @@
+"""The `cramp-coach` command line (see the contract): parse options, dispatch, report errors.
+
+Each command lives in its own module with a `run(args) -> int`; this module only wires
+them up and turns a `CoachError` into one plain line on stderr and the contract's exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from voice import CONTENT_DIR, MODELS_DIR, __version__
+from voice.errors import BadInput, CoachError
+
+COMMANDS = {
+    "listen": "voice.commands.listen",
+    "parse": "voice.commands.parse",
+    "recognize": "voice.commands.recognize",
+    "session": "voice.commands.session",
+    "models": "voice.commands.models",
+    "content": "voice.commands.content",
+}
+"""Sub-command → the module whose `run(args)` carries it out."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises `BadInput` instead of printing usage and exiting."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise BadInput(f"{message} (see: {self.prog} --help)")
+
+
+def _add_engine_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--engine", choices=("auto", "vosk", "pocketsphinx"), default="auto",
+                   help="speech recogniser (auto: Vosk if an English model is installed)")
+    p.add_argument("--model", type=Path, help="path of a Vosk model folder")
+
+
+def _add_time_of_day(p: argparse.ArgumentParser) -> None:
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--night", dest="night", action="store_true", default=None,
+                       help="quieter, slower, fewer words (default between 22:00 and 07:00)")
+    group.add_argument("--day", dest="night", action="store_false", help="full daytime voice")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line."""
+    parser = _Parser(prog="cramp-coach", description="Offline voice coach for leg cramps.")
+    parser.add_argument("--version", action="version", version=f"cramp-coach {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="show details (and a traceback on errors)")
+    parser.add_argument("--content", type=Path, default=CONTENT_DIR, help=argparse.SUPPRESS)
+    parser.add_argument("--models-dir", type=Path, default=MODELS_DIR, help=argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    listen = sub.add_parser("listen", help="listen on the microphone and coach by voice")
+    _add_engine_options(listen)
+    listen.add_argument("--input", help="microphone device (name or number)")
+    listen.add_argument("--output", help="speaker device (name or number)")
+    _add_time_of_day(listen)
+    listen.add_argument("--text", action="store_true",
+                        help="type instead of speaking (replies are still spoken, and printed)")
+    listen.add_argument("--once", action="store_true", help="exit when the session ends")
+    listen.add_argument("--record", type=Path, metavar="DIR",
+                        help="save what the microphone heard, one WAV per utterance")
+    listen.add_argument("--log", type=Path, metavar="FILE",
+                        help="append a plain-text transcript of the session (off by default)")
+
+    parse = sub.add_parser("parse", help="intent of each TEXT (or each stdin line)")
+    parse.add_argument("texts", nargs="*", metavar="TEXT")
+    parse.add_argument("--json", action="store_true", help="one JSON object per line")
+    parse.add_argument("--context", choices=("idle", "count", "question"), default=None)
+
+    rec = sub.add_parser("recognize", help="speech recognition + intent for WAV files")
+    rec.add_argument("files", nargs="+", metavar="FILE.wav", type=Path)
+    rec.add_argument("--json", action="store_true", help="one JSON object per line")
+    rec.add_argument("--context", choices=("idle", "count", "question"), default="idle")
+    _add_engine_options(rec)
+
+    session = sub.add_parser("session", help="one scripted session rendered to a WAV")
+    session.add_argument("--say", action="append", default=[], metavar="TEXT",
+                         dest="turns", type=lambda t: ("text", t), help="a user turn as text")
+    session.add_argument("--hear", action="append", metavar="FILE.wav", dest="turns",
+                         type=lambda f: ("audio", f), help="a user turn as audio")
+    session.add_argument("--render", type=Path, metavar="OUT.wav",
+                         help="write everything the coach says here")
+    session.add_argument("--timeline", type=Path, metavar="OUT.json",
+                         help="write the timeline of events here")
+    _add_time_of_day(session)
+    _add_engine_options(session)
+
+    models = sub.add_parser("models", help="manage speech models")
+    msub = models.add_subparsers(dest="models_command", parser_class=_Parser, required=True)
+    msub.add_parser("list", help="catalogue and installed models")
+    inst = msub.add_parser("install", help="download and install a model")
+    inst.add_argument("name")
+    inst.add_argument("--from", dest="source", metavar="FILE|URL",
+                      help="install from a local archive or another address")
+    inst.add_argument("--sha256", help="expected SHA-256 of the archive")
+    ver = msub.add_parser("verify", help="check installed models")
+    ver.add_argument("name", nargs="?")
+    msub.add_parser("path", help="print the models folder")
+
+    content = sub.add_parser("content", help="content files")
+    csub = content.add_subparsers(dest="content_command", parser_class=_Parser, required=True)
+    check = csub.add_parser("check", help="validate the content files")
+    check.add_argument("dir", nargs="?", type=Path)
+    return parser
+
+
+_GLOBAL_FLAGS = ("-v", "--verbose")
+
+
+def _with_command(argv: list[str]) -> list[str]:
+    """`cramp-coach [OPTIONS]` means `cramp-coach listen [OPTIONS]`."""
+    if any(a in COMMANDS for a in argv) or {"-h", "--help", "--version"} & set(argv):
+        return argv
+    lead = 0
+    while lead < len(argv) and argv[lead] in _GLOBAL_FLAGS:
+        lead += 1
+    return [*argv[:lead], "listen", *argv[lead:]]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the program; returns the exit code."""
+    args = None
+    try:
+        args = build_parser().parse_args(_with_command(list(sys.argv[1:] if argv is None
+                                                           else argv)))
+        module = importlib.import_module(COMMANDS[args.command])
+        return int(module.run(args))
+    except CoachError as exc:
+        if args is not None and getattr(args, "verbose", False):
+            traceback.print_exc()
+        print(f"cramp-coach: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("cramp-coach: stopped.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
