@@ -62,10 +62,22 @@ _PUNCT = re.compile(r"[^\w\s']+")
 _SPACE = re.compile(r"\s+")
 
 
+_KEEP_S = {"it's", "that's", "there's", "what's", "let's", "he's", "she's", "who's", "here's",
+           "where's", "how's", "whats", "lets"}
+"""Contractions the templates spell out; any other word's 's is read as ' is'."""
+
+
 def normalize(text: str) -> str:
-    """Lower case, plain apostrophes, no punctuation, single spaces."""
+    """Lower case, plain apostrophes, no punctuation, single spaces, no stutters."""
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
-    return _SPACE.sub(" ", _PUNCT.sub(" ", text)).strip()
+    words = []
+    for word in _SPACE.sub(" ", _PUNCT.sub(" ", text)).split():
+        word = word.strip("'")
+        if word.endswith("'s") and word not in _KEEP_S:
+            words.extend([word[:-2], "is"])
+        elif word and (not words or word != words[-1]):
+            words.append(word)
+    return " ".join(words)
 
 
 _HASSIL_KEYS = ("language", "intents", "lists", "expansion_rules")
@@ -116,7 +128,11 @@ class IntentMatcher:
         self._keywords = [(str(intent), tuple(normalize(w) for w in words))
                           for intent, words in (data.get("keywords") or {}).items()]
         self._slot_words = {name: self._list_phrases(name) for name in ("side", "muscle")}
-        self._fillers = {normalize(w) for w in data.get("leading_fillers", [])}
+        self._fillers = {tuple(normalize(w).split()) for w in data.get("leading_fillers", [])}
+        self._leading = sorted((tuple(normalize(c).split())
+                                for c in data.get("leading_commands", [])), key=len, reverse=True)
+        self._hints = [(normalize(p), str(m)) for p, m in (data.get("muscle_hints") or {}).items()]
+        self._elsewhere = tuple(normalize(w) for w in data.get("not_a_leg", []))
 
     def _list_phrases(self, name: str) -> list[tuple[str, str]]:
         """(phrase, value) for every way a slot list's values can be said, longest first."""
@@ -196,6 +212,17 @@ class IntentMatcher:
     def _red_flag(self, text: str) -> bool:
         return any(_contains(text, phrase) for phrase in self._red_flag_phrases)
 
+    def _drop_fillers(self, words: list[str]) -> list[str]:
+        """Drop acknowledgements and politeness from the start ("okay, could you ...")."""
+        changed = True
+        while changed:
+            changed = False
+            for filler in self._fillers:
+                size = len(filler)
+                if len(words) > size and tuple(words[:size]) == filler:
+                    words, changed = words[size:], True
+        return words
+
     def _span(self, words: list[str], allowed: set[str]) -> tuple[str, dict[str, str], float] | None:
         """The longest run of words that is a whole template sentence."""
         n = len(words)
@@ -210,8 +237,12 @@ class IntentMatcher:
 
     def _keyword(self, text: str, allowed: set[str]) -> str | None:
         """The first intent (in file order) one of whose keywords the text holds."""
+        singular = " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in text.split())
         for intent, words in self._keywords:
-            if intent in allowed and any(_contains(text, w) for w in words):
+            if intent in allowed and any(_contains(text, w) or _contains(singular, w)
+                                         for w in words):
+                if intent == "cramp" and any(_contains(text, w) for w in self._elsewhere):
+                    return None
                 return intent
         return None
 
@@ -225,6 +256,10 @@ class IntentMatcher:
             if found is not None:
                 filled.setdefault(slot, found[1])
                 text = f" {text} ".replace(f" {found[0]} ", " ").strip()
+        if "muscle" not in filled:
+            hint = next((m for p, m in self._hints if _contains(text, p)), None)
+            if hint is not None:
+                filled["muscle"] = hint
         return filled
 
     def parse(self, text: str, context: str | None = None) -> Intent:
@@ -251,12 +286,16 @@ class IntentMatcher:
             if exact is not None:
                 return exact[0], exact[1], 0.9 * score / 100
         words = [w for w in norm.split() if w not in self._skip_words] or norm.split()
-        while len(words) > 1 and words[0] in self._fillers:
-            words = words[1:]
+        words = self._drop_fillers(words)
         if len(words) < len(norm.split()):
             exact = self._exact(" ".join(words), allowed)
             if exact is not None:
                 return exact[0], exact[1], 0.95
+        lead = next((c for c in self._leading if tuple(words[:len(c)]) == c), None)
+        if lead is not None:
+            exact = self._exact(" ".join(lead), allowed)
+            if exact is not None:
+                return exact[0], exact[1], 0.85
         span = self._span(words, allowed)
         if span is not None:
             return span[0], span[1], 0.6 + 0.3 * span[2]
