@@ -556,11 +556,9 @@ def _custom_info(folder: Path) -> ModelInfo:
 
 
 def _guess_language(folder_name: str) -> str | None:
-    """Language code from a Vosk-style folder name (`vosk-model-small-en-us-0.15` -> `en`)."""
-    for token in re.split(r"[-_]", folder_name.lower()):
-        if re.fullmatch(r"[a-z]{2}", token):
-            return token
-    return None
+    """Language code from a Vosk model folder name (`vosk-model-small-en-us-0.15` -> `en`)."""
+    match = re.match(r"vosk-model-(?:small-)?([a-z]{2})(?:[-_]|$)", folder_name.lower())
+    return match.group(1) if match else None
 
 
 def _unknown_name(name: str, entries: Mapping[str, CatalogueEntry], hint: str) -> str:
