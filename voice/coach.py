@@ -1,0 +1,336 @@
+"""The coach: a pure state machine, `step(state, event) -> (state, actions)`.
+
+It never sleeps, never touches a device and never reads the clock: what the user said
+and what time did arrive as events, and what to do leaves as actions for the runtime
+(`voice.conductor`) to play. The same coach runs a rendered session and a live one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from types import MappingProxyType
+
+from voice.content import TOPICS, Content
+
+
+# ----- actions ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Say:
+    """Speak a text."""
+
+    key: str
+    """Content id of what is said (e.g. `stretch.calf`, `prompt.ask_easing`)."""
+    text: str
+
+
+@dataclass(frozen=True)
+class Count:
+    """Count a hold aloud, one word per second: `first`, `first + 1` … `last`."""
+
+    first: int
+    last: int
+
+
+@dataclass(frozen=True)
+class Listen:
+    """Wait for the user's answer, with a deadline."""
+
+    context: str
+    """Listening context (`idle`, `count`, `question`)."""
+    timeout_s: float
+    """How long to wait after the coach falls silent (seconds)."""
+
+
+@dataclass(frozen=True)
+class Silence:
+    """Cut off whatever is being said now."""
+
+
+@dataclass(frozen=True)
+class End:
+    """The session is over; wait quietly for the next cramp."""
+
+
+Action = Say | Count | Listen | Silence | End
+
+
+# ----- events ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Heard:
+    """The user said something."""
+
+    intent: str
+    slots: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    counted: int = 0
+    """Count words already spoken when the user spoke (0 outside a count)."""
+
+
+@dataclass(frozen=True)
+class Timeout:
+    """The user gave no answer before the deadline of the last `Listen`."""
+
+
+Event = Heard | Timeout
+
+
+# ----- state -----------------------------------------------------------------------------
+
+class Phase(Enum):
+    """Where the session is."""
+
+    IDLE = "idle"
+    """No session: waiting for someone to ask for help."""
+    ASK_MUSCLE = "ask_muscle"
+    """Asked which muscle is cramping."""
+    STRETCH = "stretch"
+    """Giving the stretch and counting the hold."""
+    PAUSED = "paused"
+    """The count is paused, waiting for "continue"."""
+    ASK_EASING = "ask_easing"
+    """Asked whether the cramp is easing."""
+    OFFER_TIPS = "offer_tips"
+    """Offered a prevention tip."""
+    ANSWERED = "answered"
+    """Answered a question outside a session; listening for a follow-up."""
+
+
+@dataclass(frozen=True)
+class State:
+    """Everything the coach remembers."""
+
+    phase: Phase = Phase.IDLE
+    muscle: str | None = None
+    """Muscle being stretched."""
+    worse: int = 0
+    """How many times the user said the stretch has not helped."""
+    resume_at: int = 1
+    """Count word to continue from after a pause."""
+    reprompted: bool = False
+    """A re-prompt was already given for the current question."""
+    last: tuple[Action, ...] = ()
+    """The last actions given, for "again"."""
+    night: bool = False
+    """Night mode: shorter wording (the runtime also speaks quieter and slower)."""
+
+
+COUNT_CONTROLS = frozenset({"stop", "pause", "resume", "repeat", "next", "better", "worse"})
+"""Intents the count listens for."""
+
+
+# ----- the machine -----------------------------------------------------------------------
+
+class Coach:
+    """`step(state, event) -> (state, actions)` over a content folder's words."""
+
+    def __init__(self, content: Content) -> None:
+        self.content = content
+        self.hold_s = content.voice.hold_s
+        self.answer_s = content.voice.answer_timeout_s
+        self.paused_s = content.voice.paused_timeout_s
+
+    # -- words --
+    def _prompt(self, s: State, key: str) -> Say:
+        return Say(f"prompt.{key}", self.content.prompt(key, s.night))
+
+    def _step_words(self, s: State, key: str) -> Say:
+        return Say(f"remedy.{key}", self.content.steps[key].text(s.night))
+
+    def _topic(self, s: State, key: str) -> Say:
+        return Say(f"topic.{key}", self.content.topics[key].text(s.night))
+
+    def _stretch(self, s: State, muscle: str) -> Say:
+        return Say(f"stretch.{muscle}", self.content.stretches[muscle].text(s.night))
+
+    # -- plans --
+    def _hold(self, s: State, first: int = 1) -> tuple[Action, ...]:
+        """Count from `first`, then ask whether it is easing."""
+        return (Count(first, self.hold_s), self._prompt(s, "ask_easing"),
+                Listen("question", self.answer_s))
+
+    def _start_stretch(self, s: State, muscle: str, *lead: Action) -> tuple[State, tuple]:
+        s = replace(s, phase=Phase.STRETCH, muscle=muscle, resume_at=1, reprompted=False)
+        return s, (*lead, self._stretch(s, muscle), *self._hold(s))
+
+    def _end(self, s: State, *said: Action) -> tuple[State, tuple]:
+        return replace(State(night=s.night), last=s.last), (*said, End())
+
+    def step(self, state: State, event: Event) -> tuple[State, tuple[Action, ...]]:
+        """The coach's answer to one event."""
+        new, actions = self._step(state, event)
+        if actions and any(isinstance(a, Say) for a in actions):
+            new = replace(new, last=actions)
+        return new, actions
+
+    def _step(self, s: State, event: Event) -> tuple[State, tuple[Action, ...]]:
+        if isinstance(event, Timeout):
+            return self._timeout(s)
+        intent = event.intent
+        if intent == "red_flag":
+            return self._end(s, Silence(), self._step_words(s, "red_flag"))
+        if intent == "stop":
+            if s.phase is Phase.IDLE:
+                return s, (Silence(),)
+            return self._end(s, Silence())
+        handler = {
+            Phase.IDLE: self._idle, Phase.ANSWERED: self._idle,
+            Phase.ASK_MUSCLE: self._ask_muscle, Phase.STRETCH: self._stretching,
+            Phase.PAUSED: self._paused, Phase.ASK_EASING: self._ask_easing,
+            Phase.OFFER_TIPS: self._offer_tips,
+        }[s.phase]
+        return handler(s, event)
+
+    # -- shared answers --
+    def _question(self, s: State, intent: str) -> tuple[Action, ...] | None:
+        """Answer to a question on a topic, or to "help"; None for anything else."""
+        if intent in TOPICS:
+            return (self._topic(s, intent),)
+        if intent == "help":
+            return (self._prompt(s, "help"),)
+        return None
+
+    def _repeat(self, s: State) -> tuple[State, tuple[Action, ...]]:
+        if not s.last:
+            return s, (self._prompt(s, "nothing_to_repeat"), Listen("idle", self.answer_s))
+        return s, (Silence(), *s.last)
+
+    def _not_understood(self, s: State, question: tuple[Action, ...]) -> tuple[State, tuple]:
+        return s, (self._prompt(s, "not_understood"), *question)
+
+    # -- phases --
+    def _idle(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]]:
+        if e.intent == "cramp":
+            muscle = e.slots.get("muscle")
+            if muscle in self.content.stretches:
+                return self._start_stretch(s, muscle)
+            s = replace(s, phase=Phase.ASK_MUSCLE, reprompted=False)
+            return s, (self._prompt(s, "ask_muscle"), Listen("question", self.answer_s))
+        if e.intent == "worse":
+            s = replace(s, phase=Phase.ASK_MUSCLE, reprompted=False)
+            return s, (self._prompt(s, "ask_muscle"), Listen("question", self.answer_s))
+        if e.intent == "repeat" and s.phase is Phase.ANSWERED:
+            return self._repeat(s)
+        answer = self._question(s, e.intent)
+        if answer is not None:
+            return replace(s, phase=Phase.ANSWERED), (*answer, Listen("idle", self.answer_s))
+        if e.intent == "better" and s.phase is Phase.ANSWERED:
+            return self._end(s, self._prompt(s, "glad"))
+        # Anything else while idle is most likely not meant for the coach: stay quiet.
+        return s, ()
+
+    def _ask_muscle(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]]:
+        muscle = e.slots.get("muscle")
+        if e.intent == "cramp" and muscle in self.content.stretches:
+            return self._start_stretch(s, muscle)
+        ask = (self._prompt(s, "ask_muscle_again"), Listen("question", self.answer_s))
+        if e.intent == "repeat":
+            return s, ask
+        answer = self._question(s, e.intent)
+        if answer is not None:
+            return s, (*answer, *ask)
+        if e.intent == "better":
+            return self._end(s, self._prompt(s, "glad"))
+        if e.intent == "no":
+            return self._end(s, self._prompt(s, "goodbye"))
+        return s, ask
+
+    def _stretching(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]]:
+        resume_at = min(e.counted + 1, self.hold_s)
+        if e.intent == "pause":
+            s = replace(s, phase=Phase.PAUSED, resume_at=resume_at, reprompted=False)
+            return s, (Silence(), self._prompt(s, "paused"), Listen("count", self.paused_s))
+        if e.intent == "repeat":
+            return self._start_stretch(s, s.muscle or "calf", Silence())
+        if e.intent == "next":
+            s = replace(s, phase=Phase.ASK_EASING, reprompted=False)
+            return s, (Silence(), self._prompt(s, "ask_easing"), Listen("question", self.answer_s))
+        if e.intent in ("better", "worse"):
+            return self._ask_easing(replace(s, phase=Phase.ASK_EASING), e, Silence())
+        if e.intent == "cramp" and e.slots.get("muscle") in self.content.stretches \
+                and e.slots.get("muscle") != s.muscle:
+            return self._start_stretch(s, e.slots["muscle"], Silence())
+        answer = self._question(s, e.intent)
+        if answer is not None and e.counted > 0:
+            return s, (Silence(), *answer, self._prompt(s, "continuing"),
+                       *self._hold(s, resume_at))
+        if answer is not None:
+            return self._start_stretch(s, s.muscle or "calf", Silence(), *answer)
+        # "continue", "yes" and the like while counting: keep counting.
+        return s, ()
+
+    def _paused(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]]:
+        if e.intent in ("resume", "yes", "next"):
+            s = replace(s, phase=Phase.STRETCH, reprompted=False)
+            return s, self._hold(s, s.resume_at)
+        if e.intent == "repeat":
+            return self._start_stretch(s, s.muscle or "calf")
+        if e.intent in ("better", "worse"):
+            return self._ask_easing(replace(s, phase=Phase.ASK_EASING), e)
+        answer = self._question(s, e.intent)
+        if answer is not None:
+            return s, (*answer, self._prompt(s, "paused"), Listen("count", self.paused_s))
+        return s, ()
+
+    def _ask_easing(self, s: State, e: Heard, *lead: Action) -> tuple[State, tuple]:
+        if e.intent in ("better", "yes"):
+            s = replace(s, phase=Phase.OFFER_TIPS, reprompted=False)
+            return s, (*lead, self._step_words(s, "aftercare"), self._prompt(s, "offer_tips"),
+                       Listen("question", self.answer_s))
+        if e.intent in ("worse", "no", "next"):
+            return self._not_easing(replace(s, worse=s.worse + (e.intent != "next")), *lead)
+        if e.intent == "repeat":
+            return self._start_stretch(s, s.muscle or "calf", *lead)
+        if e.intent == "cramp" and e.slots.get("muscle") in self.content.stretches:
+            return self._start_stretch(s, e.slots["muscle"], *lead)
+        ask = (self._prompt(s, "ask_easing_again"), Listen("question", self.answer_s))
+        answer = self._question(s, e.intent)
+        if answer is not None:
+            return s, (*lead, *answer, *ask)
+        return self._not_understood(s, ask)
+
+    def _not_easing(self, s: State, *lead: Action) -> tuple[State, tuple[Action, ...]]:
+        """First time: stretch once more. Second: massage, heat and when to get help.
+        After that: stop coaching and say to get medical advice."""
+        if s.worse <= 1:
+            return self._start_stretch(s, s.muscle or "calf", *lead,
+                                       self._step_words(s, "stretch_again"))
+        if s.worse == 2:
+            s = replace(s, phase=Phase.ASK_EASING, reprompted=False)
+            return s, (*lead, self._step_words(s, "massage_heat"),
+                       self._prompt(s, "ask_easing"), Listen("question", self.answer_s))
+        return self._end(s, *lead, self._step_words(s, "not_easing"))
+
+    def _offer_tips(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]]:
+        if e.intent in ("yes", "next", "prevention"):
+            return self._end(s, self._topic(s, "prevention"), self._prompt(s, "goodbye"))
+        if e.intent in ("no", "better"):
+            return self._end(s, self._prompt(s, "goodbye"))
+        if e.intent == "worse":
+            return self._not_easing(replace(s, worse=s.worse + 1))
+        if e.intent == "cramp":
+            return self._idle(replace(s, phase=Phase.IDLE), e)
+        if e.intent == "repeat":
+            return self._repeat(s)
+        ask = (self._prompt(s, "offer_tips_again"), Listen("question", self.answer_s))
+        answer = self._question(s, e.intent)
+        if answer is not None:
+            return s, (*answer, *ask)
+        return self._not_understood(s, ask)
+
+    def _timeout(self, s: State) -> tuple[State, tuple[Action, ...]]:
+        """No answer: one gentle re-prompt, then back to idle."""
+        again = {
+            Phase.ASK_MUSCLE: ("ask_muscle_again", "question", self.answer_s),
+            Phase.ASK_EASING: ("ask_easing_again", "question", self.answer_s),
+            Phase.OFFER_TIPS: ("offer_tips_again", "question", self.answer_s),
+            Phase.PAUSED: ("paused_again", "count", self.paused_s),
+        }.get(s.phase)
+        if again is None or s.reprompted:
+            if s.phase in (Phase.IDLE, Phase.ANSWERED):
+                return self._end(s)
+            return self._end(s, self._prompt(s, "standing_by"))
+        s = replace(s, reprompted=True)
+        return s, (self._prompt(s, again[0]), Listen(again[1], again[2]))
