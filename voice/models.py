@@ -23,6 +23,7 @@ import sys
 import tarfile
 import tempfile
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 from collections.abc import Mapping
@@ -386,7 +387,7 @@ def _fetch(plan: _Plan, staging: Path, progress: bool) -> tuple[Path, str]:
     if local.is_file():
         return local, _sha256_of(local)
     if re.match(r"(https?|file)://", plan.source):
-        name = PurePosixPath(urllib.request.urlparse(plan.source).path).name or "download"
+        name = PurePosixPath(urllib.parse.urlparse(plan.source).path).name or "download"
         destination = staging / name
         return destination, download(plan.source, destination, progress, label=plan.name)
     raise BadInput(f"{plan.source} is neither a file nor an http(s):// address")
