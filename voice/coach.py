@@ -70,11 +70,16 @@ class Heard:
 
 
 @dataclass(frozen=True)
+class Finished:
+    """Everything before the last `Listen` has been said: the coach is now waiting."""
+
+
+@dataclass(frozen=True)
 class Timeout:
     """The user gave no answer before the deadline of the last `Listen`."""
 
 
-Event = Heard | Timeout
+Event = Heard | Finished | Timeout
 
 
 # ----- state -----------------------------------------------------------------------------
@@ -168,6 +173,10 @@ class Coach:
     def _step(self, s: State, event: Event) -> tuple[State, tuple[Action, ...]]:
         if isinstance(event, Timeout):
             return self._timeout(s)
+        if isinstance(event, Finished):
+            if s.phase is Phase.STRETCH:
+                return replace(s, phase=Phase.ASK_EASING, reprompted=False), ()
+            return s, ()
         intent = event.intent
         if intent == "red_flag":
             return self._end(s, Silence(), self._step_words(s, "red_flag"))
