@@ -1,0 +1,26 @@
+"""Pieces several commands share: time of day, the speech library."""
+
+from __future__ import annotations
+
+import datetime
+
+from voice.content import Content
+from voice.speech_out import Pyttsx3Voice, SpeechLibrary
+
+NIGHT_STARTS = datetime.time(22, 0)
+"""Night mode begins (local time)."""
+NIGHT_ENDS = datetime.time(7, 0)
+"""Night mode ends (local time)."""
+
+
+def is_night(choice: bool | None, now: datetime.datetime | None = None) -> bool:
+    """`--night`/`--day` when given, else whether it is between 22:00 and 07:00 now."""
+    if choice is not None:
+        return choice
+    clock = (now or datetime.datetime.now()).time()
+    return clock >= NIGHT_STARTS or clock < NIGHT_ENDS
+
+
+def open_library(content: Content) -> SpeechLibrary:
+    """The coach's voice (pyttsx3) with its clip cache."""
+    return SpeechLibrary(Pyttsx3Voice(), content.voice)

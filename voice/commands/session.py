@@ -1,0 +1,51 @@
+"""`cramp-coach session --say TEXT ... --render OUT.wav --timeline OUT.json`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from voice.coach import Coach
+from voice.commands.common import is_night, open_library
+from voice.conductor import Conductor
+from voice.content import load_content
+from voice.errors import BadInput
+from voice.files import check_writable, write_text_atomic
+from voice.intents import IntentMatcher
+from voice.session import Turn, run_session, text_turn
+from voice.wavio import write_wav_atomic
+
+
+def _turns(args: argparse.Namespace, matcher: IntentMatcher) -> list[Turn]:
+    turns: list[Turn] = []
+    for kind, value in args.turns or []:
+        if kind == "text":
+            turns.append(text_turn(matcher.parse(value)))
+        else:
+            from voice.commands.hearing import hear_file
+
+            turns.append(hear_file(value, matcher, args))
+    return turns
+
+
+def run(args: argparse.Namespace) -> int:
+    """Render one scripted session."""
+    if not args.turns:
+        raise BadInput("give at least one user turn with --say TEXT or --hear FILE.wav")
+    for path in (args.render, args.timeline):
+        if path is not None:
+            check_writable(path)
+    content = load_content(args.content)
+    matcher = IntentMatcher(content)
+    turns = _turns(args, matcher)
+    night = is_night(args.night)
+    library = open_library(content)
+    result = run_session(Coach(content), Conductor(library, night), turns, night)
+    if args.render is not None:
+        write_wav_atomic(args.render, result.renderer.samples(), result.renderer.sample_rate)
+    timeline = result.timeline()
+    if args.timeline is not None:
+        write_text_atomic(args.timeline, json.dumps(timeline, indent=1) + "\n")
+    for event in timeline["events"]:  # type: ignore[union-attr]
+        print(f"{event['start']:8.3f}  {event['type']:<6} {event.get('text', '')}")
+    return 0
