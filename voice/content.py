@@ -85,6 +85,8 @@ class VoiceSettings:
     """Silence between the instructions and the first count word (seconds)."""
     count_words: tuple[str, ...]
     """The words spoken for 1, 2, 3 ..."""
+    max_word_s: float
+    """Longest a count word may last, so a clear gap precedes the next (seconds)."""
     answer_timeout_s: float
     """How long to wait for an answer before asking again (seconds)."""
     paused_timeout_s: float
@@ -273,6 +275,7 @@ def _read_voice(chk: _Checker) -> VoiceSettings | None:
         settings = VoiceSettings(
             day=styles["day"], night=styles["night"], hold_s=int(count["hold_s"]),
             lead_s=float(count["lead_s"]), count_words=words,
+            max_word_s=float(count["max_word_s"]),
             answer_timeout_s=float(listen["answer_timeout_s"]),
             paused_timeout_s=float(listen["paused_timeout_s"]),
         )

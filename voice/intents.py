@@ -80,6 +80,8 @@ def normalize(text: str) -> str:
     return " ".join(words)
 
 
+_RULE = re.compile(r"<(\w+)>")
+_LIST = re.compile(r"\{(\w+)\}")
 _HASSIL_KEYS = ("language", "intents", "lists", "expansion_rules")
 
 
@@ -98,13 +100,21 @@ def template_problems(data: Mapping[str, Any], path: Path) -> list[tuple[int, st
     problems: list[tuple[int, str]] = []
     lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
     base = {k: v for k, v in data.items() if k in _HASSIL_KEYS and k != "intents"}
+    rules = set(data.get("expansion_rules") or {})
+    lists = set(data.get("lists") or {})
     for name, sentence, slots in _templates(data):
+        line = next((i + 1 for i, text in enumerate(lines) if sentence in text), 1)
+        unknown = [f"<{r}>" for r in _RULE.findall(sentence) if r not in rules] + \
+                  [f"{{{n}}}" for n in _LIST.findall(sentence) if n not in lists]
+        if unknown:
+            problems.append((line, f"intent '{name}': template {sentence!r} uses undefined "
+                                   f"{', '.join(unknown)}"))
+            continue
         try:
             parsed = Intents.from_dict({**base, "intents": {
                 name: {"data": [{"sentences": [sentence], "slots": slots}]}}})
             list(sample_intents(parsed, max_sentences_per_intent=1))
         except (HassilError, ValueError, KeyError, TypeError, IndexError) as exc:
-            line = next((i + 1 for i, text in enumerate(lines) if sentence in text), 1)
             problems.append((line, f"intent '{name}': bad template {sentence!r}: {exc}"))
     return problems
 

@@ -77,6 +77,9 @@ def trim(samples: np.ndarray) -> np.ndarray:
     return samples[loud[0]:loud[-1] + 1]
 
 
+MAX_RATE = 400
+"""Fastest speaking rate used to fit a count word into its second (words per minute)."""
+
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -118,8 +121,14 @@ class SpeechLibrary:
         key = (text, night, count)
         if key not in self._cache:
             style = self.settings.style(night)
-            raw = self.tts.synth(text, style.count_rate if count else style.rate)
-            scaled = trim(raw).astype(np.float32) * style.volume
+            rate = style.count_rate if count else style.rate
+            raw = trim(self.tts.synth(text, rate))
+            # A count word must leave a clear gap before the next second's word.
+            while count and len(raw) > self.settings.max_word_s * self.tts.sample_rate \
+                    and rate < MAX_RATE:
+                rate += 20
+                raw = trim(self.tts.synth(text, rate))
+            scaled = raw.astype(np.float32) * style.volume
             pcm = np.clip(scaled, -32768, 32767).astype(np.int16)
             self._cache[key] = Clip(text, pcm, self.tts.sample_rate)
         return self._cache[key]

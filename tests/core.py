@@ -1,0 +1,48 @@
+"""Shared, cached building blocks for the tests: the shipped content, matcher, coach, voice."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from voice import CONTENT_DIR, ROOT_DIR
+from voice.coach import Coach
+from voice.content import Content, load_content
+from voice.intents import IntentMatcher
+from voice.speech_out import Pyttsx3Voice, SpeechLibrary
+
+
+@functools.cache
+def content() -> Content:
+    return load_content(CONTENT_DIR)
+
+
+@functools.cache
+def matcher() -> IntentMatcher:
+    return IntentMatcher(content())
+
+
+@functools.cache
+def coach() -> Coach:
+    return Coach(content())
+
+
+@functools.cache
+def library() -> SpeechLibrary:
+    return SpeechLibrary(Pyttsx3Voice(), content().voice)
+
+
+def cli(*args: str, stdin: str | None = None, cwd: Path | None = None,
+        timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run `python -m voice ARGS` as a user would, capturing its output."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT_DIR)}
+    return subprocess.run([sys.executable, "-m", "voice", *args], input=stdin, text=True,
+                          capture_output=True, cwd=cwd or ROOT_DIR, env=env, timeout=timeout)
+
+
+def json_lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]

@@ -1,0 +1,114 @@
+"""`content check` passes on the shipped content and names file:line on broken copies."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.core import cli, content
+from voice import CONTENT_DIR
+from voice.content import MUSCLES, check_content
+
+DRUGS = re.compile(r"\b(quinine|magnesium|ibuprofen|paracetamol|acetaminophen|aspirin|tonic water|"
+                   r"salt tablets?|supplements?|potassium|calcium|vitamin|mg|milligrams?|"
+                   r"tablets?|pills?|dose|dosage)\b", re.I)
+
+
+def broken_copy(tmp_path: Path, file: str, old: str, new: str) -> Path:
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, target)
+    text = (target / file).read_text()
+    assert old in text, f"{old!r} not in {file}"
+    (target / file).write_text(text.replace(old, new, 1))
+    return target
+
+
+def test_shipped_content_is_valid() -> None:
+    assert check_content(CONTENT_DIR) == []
+    out = cli("content", "check")
+    assert out.returncode == 0 and "content ok" in out.stdout
+
+
+@pytest.mark.parametrize("file, old, new, problem", [
+    ("intents.yaml", "  stop:\n    data:", "  stop:\n    data: [\n", "YAML syntax error"),
+    ("intents.yaml", "count: [stop,", "count: [stopp,", "unknown intent 'stopp'"),
+    ("intents.yaml", '          - "(wait|hold on|hang on|pause|', '          - "(wait|hold on|hang on|pause|<nosuchrule>|',
+     "undefined <nosuchrule>"),
+    ("remedies.yaml", "    stretch:\n      day: \"Foot cramp.", "    stretched:\n      day: \"Foot cramp.",
+     "'stretch' is missing"),
+    ("remedies.yaml", "    sources: [C1, M2, M1]\n", "\n", "'massage' has no source"),
+    ("remedies.yaml", "sources: [M4, C1]", "sources: [M4, NOPE]", "unknown source 'NOPE'"),
+    ("prompts.yaml", "ask_easing:\n", "ask_easingg:\n", "'ask_easing' is missing"),
+    ("sources.yaml", "N1: https://", "N1: ftp-ish ", "not a URL"),
+])
+def test_broken_copy_reports_file_and_line(tmp_path: Path, file: str, old: str, new: str,
+                                           problem: str) -> None:
+    target = broken_copy(tmp_path, file, old, new)
+    problems = check_content(target)
+    hits = [p for p in problems if problem in p]
+    assert hits, problems
+    assert re.match(rf"^{re.escape(str(target / file))}:\d+: ", hits[0]), hits[0]
+    out = cli("content", "check", str(target))
+    assert out.returncode == 2
+    assert problem in out.stderr and "Traceback" not in out.stderr
+
+
+def test_problem_line_points_at_the_broken_line(tmp_path: Path) -> None:
+    target = broken_copy(tmp_path, "remedies.yaml", "sources: [M4, C1]", "sources: [M4, NOPE]")
+    line = next(i + 1 for i, text in enumerate((target / "remedies.yaml").read_text().splitlines())
+                if "NOPE" in text)
+    assert any(f"remedies.yaml:{line}:" in p for p in check_content(target))
+
+
+def test_other_commands_refuse_malformed_content_in_one_line(tmp_path: Path) -> None:
+    target = broken_copy(tmp_path, "intents.yaml", "  stop:\n    data:", "  stop:\n    data: [\n")
+    out = cli("--content", str(target), "parse", "stop")
+    assert out.returncode == 2 and "YAML syntax error" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_every_muscle_has_a_stretch_with_sources() -> None:
+    for muscle in MUSCLES:
+        stretch = content().stretches[muscle]
+        assert stretch.day and stretch.night and stretch.sources
+        assert all(url.startswith("http") for url in stretch.sources)
+
+
+def test_hamstring_and_quadriceps_stretches_are_the_right_ones() -> None:
+    ham = content().stretches["hamstring"]
+    quad = content().stretches["quadriceps"]
+    for text in (ham.day, ham.night):
+        assert "straight" in text.lower()
+        assert "buttock" not in text.lower()
+    for text in (quad.day, quad.night):
+        assert "bend the knee" in text.lower() and "buttock" in text.lower()
+
+
+def test_stretch_instructions_are_two_or_three_sentences() -> None:
+    for muscle in MUSCLES:
+        for text in (content().stretches[muscle].day, content().stretches[muscle].night):
+            assert 2 <= len(re.findall(r"[.!?](\s|$)", text)) <= 3, text
+
+
+def test_no_medicine_or_supplement_advice_anywhere() -> None:
+    for path in CONTENT_DIR.glob("*.yaml"):
+        if path.name in ("intents.yaml", "models.yaml", "sources.yaml"):
+            continue
+        found = DRUGS.findall(path.read_text())
+        assert not found, f"{path.name}: {found}"
+
+
+def test_every_remedy_and_topic_has_a_source_from_the_brief() -> None:
+    brief = CONTENT_DIR.parent.parent / "shared" / "content-brief.md"
+    if not brief.is_file():
+        pytest.skip("the content brief is not beside this checkout")
+    brief_urls = set(re.findall(r"https?://[^\s)]+", brief.read_text()))
+    wordings = [*content().stretches.values(), *content().steps.values(),
+                *content().topics.values()]
+    for wording in wordings:
+        assert wording.sources
+        for url in wording.sources:
+            assert url in brief_urls, url
