@@ -38,8 +38,8 @@ class Cue:
 
     def event(self) -> dict[str, object]:
         """The timeline entry for this cue (contract: `say` / `count` events)."""
-        entry: dict[str, object] = {"type": self.kind, "start": round(self.start, 4),
-                                    "end": round(self.end, 4), "text": self.clip.text}
+        entry: dict[str, object] = {"type": self.kind, "start": round(self.start, 6),
+                                    "end": round(self.end, 6), "text": self.clip.text}
         if self.kind == "count":
             entry["n"] = self.n
         return entry

@@ -27,3 +27,7 @@ class MissingResource(CoachError):
     """No microphone or speaker, model not installed, speech library missing (exit 3)."""
 
     exit_code = 3
+
+
+class SpeechFailed(MissingResource):
+    """The speech synthesiser ran but gave no audio (exit 3)."""

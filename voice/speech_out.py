@@ -12,6 +12,7 @@ import io
 import re
 import tempfile
 import threading
+import time
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,13 @@ from typing import Protocol
 import numpy as np
 
 from voice.content import VoiceSettings
-from voice.errors import MissingResource
+from voice.errors import MissingResource, SpeechFailed
+
+RATE_POLLS = 100
+"""Checks (5 ms apart) that a new speaking rate has been applied."""
+
+SYNTH_TRIES = 4
+"""Attempts at synthesising one clip before giving up."""
 
 SILENCE_LEVEL = 64
 """Samples quieter than this (of 32767) at a clip's ends are trimmed, so a clip's first
@@ -56,17 +63,37 @@ class Pyttsx3Voice:
             self._engine.setProperty("voice", ids[voice])
         self._lock = threading.Lock()
         self._dir = tempfile.TemporaryDirectory(prefix="cramp-coach-tts-")
+        self.synth(".", 175)  # the driver's first synthesis ignores settings; spend it here
+
+    def _set_rate(self, rate: int) -> None:
+        """Set the speaking rate and wait until the driver has really applied it: espeak
+        queues parameter changes, and a clip synthesised before it applies comes out at
+        the previous rate."""
+        self._engine.setProperty("rate", rate)
+        for _ in range(RATE_POLLS):
+            if self._engine.getProperty("rate") == rate:
+                return
+            time.sleep(0.005)
 
     def synth(self, text: str, rate: int) -> np.ndarray:
-        """Speak `text` into a temporary WAV and return its samples."""
+        """Speak `text` into a temporary WAV and return its samples.
+
+        The espeak driver now and then finishes without writing the file; the file is
+        removed first (so a stale clip is never returned) and the synthesis tried again."""
         path = Path(self._dir.name) / "clip.wav"
-        with self._lock, contextlib.redirect_stdout(io.StringIO()):
-            self._engine.setProperty("rate", rate)
-            self._engine.save_to_file(text, str(path))
-            self._engine.runAndWait()
-        with wave.open(str(path), "rb") as wav:
-            self.sample_rate = wav.getframerate()
-            return np.frombuffer(wav.readframes(wav.getnframes()), dtype=np.int16).copy()
+        for _ in range(SYNTH_TRIES):
+            path.unlink(missing_ok=True)
+            with self._lock, contextlib.redirect_stdout(io.StringIO()):
+                self._set_rate(rate)
+                self._engine.save_to_file(text, str(path))
+                self._engine.runAndWait()
+            if path.is_file():
+                with wave.open(str(path), "rb") as wav:
+                    self.sample_rate = wav.getframerate()
+                    pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype=np.int16)
+                if pcm.size or not text.strip():
+                    return pcm.copy()
+        raise SpeechFailed(f"speech synthesis produced no audio for {text!r}")
 
 
 def trim(samples: np.ndarray) -> np.ndarray:

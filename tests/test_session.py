@@ -1,0 +1,133 @@
+"""`cramp-coach session`: the rendered WAV is checked by measuring the audio itself."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.core import cli
+from voice.onsets import onsets
+from voice.wavio import read_wav
+
+MUSCLE_TURNS = {
+    "calf": "help, calf cramp",
+    "hamstring": "cramp in the back of my thigh",
+    "quadriceps": "my front thigh is cramping",
+    "foot": "my toes are curling up",
+}
+
+
+def render(tmp_path: Path, *turns: str, mode: str = "--day") -> tuple[dict, np.ndarray, int]:
+    wav, timeline = tmp_path / f"s{mode}.wav", tmp_path / f"s{mode}.json"
+    args = [a for t in turns for a in ("--say", t)]
+    out = cli("session", *args, "--render", str(wav), "--timeline", str(timeline), mode)
+    assert out.returncode == 0, out.stderr
+    audio = read_wav(wav)
+    return json.loads(timeline.read_text()), audio.samples, audio.sample_rate
+
+
+def events(timeline: dict, kind: str) -> list[dict]:
+    return [e for e in timeline["events"] if e["type"] == kind]
+
+
+def check_count_in_audio(timeline: dict, samples: np.ndarray, rate: int) -> None:
+    counts = events(timeline, "count")
+    assert [e["n"] for e in counts] == list(range(1, 31))
+    starts = np.array([e["start"] for e in counts])
+    assert np.all(np.abs(np.diff(starts) - 1.0) <= 0.002)
+    measured = np.array(onsets(samples, rate))
+    for event in counts:
+        nearest = measured[np.argmin(np.abs(measured - event["start"]))]
+        assert abs(nearest - event["start"]) <= 0.020, (event, nearest)
+
+
+def check_sound_only_inside_events(timeline: dict, samples: np.ndarray, rate: int) -> None:
+    inside = np.zeros(len(samples), dtype=bool)
+    for e in timeline["events"]:
+        if e["type"] in ("say", "count"):
+            inside[max(0, int(e["start"] * rate) - 1):int(np.ceil(e["end"] * rate)) + 1] = True
+    assert not np.any(np.abs(samples[~inside].astype(np.int32)) > 64)
+
+
+@pytest.mark.parametrize("muscle", list(MUSCLE_TURNS))
+def test_each_muscle_renders_its_stretch_and_an_exact_count(tmp_path: Path, muscle: str) -> None:
+    timeline, samples, rate = render(tmp_path, MUSCLE_TURNS[muscle], "it's gone")
+    user = events(timeline, "user")
+    assert user[0]["intent"] == "cramp" and user[0]["slots"]["muscle"] == muscle
+    assert timeline["sample_rate"] == rate
+    assert abs(timeline["duration_s"] - len(samples) / rate) < 0.01
+    check_count_in_audio(timeline, samples, rate)
+    check_sound_only_inside_events(timeline, samples, rate)
+    said = " ".join(e["text"] for e in events(timeline, "say"))
+    assert "Walk a few steps" in said  # aftercare after "it's gone"
+    assert events(timeline, "end")
+
+
+def test_night_is_quieter_and_slower(tmp_path: Path) -> None:
+    day, day_pcm, rate = render(tmp_path, "help, calf cramp", "it's gone", mode="--day")
+    night, night_pcm, _ = render(tmp_path, "help, calf cramp", "it's gone", mode="--night")
+    check_count_in_audio(night, night_pcm, rate)
+
+    def rms(pcm: np.ndarray, timeline: dict) -> float:
+        parts = [pcm[int(e["start"] * rate):int(e["end"] * rate)] for e in
+                 events(timeline, "say") + events(timeline, "count")]
+        return float(np.sqrt(np.mean(np.concatenate(parts).astype(float) ** 2)))
+
+    assert rms(night_pcm, night) < 0.6 * rms(day_pcm, day)
+
+    # The same sentence takes longer at night.
+    said_day = {e["text"]: e["end"] - e["start"] for e in events(day, "say")}
+    said_night = {e["text"]: e["end"] - e["start"] for e in events(night, "say")}
+    common = set(said_day) & set(said_night)
+    assert common and all(said_night[t] > said_day[t] for t in common)
+
+
+def test_pause_is_not_needed_for_the_count_to_be_listened_to(tmp_path: Path) -> None:
+    timeline, _, _ = render(tmp_path, "help, calf cramp", "it still hurts", "it's gone")
+    counts = events(timeline, "count")
+    assert len(counts) == 60  # stretched twice
+    said = " ".join(e["text"] for e in events(timeline, "say"))
+    assert "once more" in said
+
+
+def test_red_flag_mid_session_stops_coaching(tmp_path: Path) -> None:
+    timeline, _, _ = render(tmp_path, "help, calf cramp", "my calf is swollen and red")
+    said = [e["text"] for e in events(timeline, "say")]
+    assert any("doctor" in s for s in said[-4:])
+    last_user = events(timeline, "user")[-1]["start"]
+    assert not [e for e in events(timeline, "count") if e["start"] > last_user]
+
+
+def test_unwritable_render_path_is_one_line_and_leaves_nothing(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    # root may write anywhere, so for root the folder is missing instead of locked
+    target = tmp_path / "missing" if os.geteuid() == 0 else locked
+    try:
+        out = cli("session", "--say", "help, calf cramp", "--render", str(target / "s.wav"),
+                  "--timeline", str(tmp_path / "s.json"))
+        assert out.returncode == 2
+        assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+        assert not (tmp_path / "s.json").exists()
+    finally:
+        locked.chmod(0o700)
+
+
+def test_existing_output_survives_a_failed_run(tmp_path: Path) -> None:
+    keep = tmp_path / "keep.json"
+    keep.write_text("precious")
+    out = cli("session", "--render", str(tmp_path / "s.wav"), "--timeline", str(keep))
+    assert out.returncode == 2 and keep.read_text() == "precious"
+
+
+@pytest.mark.parametrize("args", [["session", "--bogus"], ["nonsense-command", "x"],
+                                  ["session", "--say"], ["parse", "--context", "nowhere", "x"]])
+def test_bad_options_are_one_clear_line(args: list[str]) -> None:
+    out = cli(*args)
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
