@@ -1,0 +1,192 @@
+"""The live loop: what was heard goes to the coach, its answer to the speaker, on one clock.
+
+Input ("ears": typed lines or the microphone) arrives on a queue from its own thread;
+this loop owns the coach's state, turns the passing of time on the sink's clock into
+`Finished` and `Timeout` events, and tells the ears which listening context applies.
+"""
+
+from __future__ import annotations
+
+import queue
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol, TextIO
+
+from voice.coach import Action, Coach, Count, Finished, Heard, Say, State, Timeout
+from voice.conductor import Conductor, Plan
+from voice.intents import Intent, IntentMatcher
+from voice.player import START_LEAD_S, Sink
+
+POLL_S = 0.05
+"""Longest the loop sleeps before looking at the clock again (seconds)."""
+
+
+class Ears(Protocol):
+    """Something that hears the user and reports intents to a `LiveLoop`."""
+
+    def start(self, loop: LiveLoop) -> None:
+        """Begin delivering `loop.heard(...)` calls from a thread of its own."""
+
+    def set_context(self, context: str) -> None:
+        """What the coach expects now (`idle`, `count`, `question`)."""
+
+    def close(self) -> None:
+        """Stop listening and release any device."""
+
+
+@dataclass(frozen=True)
+class _Input:
+    intent: Intent | None
+    """None when the input has ended (end of typed input)."""
+
+
+class LiveLoop:
+    """Runs the coach against a real clock until the input ends, Ctrl-C, or `--once`."""
+
+    def __init__(self, coach: Coach, conductor: Conductor, sink: Sink, night: bool,
+                 show: Callable[[str], None], log: TextIO | None = None) -> None:
+        self.coach = coach
+        self.conductor = conductor
+        self.sink = sink
+        self.state = State(night=night)
+        self.show = show
+        self.log = log
+        self._inbox: queue.Queue[_Input] = queue.Queue()
+        self._plan: Plan | None = None
+        self._finished = True
+        self._deadline: float | None = None
+        self._ears: Ears | None = None
+        self.sessions_ended = 0
+        """How many sessions have ended (for --once and the soak)."""
+
+    # -- called from the ears' thread --
+    def heard(self, intent: Intent) -> None:
+        """The user said something."""
+        self._inbox.put(_Input(intent))
+
+    def input_ended(self) -> None:
+        """No more input will come (typed input reached its end)."""
+        self._inbox.put(_Input(None))
+
+    # -- the loop --
+    def context(self) -> str:
+        """The listening context right now."""
+        if self._plan is not None and not self._finished:
+            return "count"
+        if self._plan is not None and self._plan.listen is not None and self._deadline:
+            return self._plan.listen.context
+        return "idle"
+
+    def run(self, ears: Ears, once: bool = False) -> int:
+        """Coach until the input ends (after the last answer has played) or a session ends
+        with `once`."""
+        self._ears = ears
+        ears.start(self)
+        ended = False
+        while True:
+            ended_session = self._tick()
+            if ended_session and once:
+                return 0
+            if ended and self._finished:
+                return 0
+            try:
+                item = self._inbox.get(timeout=self._wait())
+            except queue.Empty:
+                continue
+            if item.intent is None:
+                ended = True
+                continue
+            self._on_heard(item.intent)
+
+    def _wait(self) -> float:
+        now = self.sink.now()
+        times = [POLL_S]
+        if self._plan is not None and not self._finished:
+            times.append(self._plan.done_at - now)
+        if self._deadline is not None:
+            times.append(self._deadline - now)
+        return max(0.0, min(times))
+
+    def _tick(self) -> bool:
+        """Turn elapsed time into events; True when a session has just ended."""
+        now = self.sink.now()
+        plan = self._plan
+        if plan is not None and not self._finished and now >= plan.done_at:
+            self._finished = True
+            if plan.end:
+                self._plan = None
+                self.sessions_ended += 1
+                self._set_context()
+                return True
+            if plan.listen is not None:
+                self.state, _ = self.coach.step(self.state, Finished())
+                self._deadline = plan.done_at + plan.listen.timeout_s
+            self._set_context()
+        if self._deadline is not None and now >= self._deadline:
+            self._deadline = None
+            self.state, actions = self.coach.step(self.state, Timeout())
+            self._act(actions)
+        return False
+
+    def _on_heard(self, intent: Intent) -> None:
+        counted = 0
+        if self._plan is not None and not self._finished:
+            counted = self._plan.counted_by(self.sink.now())
+        self._note(f"heard: {intent.text!r} -> {intent.name} {dict(intent.slots)}")
+        self.state, actions = self.coach.step(self.state,
+                                              Heard(intent.name, intent.slots, counted))
+        self._act(actions)
+
+    def _act(self, actions: tuple[Action, ...]) -> None:
+        if not actions:
+            return
+        self.sink.clear()
+        plan = self.conductor.plan(actions, self.sink.now() + START_LEAD_S)
+        self.sink.play(plan.cues)
+        for action in actions:
+            if isinstance(action, Say):
+                self.show(action.text)
+                self._note(f"said: {action.text}")
+            elif isinstance(action, Count):
+                self.show(f"(counting {action.first} to {action.last}, one a second)")
+        self._plan, self._finished, self._deadline = plan, False, None
+        self._set_context()
+
+    def _set_context(self) -> None:
+        if self._ears is not None:
+            self._ears.set_context(self.context())
+
+    def _note(self, line: str) -> None:
+        if self.log is not None:
+            self.log.write(line + "\n")
+            self.log.flush()
+
+
+class TextEars:
+    """Typed input: one utterance per line from a stream (stdin)."""
+
+    def __init__(self, matcher: IntentMatcher, stream: TextIO = sys.stdin,
+                 prompt: bool = True) -> None:
+        self.matcher = matcher
+        self.stream = stream
+        self.prompt = prompt and stream.isatty()
+        self._thread: threading.Thread | None = None
+
+    def start(self, loop: LiveLoop) -> None:
+        """Read lines on a daemon thread."""
+        self._thread = threading.Thread(target=self._read, args=(loop,), daemon=True)
+        self._thread.start()
+
+    def _read(self, loop: LiveLoop) -> None:
+        for line in self.stream:
+            if line.strip():
+                loop.heard(self.matcher.parse(line.strip()))
+        loop.input_ended()
+
+    def set_context(self, context: str) -> None:
+        """Typed text is unambiguous: every intent is understood in every context."""
+
+    def close(self) -> None:
+        """Nothing to release."""
