@@ -116,7 +116,8 @@ class LivePlayer:
 
 
 class PrintSink:
-    """Stands in for the speaker when there is none: time passes, nothing is heard."""
+    """Stands in for the speaker when there is none: count words are printed at their
+    exact times instead of spoken (sentences are printed by the caller when planned)."""
 
     def __init__(self, sample_rate: int) -> None:
         import time
@@ -124,19 +125,38 @@ class PrintSink:
         self.sample_rate = sample_rate
         self._clock = time.monotonic
         self._t0 = self._clock()
+        self._timers: list[threading.Timer] = []
+        self._lock = threading.Lock()
 
     def now(self) -> float:
         """Seconds since the sink was opened."""
         return self._clock() - self._t0
 
     def play(self, cues: tuple[Cue, ...]) -> None:
-        """Nothing to play: the words are printed by the caller."""
+        """Print each count word when it is due."""
+        with self._lock:
+            for cue in cues:
+                if cue.kind == "count":
+                    timer = threading.Timer(max(0.0, cue.start - self.now()), _print_count,
+                                            args=(cue.clip.text,))
+                    timer.daemon = True
+                    timer.start()
+                    self._timers.append(timer)
 
     def clear(self) -> None:
-        """Nothing to silence."""
+        """Cancel every count word not yet printed."""
+        with self._lock:
+            for timer in self._timers:
+                timer.cancel()
+            self._timers = []
 
     def close(self) -> None:
-        """Nothing to release."""
+        """Cancel what is pending."""
+        self.clear()
+
+
+def _print_count(word: str) -> None:
+    print(f"  {word}", flush=True)
 
 
 def _device(device: str | int | None) -> str | int | None:

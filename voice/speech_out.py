@@ -96,6 +96,19 @@ class Pyttsx3Voice:
         raise SpeechFailed(f"speech synthesis produced no audio for {text!r}")
 
 
+class SilentVoice:
+    """Stands in for a missing synthesiser: silent clips as long as the words would take,
+    so plans keep their timing while the words are printed instead."""
+
+    sample_rate = 22050
+    SECONDS_PER_WORD = 0.3
+
+    def synth(self, text: str, rate: int) -> np.ndarray:
+        """Silence the length of `text` spoken at about `rate` words per minute."""
+        seconds = max(1, len(text.split())) * 60.0 / max(rate, 1) * 0.75
+        return np.zeros(int(seconds * self.sample_rate), dtype=np.int16)
+
+
 def trim(samples: np.ndarray) -> np.ndarray:
     """Drop near-silence from both ends."""
     loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > SILENCE_LEVEL)
@@ -149,7 +162,8 @@ class SpeechLibrary:
         if key not in self._cache:
             style = self.settings.style(night)
             rate = style.count_rate if count else style.rate
-            raw = trim(self.tts.synth(text, rate))
+            raw = self.tts.synth(text, rate)
+            raw = raw if isinstance(self.tts, SilentVoice) else trim(raw)
             # A count word must leave a clear gap before the next second's word.
             while count and len(raw) > self.settings.max_word_s * self.tts.sample_rate \
                     and rate < MAX_RATE:

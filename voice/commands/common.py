@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime
 
 from voice.content import Content
-from voice.speech_out import Pyttsx3Voice, SpeechLibrary
+from voice.errors import MissingResource
+from voice.player import warn
+from voice.speech_out import Pyttsx3Voice, SilentVoice, SpeechLibrary
 
 NIGHT_STARTS = datetime.time(22, 0)
 """Night mode begins (local time)."""
@@ -21,6 +23,14 @@ def is_night(choice: bool | None, now: datetime.datetime | None = None) -> bool:
     return clock >= NIGHT_STARTS or clock < NIGHT_ENDS
 
 
-def open_library(content: Content) -> SpeechLibrary:
-    """The coach's voice (pyttsx3) with its clip cache."""
-    return SpeechLibrary(Pyttsx3Voice(), content.voice)
+def open_library(content: Content, fallback: bool = False) -> SpeechLibrary:
+    """The coach's voice (pyttsx3) with its clip cache. With `fallback`, a missing
+    synthesiser is said once and replaced by silence (the words are printed)."""
+    try:
+        return SpeechLibrary(Pyttsx3Voice(), content.voice)
+    except MissingResource as exc:
+        if not fallback:
+            raise
+        warn(str(exc))
+        warn(content.prompt("speech_unavailable", False))
+        return SpeechLibrary(SilentVoice(), content.voice)

@@ -15,7 +15,7 @@ from voice.errors import BadInput, MissingResource
 from voice.intents import IntentMatcher
 from voice.live import Ears, LiveLoop, TextEars
 from voice.player import LivePlayer, PrintSink, Sink, warn
-from voice.speech_out import SpeechLibrary
+from voice.speech_out import SilentVoice, SpeechLibrary
 
 
 def _show(text: str) -> None:
@@ -23,6 +23,8 @@ def _show(text: str) -> None:
 
 
 def _sink(args: argparse.Namespace, library: SpeechLibrary, content: Content) -> Sink:
+    if isinstance(library.tts, SilentVoice):
+        return PrintSink(library.sample_rate)
     try:
         return LivePlayer(library.sample_rate, args.output)
     except MissingResource as exc:
@@ -55,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     content = load_content(args.content)
     matcher = IntentMatcher(content)
     night = is_night(args.night)
-    library = open_library(content)
+    library = open_library(content, fallback=True)
     library.warm_up(night)
     ears = _ears(args, matcher, content)
     sink = _sink(args, library, content)
