@@ -15,7 +15,8 @@ set -eu
 start() {
     for tool in pulseaudio pactl; do
         command -v "$tool" >/dev/null || {
-            echo "pulse.sh: $tool not found (apt-get install pulseaudio pulseaudio-utils libasound2-plugins)" >&2
+            echo "pulse.sh: $tool not found" \
+                "(apt-get install pulseaudio pulseaudio-utils libasound2-plugins)" >&2
             exit 3
         }
     done

@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from pulse import PulseServer, missing_tools
 
 # === PulseAudio: a private sound server with virtual devices (tests/pulse.py) ==============
-
-from pulse import PulseServer, missing_tools  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def pulse_server() -> Iterator[PulseServer]:
-    """One private PulseAudio server for the session: `speaker`, `micfeed` -> `mic`; see pulse.py."""
+    """One private PulseAudio server for the session (`speaker`, `micfeed` -> `mic`)."""
     missing = missing_tools()
     if missing:
         pytest.skip(

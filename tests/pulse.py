@@ -1,10 +1,10 @@
-"""A private PulseAudio server with virtual devices: real audio paths on machines with no sound card.
+"""A private PulseAudio server with virtual devices: real audio paths with no sound card.
 
 The server has two null sinks and one remapped source:
 
-- `speaker`  default sink: what programs play ends up here; record `speaker.monitor`.
-- `micfeed`  play a WAV into it and it comes out of ...
-- `mic`      default source, remapped from `micfeed.monitor`: what programs record.
+- `speaker`  the default sink: what programs play ends up here; record `speaker.monitor`.
+- `micfeed`  a sink to play test speech into (`play_into_mic`) ...
+- `mic`      ... which the default source, remapped from `micfeed.monitor`, delivers.
 
 Usage::
 
@@ -29,15 +29,16 @@ sounddevice (PortAudio) and this server — what was found:
   `os.environ` (`sounddevice._terminate()` / `_initialize()`) happens to work but relies
   on private API and process-wide state; don't.
 - In such a subprocess `sounddevice.query_devices()` lists `pulse` and `default`; both
-  play to `speaker` and record from `mic`. Playback is paced in real time.
+  play to `speaker` and record from `mic`. A null sink keeps time by its own clock and
+  works in blocks, so playback matches the wall clock only on average: start-up and
+  drain add a second or two to `paplay` and `sounddevice.wait()`.
 - parecord writes a valid WAV header only when it exits cleanly: stop it with SIGINT
   (`stop_recording_speaker` does), never SIGKILL. Its buffer size matters for timing on
   a null sink (see RECORD_LATENCY_MS), and audio still in the server when it stops is
   lost, so stopping waits SETTLE_S first.
-- Times in a recording are sample positions, not wall-clock times: `parecord` starts at
-  some unknown moment, so compare onsets with each other (spacing), not with the clock.
-  Playback through `paplay` or sounddevice takes longer than the audio (start-up and
-  drain), but the samples arrive in order with their spacing intact.
+- Times in a recording are sample positions, not wall-clock times: a recorder's first
+  sample is taken at no well-defined moment, so compare onsets within one recording
+  (spacing: exact to the sample in every trial), not with the clock or across devices.
 - Clients never autospawn a second server: PULSE_SERVER names this one explicitly.
 - The server runs as our child (audio-testing.md's command without `-D`): a daemonised
   server is reparented to PID 1, which on CI VMs may reap it late, so a stopped server
@@ -142,7 +143,7 @@ class PulseServer:
             if self._daemon.poll() is None:
                 subprocess.run(
                     ["pulseaudio", "-k"], env=self._server_env, stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL, timeout=10,
+                    stderr=subprocess.DEVNULL, timeout=10, check=False,
                 )  # fmt: skip
                 try:
                     self._daemon.wait(5.0)
@@ -151,8 +152,9 @@ class PulseServer:
             self._daemon = None
         shutil.rmtree(self.runtime_dir, ignore_errors=True)
 
-    def __enter__(self) -> PulseServer:
-        return self.start()
+    def __enter__(self) -> PulseServer:  # noqa: PYI034 (Self needs Python 3.11)
+        self.start()
+        return self
 
     def __exit__(
         self, kind: type[BaseException] | None, err: BaseException | None, tb: TracebackType | None
@@ -164,13 +166,15 @@ class PulseServer:
     def pactl(self, *args: str) -> str:
         """Run `pactl` against this server; return its output."""
         done = subprocess.run(
-            ["pactl", *args], env=self.env, capture_output=True, text=True, timeout=10
+            ["pactl", *args], env=self.env, capture_output=True, text=True, timeout=10, check=False
         )
         if done.returncode != 0:
             raise RuntimeError(f"pactl {' '.join(args)} failed: {done.stderr.strip()}")
         return done.stdout
 
-    def play_into_mic(self, wav: str | os.PathLike[str], *, wait: bool = True) -> subprocess.Popen[bytes]:
+    def play_into_mic(
+        self, wav: str | os.PathLike[str], *, wait: bool = True
+    ) -> subprocess.Popen[bytes]:
         """Play a WAV into `micfeed` (heard on `mic`); by default return once it has played."""
         command = ["paplay", "-d", "micfeed", os.fspath(wav)]
         if not wait:
@@ -230,12 +234,16 @@ class PulseServer:
         return (self.runtime_dir / "parecord.log").read_text(errors="replace").strip()
 
     def run_python(
-        self, code: str, *args: str, timeout: float = 60.0, cwd: str | os.PathLike[str] | None = None
+        self,
+        code: str,
+        *args: str,
+        timeout: float = 60.0,
+        cwd: str | os.PathLike[str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """Run `python -c code args...` with this server's environment (timeout in seconds)."""
         return subprocess.run(
             [sys.executable, "-c", code, *args],
-            env=self.env, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+            env=self.env, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False,
         )  # fmt: skip
 
     # --- internals ------------------------------------------------------------------------
@@ -245,13 +253,19 @@ class PulseServer:
         deadline = time.monotonic() + self.startup_timeout
         while True:
             done = subprocess.run(
-                ["pactl", "info"], env=self.env, capture_output=True, timeout=10
+                ["pactl", "info"], env=self.env, capture_output=True, timeout=10, check=False
             )
             if done.returncode == 0:
                 return
-            if time.monotonic() > deadline or self._daemon is None or self._daemon.poll() is not None:
+            if (
+                time.monotonic() > deadline
+                or self._daemon is None
+                or self._daemon.poll() is not None
+            ):
                 self.stop()
-                raise RuntimeError(f"pulseaudio did not answer: {done.stderr.decode()}{self._log_tail()}")
+                raise RuntimeError(
+                    f"pulseaudio did not answer: {done.stderr.decode()}{self._log_tail()}"
+                )
             time.sleep(0.05)
 
     def _connected(self, recorder: subprocess.Popen[bytes]) -> bool:

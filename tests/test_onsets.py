@@ -24,7 +24,7 @@ def signal(
     seconds: float = 0.25,
     amps: list[float] | None = None,
 ) -> np.ndarray:
-    """Bursts placed at `starts` (seconds, any sub-sample) over white noise at `noise_db` dBFS RMS."""
+    """Bursts at `starts` (seconds, any sub-sample) over white noise of `noise_db` (dBFS RMS)."""
     rng = np.random.default_rng(RNG_SEED)
     x = np.zeros(round(length * rate))
     if noise_db is not None:

@@ -1,7 +1,8 @@
-"""The PulseAudio harness, proved with real audio: speech into the virtual mic, clicks out of the speaker."""
+"""The PulseAudio harness proved with real audio: speech into the mic, clicks out of the speaker."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -9,8 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from pulse import PulseServer, missing_tools
+
+from voice import ROOT_DIR
 from voice.onsets import onsets, silent_after
 from voice.wavio import read_wav, read_wav_16k, write_wav_atomic
 
@@ -138,3 +140,34 @@ def test_the_server_and_its_helpers_are_gone_after_exit(tmp_path: Path) -> None:
     assert not folder.exists()
     assert player.poll() is not None
     assert (tmp_path / "left-running.wav").read_bytes()[:4] == b"RIFF"
+
+
+def test_ci_script_starts_and_stops_a_server() -> None:
+    if missing_tools():
+        pytest.skip(f"PulseAudio not installed ({', '.join(missing_tools())} missing)")
+    script = str(ROOT_DIR / ".ci" / "pulse.sh")
+    started = subprocess.run(
+        ["sh", script, "start"], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert started.returncode == 0, started.stderr
+    exports = dict(
+        line.removeprefix("export ").replace("'", "").split("=", 1)
+        for line in started.stdout.splitlines()
+    )
+    folder = Path(exports["XDG_RUNTIME_DIR"])
+    try:
+        pid = int((folder / "pulse" / "pid").read_text())
+        env = {**os.environ, **exports}
+        info = subprocess.run(
+            ["pactl", "info"], env=env, capture_output=True, text=True, check=False
+        )
+        assert "Default Sink: speaker" in info.stdout
+        assert "Default Source: mic" in info.stdout
+    finally:
+        stopped = subprocess.run(
+            ["sh", script, "stop"], env={**os.environ, **exports}, timeout=30, check=False
+        )
+    assert stopped.returncode == 0
+    assert not folder.exists()
+    state = Path(f"/proc/{pid}/stat")
+    assert not state.exists() or state.read_text().rsplit(")", 1)[1].split()[0] == "Z"

@@ -53,7 +53,7 @@ def onsets(
     frame_ms: float = 10.0,
     min_gap_ms: float = 150.0,
 ) -> list[float]:
-    """Times (seconds) where sound starts; `threshold` is a frame RMS (full scale), default derived."""
+    """Times (seconds) where sounds start; `threshold` is a frame RMS (full scale) or derived."""
     x = _derumble(_as_float(samples), sample_rate)
     flen = _frame_len(sample_rate, frame_ms)
     rms = _frames_rms(x, flen)
@@ -113,7 +113,7 @@ def silent_after(
 
 
 def frame_rms(samples: np.ndarray, sample_rate: int, frame_ms: float = 10.0) -> np.ndarray:
-    """RMS of consecutive `frame_ms` frames (full scale, rumble removed); a partial last frame is dropped."""
+    """RMS of whole `frame_ms` frames (full scale, rumble removed; a partial last one dropped)."""
     x = _derumble(_as_float(samples), sample_rate)
     return _frames_rms(x, _frame_len(sample_rate, frame_ms))
 
@@ -135,7 +135,9 @@ def auto_threshold(rms: np.ndarray) -> float:
     return max(between, floor * 10 ** (MIN_MARGIN_DB / 20))
 
 
-def _refine(x: np.ndarray, frame_start: int, quiet_from: int, flen: int, rate: int, floor: float) -> int:
+def _refine(
+    x: np.ndarray, frame_start: int, quiet_from: int, flen: int, rate: int, floor: float
+) -> int:
     """First sample (index) near the onset frame that stands out from the noise before it."""
     search_from = max(frame_start - round(SEARCH_BACK_MS * rate / 1000), quiet_from, 0)
     noise_from = max(search_from - round(NOISE_WINDOW_MS * rate / 1000), quiet_from, 0)
@@ -168,7 +170,9 @@ def _frames_rms(x: np.ndarray, flen: int) -> np.ndarray:
 def _frame_len(sample_rate: int, frame_ms: float) -> int:
     """Samples in one frame; at least one."""
     if sample_rate <= 0 or frame_ms <= 0:
-        raise ValueError(f"need a positive rate and frame length, got {sample_rate} Hz, {frame_ms} ms")
+        raise ValueError(
+            f"need a positive rate and frame length, got {sample_rate} Hz, {frame_ms} ms"
+        )
     return max(1, round(sample_rate * frame_ms / 1000))
 
 

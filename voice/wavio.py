@@ -58,7 +58,9 @@ class _Format:
     """Bits per sample as stored."""
 
 
-def read_wav(path: str | os.PathLike[str], *, max_seconds: float | None = DEFAULT_MAX_SECONDS) -> Audio:
+def read_wav(
+    path: str | os.PathLike[str], *, max_seconds: float | None = DEFAULT_MAX_SECONDS
+) -> Audio:
     """Read a 16-bit PCM WAV (any rate, mono or stereo) as mono; raise BadInput saying why not."""
     p = Path(path)
     size = _check_readable(p)
@@ -71,7 +73,8 @@ def read_wav(path: str | os.PathLike[str], *, max_seconds: float | None = DEFAUL
                 declared = min(w.getnframes(), size // (2 * fmt.channels))
                 if max_seconds is not None and declared > max_seconds * fmt.sample_rate:
                     raise BadInput(
-                        f"{p}: too long ({declared / fmt.sample_rate:.0f} s; limit {max_seconds:g} s)"
+                        f"{p}: too long ({declared / fmt.sample_rate:.0f} s; "
+                        f"limit {max_seconds:g} s)"
                     )
                 raw = w.readframes(declared)
     except (wave.Error, EOFError, struct.error) as e:
@@ -107,7 +110,9 @@ def write_wav_atomic(path: str | os.PathLike[str], samples: np.ndarray, sample_r
     """Write np.int16 samples (frames, or frames x channels) as a 16-bit WAV, all or nothing."""
     data = np.asarray(samples)
     if data.dtype != np.int16 or data.ndim not in (1, 2):
-        raise ValueError(f"need np.int16 samples of 1 or 2 dimensions, got {data.dtype} {data.shape}")
+        raise ValueError(
+            f"need np.int16 samples of 1 or 2 dimensions, got {data.dtype} {data.shape}"
+        )
     if sample_rate <= 0:
         raise ValueError(f"sample rate must be positive, got {sample_rate}")
     channels = 1 if data.ndim == 1 else data.shape[1]
