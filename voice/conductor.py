@@ -95,7 +95,7 @@ class Conductor:
                 for n in range(action.first, action.last + 1):
                     cues.append(Cue(t0 + (n - action.first), self.library.count_word(
                         n, self.night), "count", n))
-                t = t0 + (action.last - action.first) + 1.0
+                t = t0 + (action.last - action.first) + 1.0 + self.lead_s
             elif isinstance(action, Listen):
                 listen = action
             elif isinstance(action, End):
