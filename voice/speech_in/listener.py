@@ -1,0 +1,113 @@
+"""PCM in, intents out: the endpointer finds utterances, a recogniser hears them in the
+current listening context, and the matcher reads them. No device here, so the same
+pipeline runs on a microphone, on files, and on hours of audio faster than real time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from voice.intents import Intent, IntentMatcher
+from voice.speech_in.base import SAMPLE_RATE, SpeechIn
+from voice.speech_in.endpoint import Endpointer, EndpointSettings, Utterance
+from voice.wavio import write_wav_atomic
+
+MIN_CONFIDENCE = 0.35
+"""Recogniser confidence below which an utterance is taken as not meant for the coach."""
+
+
+class Hearing(Protocol):
+    """One utterance of speech → an intent (`none` when rejected)."""
+
+    name: str
+    """Engine name."""
+
+    def hear(self, pcm: bytes, context: str) -> Intent:
+        """The intent of a whole utterance of 16 kHz 16-bit mono PCM."""
+
+
+class EngineHearing:
+    """A `SpeechIn` recogniser followed by the intent matcher, with a confidence floor."""
+
+    def __init__(self, engine: SpeechIn, matcher: IntentMatcher,
+                 min_confidence: float = MIN_CONFIDENCE) -> None:
+        self.engine = engine
+        self.name = engine.name
+        self.matcher = matcher
+        self.min_confidence = min_confidence
+
+    def hear(self, pcm: bytes, context: str) -> Intent:
+        """Recognise in `context`, then match; rejected or empty speech is `none`."""
+        self.engine.set_context(context)
+        self.engine.start()
+        self.engine.feed(pcm)
+        hyp = self.engine.finish()
+        if not hyp.text or hyp.confidence < self.min_confidence:
+            return Intent("none", {}, hyp.confidence, hyp.text)
+        intent = self.matcher.parse(hyp.text, context)
+        return replace(intent, confidence=round(min(intent.confidence, hyp.confidence), 3))
+
+
+@dataclass(frozen=True)
+class Heard:
+    """An utterance and what it meant."""
+
+    intent: Intent
+    utterance: Utterance
+    context: str
+    """The listening context it was heard in."""
+    decode_s: float
+    """Time spent recognising it (seconds)."""
+
+
+class UtteranceListener:
+    """Feed PCM blocks; `on_heard` is called for every utterance found (`none` included)."""
+
+    def __init__(self, hearing: Hearing, on_heard: Callable[[Heard], None],
+                 settings: EndpointSettings = EndpointSettings(),
+                 record_dir: Path | None = None) -> None:
+        self.hearing = hearing
+        self.on_heard = on_heard
+        self.endpointer = Endpointer(settings)
+        self.record_dir = record_dir
+        self._context = "idle"
+        self._lock = threading.Lock()
+        self.utterances = 0
+        """How many utterances were found."""
+
+    @property
+    def context(self) -> str:
+        """The listening context applied to the next utterance."""
+        with self._lock:
+            return self._context
+
+    @context.setter
+    def context(self, value: str) -> None:
+        with self._lock:
+            self._context = value
+
+    def feed(self, pcm: bytes) -> None:
+        """Add audio (any block size)."""
+        for utterance in self.endpointer.feed(pcm):
+            self.utterances += 1
+            context = self.context
+            started = time.perf_counter()
+            intent = self.hearing.hear(utterance.pcm, context)
+            decode_s = time.perf_counter() - started
+            if self.record_dir is not None:
+                self._record(utterance, intent)
+            self.on_heard(Heard(intent, utterance, context, decode_s))
+
+    def _record(self, utterance: Utterance, intent: Intent) -> None:
+        if self.record_dir is None:
+            return
+        name = f"{self.utterances:05d}-{time.strftime('%Y%m%d-%H%M%S')}-{intent.name}.wav"
+        samples = np.frombuffer(utterance.pcm, dtype=np.int16)
+        write_wav_atomic(self.record_dir / name, samples, SAMPLE_RATE)

@@ -1,0 +1,153 @@
+"""The microphone as the coach's ears: a sounddevice callback queues blocks (it never
+decodes), a worker thread runs them through the listener and reports intents to the live
+loop. If the input stream fails it is reopened with back-off, and the coach keeps going.
+"""
+
+from __future__ import annotations
+
+import argparse
+import queue
+import sys
+import threading
+import time
+from typing import Any
+
+import numpy as np
+
+from voice.content import Content
+from voice.errors import BadInput, MissingResource
+from voice.intents import IntentMatcher
+from voice.live import LiveLoop
+from voice.speech_in.base import SAMPLE_RATE
+from voice.speech_in.listener import EngineHearing, Heard, Hearing, UtteranceListener
+
+BLOCK_S = 0.03
+"""Audio per callback block (seconds)."""
+REOPEN_BACKOFF_S = (0.5, 1.0, 2.0, 5.0, 10.0)
+"""Waits before successive attempts to reopen a failed input stream (seconds)."""
+QUEUE_BLOCKS = 2000
+"""Blocks the queue holds before the oldest are dropped (about a minute)."""
+
+
+def _log(message: str) -> None:
+    print(f"cramp-coach: {message}", file=sys.stderr, flush=True)
+
+
+class MicrophoneEars:
+    """Listens on an input device and reports what it hears to a `LiveLoop`."""
+
+    def __init__(self, hearing: Hearing, device: str | int | None = None,
+                 record_dir: Any = None, verbose: bool = False) -> None:
+        import sounddevice as sd
+
+        self._sd = sd
+        self.device = int(device) if device is not None and str(device).isdigit() else device
+        self.verbose = verbose
+        self.hearing = hearing
+        self._blocks: queue.Queue[bytes] = queue.Queue(maxsize=QUEUE_BLOCKS)
+        self._loop: LiveLoop | None = None
+        self.listener = UtteranceListener(hearing, self._on_heard, record_dir=record_dir)
+        self.overflows = 0
+        """Input overflows reported by the device."""
+        self.reopens = 0
+        """Times the input stream was reopened after a failure."""
+        self._stop = threading.Event()
+        self._stream = self._open()
+
+    def _open(self) -> Any:
+        sd = self._sd
+        try:
+            info = sd.query_devices(self.device, "input")
+        except (ValueError, sd.PortAudioError) as exc:
+            raise MissingResource(
+                "no microphone found; use --text to type instead, or pick a device with "
+                "--input (list them with `python -m sounddevice`)") from exc
+        rate = SAMPLE_RATE
+        try:
+            sd.check_input_settings(self.device, samplerate=rate, channels=1, dtype="int16")
+        except (ValueError, sd.PortAudioError):
+            rate = int(info["default_samplerate"])
+        self.rate = rate
+        stream = sd.InputStream(samplerate=rate, channels=1, dtype="int16", device=self.device,
+                                blocksize=int(rate * BLOCK_S), callback=self._callback)
+        stream.start()
+        return stream
+
+    def _callback(self, indata: np.ndarray, _frames: int, _time: Any, status: Any) -> None:
+        if status.input_overflow:
+            self.overflows += 1
+        try:
+            self._blocks.put_nowait(bytes(indata))
+        except queue.Full:
+            self.overflows += 1
+
+    # -- Ears --
+    def start(self, loop: LiveLoop) -> None:
+        """Start the worker that decodes queued audio."""
+        self._loop = loop
+        threading.Thread(target=self._work, daemon=True).start()
+
+    def set_context(self, context: str) -> None:
+        """What the coach expects next."""
+        self.listener.context = context
+
+    def close(self) -> None:
+        """Stop and release the device."""
+        self._stop.set()
+        try:
+            self._stream.abort()
+            self._stream.close()
+        except self._sd.PortAudioError:
+            pass
+
+    # -- worker --
+    def _work(self) -> None:
+        from voice.wavio import resample
+
+        while not self._stop.is_set():
+            try:
+                block = self._blocks.get(timeout=0.5)
+            except queue.Empty:
+                if not self._stream.active and not self._stop.is_set():
+                    self._reopen()
+                continue
+            if self.rate != SAMPLE_RATE:
+                samples = resample(np.frombuffer(block, dtype=np.int16), self.rate, SAMPLE_RATE)
+                block = samples.tobytes()
+            self.listener.feed(block)
+
+    def _reopen(self) -> None:
+        _log("the microphone stopped; trying to reopen it")
+        for wait in (*REOPEN_BACKOFF_S, *([REOPEN_BACKOFF_S[-1]] * 1000)):
+            if self._stop.wait(wait):
+                return
+            try:
+                self._stream.close()
+            except self._sd.PortAudioError:
+                pass
+            try:
+                self._stream = self._open()
+            except (MissingResource, self._sd.PortAudioError):
+                continue
+            self.reopens += 1
+            _log("the microphone is back")
+            return
+
+    def _on_heard(self, heard: Heard) -> None:
+        if self.verbose:
+            _log(f"heard [{heard.context}] {heard.intent.text!r} -> {heard.intent.name} "
+                 f"({heard.intent.confidence:.2f}, {heard.decode_s * 1000:.0f} ms)")
+        if heard.intent.name != "none" and self._loop is not None:
+            self._loop.heard(heard.intent)
+
+
+def open_microphone_ears(args: argparse.Namespace, matcher: IntentMatcher,
+                         content: Content) -> MicrophoneEars:
+    """The microphone with the chosen recogniser (`--engine`, `--model`, `--input`)."""
+    from voice.speech_in.select import open_engine
+
+    if args.record is not None and not args.record.is_dir():
+        raise BadInput(f"{args.record}: --record needs an existing folder")
+    engine = open_engine(args.engine, args.model, args.models_dir, matcher)
+    return MicrophoneEars(EngineHearing(engine, matcher), args.input, args.record,
+                          verbose=args.verbose)
