@@ -21,6 +21,13 @@ BLOCK_FRAMES = 256
 """Frames per output block: how soon a `clear()` is heard (256 at 22 050 Hz ≈ 12 ms)."""
 START_LEAD_S = 0.05
 """Cues are never scheduled closer than this to `now()` (seconds)."""
+REOPEN_BACKOFF_S = (0.2, 0.5, 1.0, 2.0)
+"""Waits before successive attempts to reopen a failed output stream (seconds); the last
+one repeats."""
+REOPEN_TRIES = 43200
+"""Further attempts at the last wait before giving up (2 s each: a whole day)."""
+SUPERVISE_S = 0.5
+"""How often the watcher thread looks for a failed stream (seconds)."""
 
 
 class Sink(Protocol):
@@ -49,25 +56,50 @@ class _Scheduled:
 
 
 class LivePlayer:
-    """A sounddevice output stream playing scheduled cues."""
+    """A sounddevice output stream playing scheduled cues.
+
+    If the stream fails (the device vanishes, the sound server restarts), the clock stands
+    still while the speaker is gone, the stream is reopened with back-off, and playing
+    resumes from the start of the cue that was cut off: the session and its count go on.
+    """
 
     def __init__(self, sample_rate: int, device: str | int | None = None) -> None:
         import sounddevice as sd
 
+        self._sd = sd
         self.sample_rate = sample_rate
+        self.device = _device(device)
         self._lock = threading.Lock()
         self._cues: list[_Scheduled] = []
         self._frames = 0
         self.errors = 0
         """Output underflows or callback problems seen (for the log)."""
+        self.reopens = 0
+        """Times the output stream was reopened after it failed."""
+        self._failed = threading.Event()
+        self._closing = threading.Event()
+        self._device_lock = threading.Lock()
+        self._stream = self._open()
+        self._watch = threading.Thread(target=self._supervise, daemon=True)
+        self._watch.start()
+
+    def _open(self) -> Any:
+        """A started output stream, or `MissingResource` saying why not."""
+        sd = self._sd
         try:
-            self._stream = sd.OutputStream(samplerate=sample_rate, channels=1, dtype="int16",
-                                           blocksize=BLOCK_FRAMES, device=_device(device),
-                                           latency="low", callback=self._callback)
-            self._stream.start()
+            stream = sd.OutputStream(samplerate=self.sample_rate, channels=1, dtype="int16",
+                                     blocksize=BLOCK_FRAMES, device=self.device,
+                                     latency="low", callback=self._callback,
+                                     finished_callback=self._on_finished)
         except (sd.PortAudioError, ValueError) as exc:
-            raise MissingResource(f"cannot open the speaker ({exc}); list devices with "
-                                  "`python -m sounddevice`, pick one with --output") from exc
+            raise _no_speaker(exc) from exc
+        self._failed.clear()
+        try:
+            stream.start()
+        except sd.PortAudioError as exc:
+            stream.close()
+            raise _no_speaker(exc) from exc
+        return stream
 
     def _callback(self, out: np.ndarray, frames: int, _time: Any, status: Any) -> None:
         if status.output_underflow:
@@ -87,8 +119,55 @@ class LivePlayer:
             self._frames = start + frames
         out[:, 0] = np.clip(block, -32768, 32767)
 
+    def _on_finished(self) -> None:
+        """PortAudio: the stream has stopped. Unless we closed it, that is a failure."""
+        if not self._closing.is_set():
+            self._failed.set()
+
+    # -- recovering from a failed stream --
+    def _supervise(self) -> None:
+        while not self._closing.is_set():
+            if self._failed.wait(SUPERVISE_S) and not self._closing.is_set():
+                self._recover()
+
+    def _recover(self) -> None:
+        warn("the speaker stopped; the count waits until it is back (still listening)")
+        self._release()
+        self._rewind()
+        waits = (*REOPEN_BACKOFF_S, *([REOPEN_BACKOFF_S[-1]] * REOPEN_TRIES))
+        for wait in waits:
+            if self._closing.wait(wait):
+                return
+            with self._device_lock:
+                if self._closing.is_set():
+                    return
+                try:
+                    self._stream = self._open()
+                except MissingResource:
+                    continue
+            self.reopens += 1
+            warn("the speaker is back")
+            return
+        warn("the speaker did not come back; the coach goes on in text only")
+
+    def _rewind(self) -> None:
+        """Go back to the start of the cue that was cut off, so it is heard whole."""
+        with self._lock:
+            started = [c.start for c in self._cues if c.start < self._frames]
+            if started:
+                self._frames = min(started)
+
+    def _release(self) -> None:
+        with self._device_lock:
+            try:
+                self._stream.abort()
+                self._stream.close()
+            except self._sd.PortAudioError:
+                pass
+
     def now(self) -> float:
-        """Seconds of audio handed to the device so far."""
+        """Seconds of audio handed to the device so far (it stands still while the
+        device is gone)."""
         with self._lock:
             return self._frames / self.sample_rate
 
@@ -111,8 +190,9 @@ class LivePlayer:
 
     def close(self) -> None:
         """Stop and release the device."""
-        self._stream.abort()
-        self._stream.close()
+        self._closing.set()
+        self._release()
+        self._watch.join(timeout=2.0)
 
 
 class PrintSink:
@@ -157,6 +237,11 @@ class PrintSink:
 
 def _print_count(word: str) -> None:
     print(f"  {word}", flush=True)
+
+
+def _no_speaker(exc: Exception) -> MissingResource:
+    return MissingResource(f"cannot open the speaker ({exc}); list devices with "
+                           "`python -m sounddevice`, pick one with --output")
 
 
 def _device(device: str | int | None) -> str | int | None:
