@@ -64,9 +64,7 @@ class LivePlayer:
     """
 
     def __init__(self, sample_rate: int, device: str | int | None = None) -> None:
-        import sounddevice as sd
-
-        self._sd = sd
+        self._sd = import_sounddevice()
         self.sample_rate = sample_rate
         self.device = _device(device)
         self._lock = threading.Lock()
@@ -237,6 +235,16 @@ class PrintSink:
 
 def _print_count(word: str) -> None:
     print(f"  {word}", flush=True)
+
+
+def import_sounddevice() -> Any:
+    """The `sounddevice` module; a missing PortAudio library is `MissingResource`."""
+    try:
+        import sounddevice
+    except OSError as exc:
+        raise MissingResource(f"no sound system ({exc}); install PortAudio "
+                              "(apt-get install libportaudio2), or use --text") from None
+    return sounddevice
 
 
 def _no_speaker(exc: Exception) -> MissingResource:

@@ -18,6 +18,7 @@ from voice.content import Content
 from voice.errors import BadInput, MissingResource
 from voice.intents import IntentMatcher
 from voice.live import LiveLoop
+from voice.player import import_sounddevice
 from voice.speech_in.base import SAMPLE_RATE
 from voice.speech_in.listener import EngineHearing, Heard, Hearing, UtteranceListener
 
@@ -26,7 +27,14 @@ BLOCK_S = 0.03
 REOPEN_BACKOFF_S = (0.5, 1.0, 2.0, 5.0, 10.0)
 """Waits before successive attempts to reopen a failed input stream (seconds)."""
 QUEUE_BLOCKS = 2000
-"""Blocks the queue holds before the oldest are dropped (about a minute)."""
+"""Blocks the queue holds before new ones are dropped (about a minute)."""
+STALL_S = 3.0
+"""A running input stream that delivers nothing for this long has failed (seconds)."""
+OVERFLOW_LOG_S = 60.0
+"""Least time between two log lines about lost input audio (seconds)."""
+NO_MICROPHONE = ("no microphone found; use --text to type instead, or pick a device with "
+                 "--input (list them with `python -m sounddevice`)")
+"""What the user is told when there is no input device."""
 
 
 def _log(message: str) -> None:
@@ -38,9 +46,7 @@ class MicrophoneEars:
 
     def __init__(self, hearing: Hearing, device: str | int | None = None,
                  record_dir: Any = None, verbose: bool = False) -> None:
-        import sounddevice as sd
-
-        self._sd = sd
+        self._sd = import_sounddevice()
         self.device = int(device) if device is not None and str(device).isdigit() else device
         self.verbose = verbose
         self.hearing = hearing
@@ -52,16 +58,14 @@ class MicrophoneEars:
         self.reopens = 0
         """Times the input stream was reopened after a failure."""
         self._stop = threading.Event()
+        self._last_block = time.monotonic()
+        self._logged_overflows = 0
+        self._overflow_logged_at = 0.0
         self._stream = self._open()
 
     def _open(self) -> Any:
         sd = self._sd
-        try:
-            info = sd.query_devices(self.device, "input")
-        except (ValueError, sd.PortAudioError) as exc:
-            raise MissingResource(
-                "no microphone found; use --text to type instead, or pick a device with "
-                "--input (list them with `python -m sounddevice`)") from exc
+        info = find_microphone(sd, self.device)
         rate = SAMPLE_RATE
         try:
             sd.check_input_settings(self.device, samplerate=rate, channels=1, dtype="int16")
@@ -108,13 +112,25 @@ class MicrophoneEars:
             try:
                 block = self._blocks.get(timeout=0.5)
             except queue.Empty:
-                if not self._stream.active and not self._stop.is_set():
+                stalled = time.monotonic() - self._last_block > STALL_S
+                if (stalled or not self._stream.active) and not self._stop.is_set():
                     self._reopen()
                 continue
+            self._last_block = time.monotonic()
             if self.rate != SAMPLE_RATE:
                 samples = resample(np.frombuffer(block, dtype=np.int16), self.rate, SAMPLE_RATE)
                 block = samples.tobytes()
             self.listener.feed(block)
+            self._log_overflows()
+
+    def _log_overflows(self) -> None:
+        """Say (at most once a minute) that input audio was lost; listening goes on."""
+        now = time.monotonic()
+        if self.overflows > self._logged_overflows and \
+                now - self._overflow_logged_at >= OVERFLOW_LOG_S:
+            _log(f"the microphone lost some audio ({self.overflows - self._logged_overflows} "
+                 "blocks); still listening")
+            self._logged_overflows, self._overflow_logged_at = self.overflows, now
 
     def _reopen(self) -> None:
         _log("the microphone stopped; trying to reopen it")
@@ -130,6 +146,7 @@ class MicrophoneEars:
             except (MissingResource, self._sd.PortAudioError):
                 continue
             self.reopens += 1
+            self._last_block = time.monotonic()
             _log("the microphone is back")
             return
 
@@ -141,13 +158,24 @@ class MicrophoneEars:
             self._loop.heard(heard.intent)
 
 
+def find_microphone(sd: Any, device: str | int | None) -> Any:
+    """sounddevice's description of the input device; `MissingResource` when there is none."""
+    try:
+        return sd.query_devices(device, "input")
+    except (ValueError, sd.PortAudioError) as exc:
+        raise MissingResource(NO_MICROPHONE) from exc
+
+
 def open_microphone_ears(args: argparse.Namespace, matcher: IntentMatcher,
                          content: Content) -> MicrophoneEars:
     """The microphone with the chosen recogniser (`--engine`, `--model`, `--input`)."""
-    from voice.speech_in.select import open_engine
-
     if args.record is not None and not args.record.is_dir():
         raise BadInput(f"{args.record}: --record needs an existing folder")
+    device = args.input
+    find_microphone(import_sounddevice(),  # before the recogniser loads: say so at once
+                    int(device) if device is not None and str(device).isdigit() else device)
+    from voice.speech_in.select import open_engine
+
     engine = open_engine(args.engine, args.model, args.models_dir, matcher)
     return MicrophoneEars(EngineHearing(engine, matcher), args.input, args.record,
                           verbose=args.verbose)
