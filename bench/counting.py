@@ -1,0 +1,208 @@
+"""Counting: when each count word starts, against its ideal time t0 + (k - 1) s.
+
+t0 is the measured onset of "one", so the errors show spacing and drift, the things a
+person following the count feels. Three ways of counting are measured from their audio:
+
+- the coach rendered (`cramp-coach session --render`), on its virtual clock;
+- the coach live (`cramp-coach listen --text`), recorded from the virtual speaker;
+- the naive loop `engine.say(str(n)); engine.runAndWait(); time.sleep(1)` with pyttsx3,
+  recorded from the same virtual speaker.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bench.figures import Figure, Results, Target, mean
+from bench.room import Room
+from voice import ROOT_DIR
+from voice.onsets import onsets
+from voice.wavio import read_wav
+
+SECTION = "counting"
+HOLD = 30
+"""Words in a full count."""
+MAX_ERROR = Target("<=", 20.0, "ms")
+DRIFT = Target("<=", 5.0, "ms")
+"""'No drift': the fitted drift over 30 s stays within a few milliseconds."""
+
+TURNS = ("help, calf cramp", "cramp in the back of my thigh", "my front thigh is cramping",
+         "my toes are curling up")
+"""One turn per muscle: each starts a stretch and its counted hold."""
+
+NAIVE = """
+import sys, time
+import pyttsx3
+engine = pyttsx3.init()
+for n in range(1, int(sys.argv[1]) + 1):
+    engine.say(str(n))
+    engine.runAndWait()
+    time.sleep(1)
+"""
+"""The loop a first attempt at a counting coach would use."""
+
+
+@dataclass(frozen=True)
+class Count:
+    """The measured onsets of one count."""
+
+    words: tuple[float, ...]
+    """Onset of each word found (seconds in its recording)."""
+    expected: int
+
+    @property
+    def complete(self) -> bool:
+        """Every word was found."""
+        return len(self.words) == self.expected
+
+    def errors_ms(self) -> np.ndarray:
+        """Onset error of word k against t0 + (k - 1) s, t0 = onset of the first word."""
+        t = np.asarray(self.words)
+        return (t - t[0] - np.arange(len(t))) * 1000.0
+
+    def drift_ms(self) -> float:
+        """Fitted change of the error from the first word to the last (milliseconds)."""
+        err = self.errors_ms()
+        if len(err) < 2:
+            return float("nan")
+        slope = np.polyfit(np.arange(len(err)), err, 1)[0]
+        return float(slope * (len(err) - 1))
+
+
+def chain(times: Sequence[float], lo: float, hi: float) -> list[float]:
+    """The longest run of onsets each `lo`..`hi` seconds after the previous one (onsets
+    closer than `lo` inside a word are skipped)."""
+    best: list[float] = []
+    for i, start in enumerate(times):
+        run = [start]
+        for t in times[i + 1:]:
+            gap = t - run[-1]
+            if gap < lo:
+                continue
+            if gap > hi:
+                break
+            run.append(t)
+        if len(run) > len(best):
+            best = run
+    return best
+
+
+def measure(wav: Path, expected: int, lo: float, hi: float) -> Count:
+    """The count words in a recording (the longest chain of evenly spaced onsets)."""
+    audio = read_wav(wav)
+    found = chain(onsets(audio.samples, audio.sample_rate), lo, hi)
+    return Count(tuple(found[:expected]), expected)
+
+
+def coach(wav: Path, expected: int = HOLD) -> Count:
+    """A count by the coach: words 1 s apart."""
+    return measure(wav, expected, 0.9, 1.1)
+
+
+def naive(wav: Path, expected: int = HOLD) -> Count:
+    """A count by the naive loop: words at least 1 s apart, as late as speech makes them."""
+    return measure(wav, expected, 0.5, 5.0)
+
+
+# ----- running them ------------------------------------------------------------------------
+
+def render(turn: str, folder: Path) -> Path:
+    """A rendered session with one stretch and its count."""
+    wav = folder / "render.wav"
+    subprocess.run([sys.executable, "-m", "voice", "session", "--say", turn, "--say",
+                    "it's gone", "--render", str(wav), "--timeline", str(folder / "t.json"),
+                    "--day"], cwd=ROOT_DIR, check=True, capture_output=True)
+    return wav
+
+
+def rendered_counts(n: int) -> list[Count]:
+    """`n` rendered sessions (one per muscle, in turn)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        return [coach(render(TURNS[i % len(TURNS)], Path(tmp))) for i in range(n)]
+
+
+def live_count(room: Room, turn: str, folder: Path) -> Count:
+    """One live session typed in, heard on the virtual speaker."""
+    wav = folder / "live.wav"
+    recorder = room.record(wav, "speaker.monitor", 1)
+    process = subprocess.run([sys.executable, "-m", "voice", "listen", "--text", "--day"],
+                             input=f"{turn}\n", env=room.env, cwd=ROOT_DIR, text=True,
+                             capture_output=True, timeout=180, check=False)
+    room.stop(recorder)
+    if process.returncode != 0:
+        raise RuntimeError(f"listen --text failed: {process.stderr.strip()}")
+    return coach(wav)
+
+
+def naive_count(room: Room, words: int, folder: Path) -> Count:
+    """The naive pyttsx3 loop, heard on the same virtual speaker."""
+    wav = folder / "naive.wav"
+    recorder = room.record(wav, "speaker.monitor", 1)
+    subprocess.run([sys.executable, "-c", NAIVE, str(words)], env=room.env, check=True,
+                   capture_output=True, timeout=30 + 6 * words)
+    room.stop(recorder)
+    return naive(wav, words)
+
+
+def run(room: Room | None, live: int, rendered: int, naive_runs: int,
+        words: int = HOLD) -> Results:
+    """Measure rendered, live and naive counts; `room=None` skips the live ones."""
+    results = Results()
+    counts: dict[str, list[Count]] = {"rendered": rendered_counts(rendered)}
+    if room is not None:
+        with tempfile.TemporaryDirectory() as tmp:
+            counts["live"] = [live_count(room, TURNS[i % len(TURNS)], Path(tmp))
+                              for i in range(live)]
+            counts["naive"] = [naive_count(room, words, Path(tmp)) for _ in range(naive_runs)]
+    summarise(results, counts)
+    return results
+
+
+def summarise(results: Results, counts: dict[str, list[Count]]) -> None:
+    """Figures, comparisons and plot series from the measured counts."""
+    engines = {"rendered": "cramp-coach session --render (virtual clock)",
+               "live": "cramp-coach listen (PulseAudio virtual speaker)",
+               "naive": "pyttsx3 say/runAndWait/sleep(1) (same virtual speaker)"}
+    found: dict[str, dict[str, Figure]] = {}
+    for kind, runs in counts.items():
+        if not runs:
+            continue
+        words = runs[0].expected
+        data = f"{len(runs)} counts of {words} words"
+        errors = [r.errors_ms() for r in runs]
+        every = np.concatenate(errors) if errors else np.array([])
+        complete = sum(r.complete for r in runs)
+        target = kind != "naive"
+        figures = {
+            "max": Figure(SECTION, f"{kind}: max onset error", float(np.max(np.abs(every))),
+                          "ms", engines[kind], data, len(every),
+                          MAX_ERROR if kind == "live" else None),
+            "mean": Figure(SECTION, f"{kind}: mean onset error",
+                           mean(list(np.abs(every))), "ms", engines[kind], data, len(every)),
+            "drift": Figure(SECTION, f"{kind}: drift over the count",
+                            mean([abs(r.drift_ms()) for r in runs]), "ms", engines[kind], data,
+                            len(runs), DRIFT if target else None),
+            "found": Figure(SECTION, f"{kind}: counts with every word found",
+                            100.0 * complete / len(runs), "%", engines[kind], data, len(runs),
+                            Target(">=", 100.0, "%") if target else None),
+        }
+        results.add(*figures.values())
+        found[kind] = figures
+        results.series[f"count_{kind}"] = [list(e) for e in errors]
+    if "live" in found and "naive" in found:
+        for key, measure in (("max", "max onset error"), ("drift", "drift over a count")):
+            results.compare(SECTION, measure, found["live"][key], found["naive"][key], "lower")
+
+
+def save_series(results: Results, path: Path) -> None:
+    """The raw errors, for a look by hand."""
+    path.write_text(json.dumps({k: v for k, v in results.series.items()
+                                if k.startswith("count_")}))
