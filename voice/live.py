@@ -79,10 +79,29 @@ class LiveLoop:
             return self._plan.listen.context
         return "idle"
 
+    def connect(self, ears: Ears) -> None:
+        """Keep `ears` told of the listening context (`run` does this itself)."""
+        self._ears = ears
+        self._set_context()
+
+    def pump(self) -> bool:
+        """Handle, without waiting, everything due by the sink's clock now: elapsed time,
+        then what has been heard. For a caller that moves a virtual clock itself (`run`
+        does the same on the real clock). True when a session has just ended."""
+        ended = self._tick()
+        while True:
+            try:
+                item = self._inbox.get_nowait()
+            except queue.Empty:
+                return ended
+            if item.intent is not None:
+                self._on_heard(item.intent)
+                ended = self._tick() or ended
+
     def run(self, ears: Ears, once: bool = False) -> int:
         """Coach until the input ends (after the last answer has played) or a session ends
         with `once`."""
-        self._ears = ears
+        self.connect(ears)
         ears.start(self)
         ended = False
         while True:

@@ -1,0 +1,678 @@
+"""An all-night soak: hours of simulated bedroom audio through the live pipeline, faster
+than real time.
+
+The night: a fan all night, snoring in spells, now and then someone talking (not to the
+coach), and episodes of a sleeper with a cramp who speaks to the coach at the right
+moments ("help, calf cramp", then "it's gone" when asked, "stop" mid-count, ...). The
+audio goes through the real endpointer (webrtcvad) and the real recogniser into the
+`LiveLoop` and the coach, on a virtual clock: the sink's clock is the audio's clock.
+
+Measured: no crash (an exception ends the run), every command answered, false session
+starts (the coach beginning a stretch or asking which muscle with no one asking), other
+sounds taken for commands, memory (RSS), threads and open files.
+
+Usage: python bench/soak.py [--hours 8] [--seed 1] [--out docs/soak.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import psutil
+
+from voice import CONTENT_DIR, MODELS_DIR, ROOT_DIR
+from voice.coach import Coach, Event, Heard, Phase, State
+from voice.conductor import Conductor, Cue
+from voice.content import Content, load_content
+from voice.intents import IntentMatcher
+from voice.live import LiveLoop
+from voice.speech_in.base import SAMPLE_RATE
+from voice.speech_in.listener import EngineHearing, Hearing, UtteranceListener
+from voice.speech_in.listener import Heard as HeardUtterance
+from voice.speech_out import Pyttsx3Voice, SpeechLibrary, sentences
+from voice.wavio import read_wav_16k
+
+BLOCK_S = 0.03
+"""Audio fed per step, as the microphone delivers it (seconds)."""
+CHUNK_S = 10.0
+"""Background noise is made this much at a time (seconds)."""
+FADE_S = 0.05
+"""Cross-fade between background chunks (seconds)."""
+FAN_RMS = 60.0
+"""Fan noise level (RMS of int16 samples; about -55 dBFS)."""
+SNORE_RMS = 1200.0
+"""Snore level (RMS over a snore; about -29 dBFS)."""
+SPEECH_RMS = 2500.0
+"""Speech level (RMS over an utterance; about -22 dBFS)."""
+SNORE_SPELLS = ((0.08, 0.22), (0.40, 0.55), (0.72, 0.82))
+"""When someone snores, as fractions of the night."""
+ANSWER_WINDOW_S = 2.5
+"""A command counts as answered when the coach hears it by this long after it ends
+(seconds)."""
+TRIGGER_TIMEOUT_S = 120.0
+"""An episode waiting this long for its moment is abandoned (seconds)."""
+SPEECH_COMMANDS = ROOT_DIR.parent / "shared" / "data" / "speech-commands"
+"""Real recordings of single words (Speech Commands, CC BY 4.0), when present."""
+
+
+# --- the sleeper's lines ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Line:
+    """One thing said in the bedroom."""
+
+    words: str
+    """What is said; for a real recording, its word (the clip is picked by the seed)."""
+    voice: str
+    """`espeak:VOICE`, `flite:VOICE`, or `clip` for a real recording."""
+    expect: str | None
+    """Intent the coach must hear; None for talk that is not meant for it."""
+    when: str
+    """`idle` (the coach is quiet), `counting` (a few count words in) or `waiting` (the
+    coach has asked and is listening)."""
+
+
+EPISODES: tuple[tuple[Line, ...], ...] = (
+    (Line("help, calf cramp", "espeak:en-us", "cramp", "idle"),
+     Line("it's gone", "espeak:en-us", "better", "waiting"),
+     Line("no", "espeak:en-us", "no", "waiting")),
+    (Line("help, my foot is cramping", "flite:slt", "cramp", "idle"),
+     Line("stop", "flite:slt", "stop", "counting")),
+    (Line("cramp in the back of my thigh", "espeak:en-gb", "cramp", "idle"),
+     Line("it still hurts", "espeak:en-gb", "worse", "waiting"),
+     Line("it's gone", "espeak:en-gb", "better", "waiting"),
+     Line("no thanks", "espeak:en-gb", "no", "waiting")),
+    (Line("help, calf cramp", "flite:kal16", "cramp", "idle"),
+     Line("wait", "flite:kal16", "pause", "counting"),
+     Line("continue", "flite:kal16", "resume", "waiting"),
+     Line("yes", "flite:kal16", "yes", "waiting"),
+     Line("no", "flite:kal16", "no", "waiting")),
+    (Line("should I drink water", "espeak:en-us", "hydration", "idle"),),
+    (Line("help, calf cramp", "flite:awb", "cramp", "idle"),
+     Line("stop", "clip", "stop", "counting")),
+    (Line("leg cramp", "espeak:en-gb-scotland", "cramp", "idle"),
+     Line("my calf", "espeak:en-gb-scotland", "cramp", "waiting"),
+     Line("yes", "clip", "yes", "waiting"),
+     Line("no", "clip", "no", "waiting")),
+)
+"""Cramp episodes through the night: 21 commands."""
+
+CHATTER: tuple[str, ...] = (
+    "I think we should paint the kitchen a lighter colour",
+    "did you remember to put the bins out",
+    "the forecast says it will rain all day tomorrow",
+    "can you pass me the other pillow",
+    "my alarm is set for half past six",
+    "that film last night was far too long",
+    "it is too warm in here, open the window a little",
+    "we need to ring your mother on sunday",
+)
+"""Talk in the bedroom that is not meant for the coach."""
+
+CHATTER_VOICES = ("espeak:en-us", "flite:rms", "espeak:en-gb", "flite:slt", "espeak:en-029")
+
+
+@functools.cache
+def synthesise(text: str, voice: str) -> np.ndarray:
+    """16 kHz int16 speech from espeak-ng or flite."""
+    engine, name = voice.split(":", 1)
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "said.wav"
+        command = (["espeak-ng", "-v", name, "-s", "150", "-w", str(out), text]
+                   if engine == "espeak" else
+                   ["flite", "-voice", name, "-t", text, "-o", str(out)])
+        subprocess.run(command, check=True, capture_output=True)
+        return read_wav_16k(out)
+
+
+def real_clip(word: str, index: int) -> np.ndarray:
+    """A real recording of `word` (the `index`-th, wrapping round)."""
+    clips = sorted((SPEECH_COMMANDS / word).glob("*.wav"))
+    return read_wav_16k(clips[index % len(clips)])
+
+
+def at_level(pcm: np.ndarray, rms: float) -> np.ndarray:
+    """`pcm` scaled to an RMS of `rms` (float32)."""
+    x = pcm.astype(np.float32)
+    return x * (rms / max(1.0, float(np.sqrt(np.mean(x ** 2)))))
+
+
+# --- the bedroom's sound ---------------------------------------------------------------------
+
+def coloured_noise(rng: np.random.Generator, n: int, slope: float) -> np.ndarray:
+    """Noise of unit RMS whose power falls as 1/f**slope (0 white, 1 pink, 2 brown)."""
+    spectrum = np.fft.rfft(rng.standard_normal(n))
+    freqs = np.fft.rfftfreq(n, 1 / SAMPLE_RATE)
+    spectrum[0] = 0
+    spectrum[1:] /= freqs[1:] ** (slope / 2)
+    x = np.fft.irfft(spectrum, n)
+    return (x / max(1e-9, float(np.sqrt(np.mean(x ** 2))))).astype(np.float32)
+
+
+def band(x: np.ndarray, low: float, high: float) -> np.ndarray:
+    """`x` with everything outside low..high hertz removed."""
+    spectrum = np.fft.rfft(x)
+    freqs = np.fft.rfftfreq(len(x), 1 / SAMPLE_RATE)
+    spectrum[(freqs < low) | (freqs > high)] = 0
+    return np.fft.irfft(spectrum, len(x)).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Snore:
+    """One snore."""
+
+    start: float
+    """When it begins (seconds into the night)."""
+    length: float
+    """How long it lasts (seconds)."""
+    level: float
+    """Its RMS (int16 units)."""
+    seed: int
+    """Seed of its noise."""
+
+
+def snore_schedule(seconds: float, rng: np.random.Generator) -> list[Snore]:
+    """Snores every 3.5 to 4.5 s through the spells of SNORE_SPELLS."""
+    snores: list[Snore] = []
+    for begin, end in SNORE_SPELLS:
+        t = begin * seconds
+        while t < end * seconds:
+            snores.append(Snore(t, float(rng.uniform(1.0, 1.6)),
+                                SNORE_RMS * float(rng.uniform(0.6, 1.2)),
+                                int(rng.integers(1 << 31))))
+            t += float(rng.uniform(3.5, 4.5))
+    return snores
+
+
+def snore_sound(snore: Snore) -> np.ndarray:
+    """A snore: low noise fluttering at 25 to 45 Hz, swelling and fading (float32)."""
+    rng = np.random.default_rng(snore.seed)
+    n = int(snore.length * SAMPLE_RATE)
+    t = np.arange(n) / SAMPLE_RATE
+    flutter = (1 + np.sin(2 * np.pi * rng.uniform(25, 45) * t)) ** 2
+    x = band(coloured_noise(rng, n, 1.0) * flutter.astype(np.float32), 60, 700)
+    x *= np.sin(np.pi * t / snore.length).astype(np.float32) ** 2
+    return at_level(x, snore.level)
+
+
+class Bedroom:
+    """The bedroom's sound, block by block: the fan all night, snores in spells, and any
+    speech added with `say`."""
+
+    def __init__(self, seconds: float, seed: int) -> None:
+        self.rng = np.random.default_rng(seed)
+        self.snores = snore_schedule(seconds, self.rng)
+        self._next_snore = 0
+        self._buffer = np.zeros(0, np.float32)
+        self._buffer_at = 0
+        """Sample index of `_buffer[0]`."""
+        self._tail = np.zeros(0, np.float32)
+        self._pos = 0
+        self._sounds: list[tuple[int, np.ndarray]] = []
+
+    @property
+    def time_s(self) -> float:
+        """Time of the next sample (seconds)."""
+        return self._pos / SAMPLE_RATE
+
+    def say(self, at_s: float, pcm: np.ndarray) -> None:
+        """Add a sound (float32 or int16) starting at `at_s` seconds."""
+        self._sounds.append((round(at_s * SAMPLE_RATE), pcm.astype(np.float32)))
+
+    def block(self, n: int) -> np.ndarray:
+        """The next `n` samples (int16)."""
+        while self._buffer_at + len(self._buffer) < self._pos + n:
+            self._extend()
+        lo = self._pos - self._buffer_at
+        out = self._buffer[lo:lo + n].copy()
+        for start, pcm in self._sounds:
+            a, b = max(start, self._pos), min(start + len(pcm), self._pos + n)
+            if b > a:
+                out[a - self._pos:b - self._pos] += pcm[a - start:b - start]
+        self._pos += n
+        self._sounds = [(s, p) for s, p in self._sounds if s + len(p) > self._pos]
+        return np.clip(out, -32768, 32767).astype(np.int16)
+
+    def _extend(self) -> None:
+        """Make the next chunk of background: fan noise (cross-faded) and its snores."""
+        n, fade = int(CHUNK_S * SAMPLE_RATE), int(FADE_S * SAMPLE_RATE)
+        fan = coloured_noise(self.rng, n + fade, 1.0) * FAN_RMS
+        fan += (0.3 * FAN_RMS * np.sin(2 * np.pi * 100 * np.arange(n + fade) / SAMPLE_RATE)
+                ).astype(np.float32)
+        if len(self._tail):
+            w = np.linspace(0, np.pi / 2, fade, dtype=np.float32)
+            fan[:fade] = fan[:fade] * np.sin(w) + self._tail * np.cos(w)
+        chunk, self._tail = fan[:n], fan[n:]
+        at = self._buffer_at + len(self._buffer)
+        while self._next_snore < len(self.snores) and \
+                self.snores[self._next_snore].start * SAMPLE_RATE < at + n:
+            snore = self.snores[self._next_snore]
+            self.say(snore.start, snore_sound(snore))
+            self._next_snore += 1
+        keep = self._buffer[self._pos - self._buffer_at:]
+        self._buffer_at = self._pos
+        self._buffer = np.concatenate([keep, chunk])
+
+
+# --- the coach on the audio's clock ----------------------------------------------------------
+
+class VirtualSink:
+    """A sink on a clock the caller moves: nothing is played; the cues of the current answer
+    are kept so the soak can see when the coach counts and when it is quiet."""
+
+    def __init__(self, sample_rate: int) -> None:
+        self.sample_rate = sample_rate
+        self.t = 0.0
+        """The clock (seconds); the caller moves it."""
+        self.cues: list[Cue] = []
+        self._cut_at = 0.0
+        self.said = 0
+        """Cues planned so far."""
+
+    def now(self) -> float:
+        """The clock (seconds)."""
+        return self.t
+
+    def play(self, cues: tuple[Cue, ...]) -> None:
+        """Keep the cues of an answer."""
+        self.cues.extend(cues)
+        self.said += len(cues)
+
+    def clear(self) -> None:
+        """Drop every cue not yet finished."""
+        self.cues = [c for c in self.cues if c.end <= self.t]
+        self._cut_at = self.t
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def counted(self) -> int:
+        """Count words started so far in the current answer."""
+        return sum(1 for c in self.cues if c.kind == "count" and c.start <= self.t)
+
+    def quiet_for(self) -> float:
+        """How long nothing has been playing (seconds; 0 while something plays)."""
+        last = max([self._cut_at, *(c.end for c in self.cues)])
+        if any(c.start <= self.t < c.end for c in self.cues) or last > self.t:
+            return 0.0
+        return self.t - last
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the coach."""
+
+    t: float
+    """When (seconds into the night)."""
+    event: Event
+    before: Phase
+    after: Phase
+
+
+class WatchedCoach(Coach):
+    """The coach, with a record of every step it takes on the soak's clock."""
+
+    def __init__(self, content: Content, clock: Callable[[], float]) -> None:
+        super().__init__(content)
+        self.clock = clock
+        self.steps: list[Step] = []
+
+    def step(self, state: State, event: Event) -> tuple[State, tuple]:
+        """The coach's step, recorded."""
+        new, actions = super().step(state, event)
+        if isinstance(event, Heard):
+            self.steps.append(Step(self.clock(), event, state.phase, new.phase))
+        return new, actions
+
+
+@dataclass(frozen=True)
+class Recognised:
+    """An utterance the endpointer found and what the recogniser made of it."""
+
+    t: float
+    """When it ended (seconds into the night)."""
+    intent: str
+    text: str
+    context: str
+
+
+class SoakEars:
+    """The listener as the coach's ears: intents other than `none` go to the loop."""
+
+    def __init__(self, hearing: Hearing, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self.loop: LiveLoop | None = None
+        self.listener = UtteranceListener(hearing, self._on_heard)
+        self.recognised: list[Recognised] = []
+
+    def start(self, loop: LiveLoop) -> None:
+        """Report to `loop`."""
+        self.loop = loop
+
+    def set_context(self, context: str) -> None:
+        """What the coach expects next."""
+        self.listener.context = context
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def _on_heard(self, heard: HeardUtterance) -> None:
+        intent = heard.intent
+        self.recognised.append(Recognised(self.clock(), intent.name, intent.text, heard.context))
+        if intent.name != "none" and self.loop is not None:
+            self.loop.heard(intent)
+
+
+# --- the night's script ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Said:
+    """A line as it was said."""
+
+    line: Line
+    start: float
+    """Seconds into the night."""
+    end: float
+
+
+@dataclass
+class Act:
+    """Lines said one after another: an episode, or a piece of chatter."""
+
+    planned: float
+    """Earliest start (seconds into the night)."""
+    lines: tuple[Line, ...]
+    next_line: int = 0
+    waiting_since: float | None = None
+
+
+def script(seconds: float, episodes: Sequence[tuple[Line, ...]], chatter: int) -> list[Act]:
+    """Episodes and chatter spread over the first 85 % of the night, interleaved."""
+    span = 0.85 * seconds
+    acts = [Act((i + 0.3) * span / len(episodes), ep) for i, ep in enumerate(episodes)]
+    for i in range(chatter):
+        text, voice = CHATTER[i % len(CHATTER)], CHATTER_VOICES[i % len(CHATTER_VOICES)]
+        acts.append(Act((i + 0.8) * span / chatter, (Line(text, voice, None, "idle"),)))
+    return sorted(acts, key=lambda a: a.planned)
+
+
+class Sleeper:
+    """Says the script's lines into the bedroom at the right moments."""
+
+    def __init__(self, acts: list[Act], bedroom: Bedroom, sink: VirtualSink,
+                 loop: LiveLoop, seed: int) -> None:
+        self.acts = acts
+        self.bedroom, self.sink, self.loop = bedroom, sink, loop
+        self.said: list[Said] = []
+        self.abandoned: list[Line] = []
+        self._busy_until = 0.0
+        self._clips = seed
+
+    def update(self, t: float) -> None:
+        """Say the next line if its moment has come."""
+        if not self.acts or t < self._busy_until:
+            return
+        act = self.acts[0]
+        if t < act.planned:
+            return
+        line = act.lines[act.next_line]
+        if act.waiting_since is None:
+            act.waiting_since = t
+        if self._ready(line, t):
+            self._say(line, t)
+            act.next_line, act.waiting_since = act.next_line + 1, None
+        elif t - act.waiting_since > TRIGGER_TIMEOUT_S:
+            self.abandoned.extend(act.lines[act.next_line:])
+            act.next_line = len(act.lines)
+        if act.next_line == len(act.lines):
+            self.acts.pop(0)
+
+    def _ready(self, line: Line, t: float) -> bool:
+        context = self.loop.context()
+        if line.when == "idle":
+            return context == "idle" and self.sink.quiet_for() >= 2.0
+        if line.when == "counting":
+            return context == "count" and self.sink.counted() >= 4
+        return context != "idle" and self.sink.quiet_for() >= 1.0
+
+    def _say(self, line: Line, t: float) -> None:
+        if line.voice == "clip":
+            self._clips += 1
+            pcm = real_clip(line.words, self._clips)
+        else:
+            pcm = synthesise(line.words, line.voice)
+        start = t + 0.2
+        self.bedroom.say(start, at_level(pcm, SPEECH_RMS))
+        end = start + len(pcm) / SAMPLE_RATE
+        self.said.append(Said(line, start, end))
+        self._busy_until = end + ANSWER_WINDOW_S
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Resources:
+    """What the process holds at one moment."""
+
+    rss_mb: float
+    """Resident memory (megabytes)."""
+    threads: int
+    """Operating-system threads."""
+    files: int
+    """Open file descriptors."""
+
+
+def resources() -> Resources:
+    """This process, now."""
+    me = psutil.Process()
+    return Resources(me.memory_info().rss / 1e6, me.num_threads(), me.num_fds())
+
+
+@dataclass(frozen=True)
+class SoakResult:
+    """Figures of one soak."""
+
+    audio_s: float
+    """Audio fed through the pipeline (seconds)."""
+    wall_s: float
+    """Time it took (seconds)."""
+    commands: int
+    """Commands said to the coach."""
+    answered: int
+    """Commands the coach heard as meant, in time."""
+    missed: tuple[str, ...]
+    """Commands not answered, with what was heard instead."""
+    false_starts: tuple[str, ...]
+    """Sessions begun with no one asking."""
+    stray: tuple[str, ...]
+    """Other sounds the coach acted on as commands."""
+    chatter: int
+    """Lines of talk not meant for the coach."""
+    snores: int
+    utterances: int
+    """Stretches of sound the endpointer passed to the recogniser."""
+    rejected: int
+    """Of those, heard as nothing meant for the coach."""
+    start: Resources
+    """After warming up."""
+    end: Resources
+    peak_rss_mb: float
+
+
+def warm_up(library: SpeechLibrary, content: Content, night: bool) -> None:
+    """Synthesise everything the coach can say, as a long-running coach will have done."""
+    library.warm_up(night)
+    wordings = [*content.stretches.values(), *content.steps.values(),
+                *content.topics.values(), *content.prompts.values()]
+    for wording in wordings:
+        for sentence in sentences(wording.text(night)):
+            library.sentence(sentence, night)
+
+
+def open_hearing(matcher: IntentMatcher) -> Hearing:
+    """The real PocketSphinx recogniser behind the intent matcher."""
+    from voice.speech_in.select import open_engine
+
+    return EngineHearing(open_engine("pocketsphinx", None, MODELS_DIR, matcher), matcher)
+
+
+def run_night(hours: float, seed: int = 1, episodes: Sequence[tuple[Line, ...]] = EPISODES,
+              chatter: int | None = None, progress: Callable[[str], None] | None = None
+              ) -> SoakResult:
+    """Feed `hours` of bedroom audio through the live pipeline; return the figures."""
+    seconds = hours * 3600
+    content = load_content(CONTENT_DIR)
+    matcher = IntentMatcher(content)
+    library = SpeechLibrary(Pyttsx3Voice(), content.voice)
+    warm_up(library, content, night=True)
+    sink = VirtualSink(library.sample_rate)
+    coach = WatchedCoach(content, sink.now)
+    loop = LiveLoop(coach, Conductor(library, night=True), sink, night=True,
+                    show=lambda _text: None)
+    ears = SoakEars(open_hearing(matcher), sink.now)
+    bedroom = Bedroom(seconds, seed)
+    n_chatter = chatter if chatter is not None else max(6, round(hours * 4))
+    acts = script(seconds, episodes, n_chatter)
+    for act in acts:
+        for line in act.lines:
+            if line.voice != "clip":
+                synthesise(line.words, line.voice)
+    sleeper = Sleeper(acts, bedroom, sink, loop, seed)
+    loop.connect(ears)
+    ears.start(loop)
+    ears.listener.feed(bytes(SAMPLE_RATE * 2))  # the recogniser's first use
+    start, peak = resources(), 0.0
+    began = time.perf_counter()
+    block, blocks = int(BLOCK_S * SAMPLE_RATE), int(seconds / BLOCK_S)
+    for i in range(blocks):
+        pcm = bedroom.block(block)
+        sink.t = bedroom.time_s
+        ears.listener.feed(pcm.tobytes())
+        loop.pump()
+        sleeper.update(sink.t)
+        if i % int(600 / BLOCK_S) == 0:
+            peak = max(peak, resources().rss_mb)
+            if progress is not None and i:
+                progress(f"{sink.t / 3600:5.2f} h  {resources().rss_mb:6.1f} MB  "
+                         f"{time.perf_counter() - began:6.0f} s")
+    end = resources()
+    return _figures(seconds, time.perf_counter() - began, sleeper, coach, ears, bedroom,
+                    n_chatter, start, end, max(peak, end.rss_mb))
+
+
+def _figures(seconds: float, wall_s: float, sleeper: Sleeper, coach: WatchedCoach,
+             ears: SoakEars, bedroom: Bedroom, chatter: int, start: Resources,
+             end: Resources, peak: float) -> SoakResult:
+    commands = [s for s in sleeper.said if s.line.expect is not None]
+    heard = [st for st in coach.steps if isinstance(st.event, Heard)]
+    used: set[int] = set()
+    missed: list[str] = [f"{line.words!r} never said (its moment did not come)"
+                         for line in sleeper.abandoned if line.expect is not None]
+    for said in commands:
+        match = next((k for k, st in enumerate(heard) if k not in used
+                      and said.start <= st.t <= said.end + ANSWER_WINDOW_S
+                      and _intent(st) == said.line.expect), None)
+        if match is None:
+            got = [r for r in ears.recognised if said.start <= r.t <= said.end + ANSWER_WINDOW_S]
+            missed.append(f"{said.start / 3600:.2f} h {said.line.words!r} ({said.line.voice}): "
+                          f"heard {[(r.text, r.intent) for r in got]}")
+        else:
+            used.add(match)
+    stray = [st for k, st in enumerate(heard) if k not in used]
+    starts = (Phase.IDLE, Phase.ANSWERED)
+    false_starts = [st for st in stray if st.before in starts
+                    and st.after in (Phase.STRETCH, Phase.ASK_MUSCLE)]
+    rejected = sum(1 for r in ears.recognised if r.intent == "none")
+    return SoakResult(
+        audio_s=seconds, wall_s=wall_s, commands=len(commands) + len(sleeper.abandoned),
+        answered=len(used), missed=tuple(missed),
+        false_starts=tuple(_describe(st, ears) for st in false_starts),
+        stray=tuple(_describe(st, ears) for st in stray), chatter=chatter,
+        snores=len(bedroom.snores), utterances=len(ears.recognised), rejected=rejected,
+        start=start, end=end, peak_rss_mb=peak)
+
+
+def _intent(step: Step) -> str:
+    return step.event.intent if isinstance(step.event, Heard) else ""
+
+
+def _describe(step: Step, ears: SoakEars) -> str:
+    text = next((r.text for r in reversed(ears.recognised) if r.t <= step.t), "")
+    return (f"{step.t / 3600:.2f} h: heard {text!r} as {_intent(step)} "
+            f"({step.before.value} -> {step.after.value})")
+
+
+# --- the report ------------------------------------------------------------------------------
+
+def report(result: SoakResult, hours: float, seed: int) -> str:
+    """The figures as the Markdown of docs/soak.md."""
+    r = result
+    rows = [
+        ("audio", (f"{r.audio_s / 3600:.1f} h ({r.audio_s:.0f} s) in {r.wall_s:.0f} s: "
+                   f"{r.audio_s / max(r.wall_s, 1e-9):.0f}x real time")),
+        ("commands answered", f"{r.answered} of {r.commands}"),
+        ("false session starts", str(len(r.false_starts))),
+        ("other sounds taken for commands", str(len(r.stray))),
+        ("chatter lines / snores", f"{r.chatter} / {r.snores}"),
+        ("utterances found / rejected as not for the coach", f"{r.utterances} / {r.rejected}"),
+        ("RSS after warm-up / at the end / peak",
+         (f"{r.start.rss_mb:.1f} / {r.end.rss_mb:.1f} / {r.peak_rss_mb:.1f} MB "
+          f"(growth {r.end.rss_mb - r.start.rss_mb:+.1f} MB)")),
+        ("threads start / end", f"{r.start.threads} / {r.end.threads}"),
+        ("open files start / end", f"{r.start.files} / {r.end.files}"),
+    ]
+    lines = [
+        "# All-night soak",
+        "",
+        (f"`python bench/soak.py --hours {hours:g} --seed {seed}` — simulated bedroom audio "
+         "(a fan all night, snoring in three spells, chatter not meant for the coach, and "
+         "cramp episodes spoken at the right moments) through the real webrtcvad endpointer, "
+         "the real PocketSphinx recogniser, the intent matcher and `LiveLoop`/coach on a "
+         "virtual clock. Commands are synthesised (espeak-ng, flite) or real recordings "
+         "(Speech Commands, Warden 2018, CC BY 4.0). The short version runs in CI as "
+         "tests/test_soak.py."),
+        "",
+        "| measure | result |",
+        "|---|---|",
+        *(f"| {name} | {value} |" for name, value in rows),
+        "",
+        f"Machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}.",
+    ]
+    for title, items in (("Commands not answered", r.missed),
+                         ("False session starts", r.false_starts),
+                         ("Other sounds taken for commands", r.stray)):
+        if items:
+            lines += ["", f"## {title}", "", *(f"- {item}" for item in items)]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the soak and write its report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hours", type=float, default=8.0)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=ROOT_DIR / "docs" / "soak.md")
+    args = parser.parse_args(argv)
+    result = run_night(args.hours, args.seed, progress=lambda s: print(s, flush=True))
+    text = report(result, args.hours, args.seed)
+    args.out.write_text(text)
+    print(text)
+    ok = (result.answered == result.commands and not result.false_starts
+          and result.end.rss_mb - result.start.rss_mb <= 10
+          and result.end.threads <= result.start.threads
+          and result.end.files <= result.start.files)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
