@@ -448,7 +448,8 @@ def unpack(archive: Path, destination: Path) -> None:
             with tarfile.open(archive) as tarred:
                 _unpack_tar(tarred, archive, destination)
         else:
-            raise BadInput(f"{archive.name} is not a zip or tar archive")
+            raise BadInput(f"{archive.name} is not a zip or tar archive, or it is cut short; "
+                           "download it again")
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError) as exc:
         raise BadInput(f"{archive.name} is damaged and cannot be unpacked ({exc})") from exc
 
