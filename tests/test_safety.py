@@ -5,17 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import queue
-import subprocess
-import sys
-import threading
 from collections import deque
 from pathlib import Path
 
 import pytest
+from running import Running
 
 from tests.core import cli, coach, content, matcher
-from voice import ROOT_DIR
 from voice.coach import Count, End, Event, Finished, Heard, Phase, Say, Silence, State, Timeout
 
 RED_FLAGS = ("my calf is swollen", "my leg is red and warm", "my foot is numb", "I fell",
@@ -125,54 +121,23 @@ def test_two_rounds_of_worse_in_a_rendered_session_advise_a_doctor(tmp_path: Pat
     assert "get medical advice" in said
 
 
-class TypingUser:
-    """`cramp-coach listen --text` with no speaker (count words are printed at their
-    times), and a user who types when the coach has printed something."""
-
-    def __init__(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "voice", "listen", "--text", "--day", "--once"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            cwd=ROOT_DIR, env={**os.environ, "PYTHONPATH": str(ROOT_DIR),
-                               "PULSE_SERVER": "unix:/nonexistent"})
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.seen: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.put(line.rstrip("\n"))
-
-    def type(self, text: str) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(text + "\n")
-        self.proc.stdin.flush()
-
-    def wait_for(self, text: str, timeout: float = 60.0) -> None:
-        while not any(text in line for line in self.seen):
-            self.seen.append(self.lines.get(timeout=timeout))
-
-    def finish(self) -> list[str]:
-        """Close the input; every line printed after what was already seen."""
-        self.proc.communicate(timeout=60)
-        rest = []
-        while not self.lines.empty():
-            rest.append(self.lines.get())
-        return rest
-
-
 @pytest.mark.parametrize("pause", [False, True], ids=["mid-count", "paused"])
 def test_a_typed_red_flag_mid_count_or_paused_stops_the_live_coach(pause: bool) -> None:
-    user = TypingUser()
-    user.type("help, calf cramp")
-    user.wait_for("  three")
-    if pause:
-        user.type("wait")
-        user.wait_for("coach: " + content().prompt("paused", False).split(".")[0])
-    user.type("my calf is swollen")
-    user.wait_for("coach: Stop stretching now.")
-    after = user.finish()
-    assert user.proc.returncode == 0
+    # No sound server: count words are printed ("  one", ...) at their times.
+    coach = Running("listen", "--text", "--day", "--once",
+                    env={**os.environ, "PULSE_SERVER": "unix:/nonexistent"})
+    try:
+        coach.type("help, calf cramp")
+        coach.wait_for("  three")
+        if pause:
+            coach.type("wait")
+            coach.wait_for("coach: " + content().prompt("paused", False))
+        coach.type("my calf is swollen")
+        coach.wait_for("coach: Stop stretching now.")
+        seen = len(coach.out)
+        assert coach.finish() == 0, coach.err
+    finally:
+        coach.kill()
+    after = coach.out[seen:]
     assert not [line for line in after if line.startswith("  ")], "no count word after it"
     assert not [line for line in after if "counting" in line]
