@@ -205,3 +205,14 @@ def test_ctrl_c_mid_count_stops_cleanly_and_releases_the_speaker(pulse_server) -
     assert err.strip().splitlines()[-1] == "cramp-coach: stopped."
     assert "(counting 1 to 30" in out
     assert pulse_server.pactl("list", "short", "sink-inputs").strip() == ""
+
+
+def test_no_portaudio_library() -> None:
+    env = {**no_sound_server_env(),
+           "PYTHONPATH": os.pathsep.join([str(ROOT_DIR / "tests" / "fake_no_portaudio"),
+                                          str(ROOT_DIR)])}
+    message = failure(run("listen", "--day", stdin="", env=env), 3)
+    assert "PortAudio library not found" in message and "--text" in message
+    typed = run("listen", "--text", "--day", "--once", stdin="help, calf cramp\nstop\n",
+                env=env)
+    assert typed.returncode == 0 and "coach: Calf cramp." in typed.stdout
