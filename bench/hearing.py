@@ -1,0 +1,557 @@
+"""Hearing: how well speech becomes the right intent, and how rarely other sound does.
+
+Measured for the coach's recogniser(s) and, on the same audio, for the naive approach:
+free-form PocketSphinx with its default US-English language model, its text read by the
+same `IntentMatcher` in the same context (so only the recogniser differs).
+
+1. Intent accuracy on the synthetic command set (tests/audio_sets.py), clean and mixed
+   with noise at several SNRs.
+2. Real people (Speech Commands, CC BY 4.0): stop/yes/no recall per listening context,
+   and the share of other words and of background noise taken for a command.
+3. False session starts on long non-command audio (other words, background noise,
+   synthesised chatter and reading) through the endpointer, recogniser and matcher in
+   the idle context: a false start is anything that makes the idle coach speak.
+
+Decoding runs in worker processes (lower priority, one per core given); CPU time per
+decode gives the real-time factor.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import subprocess
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bench.figures import Figure, Results, Target, share
+from voice import CONTENT_DIR, MODELS_DIR, ROOT_DIR
+from voice.intents import Intent, IntentMatcher
+from voice.speech_in.base import SAMPLE_RATE
+from voice.wavio import read_wav_16k
+
+SECTION = "hearing"
+SPEECH_COMMANDS = ROOT_DIR.parent / "shared" / "data" / "speech-commands"
+"""Real recordings (Speech Commands v0.02 subset, Warden 2018, CC BY 4.0)."""
+COMMAND_WORDS = {"stop": "stop", "yes": "yes", "no": "no"}
+"""Speech Commands folder → the intent it must give."""
+OTHER_WORDS = ("go", "left", "right", "up", "down", "on", "off", "_unknown_")
+NOISE_FOLDER = "_silence_"
+CONTEXTS = ("idle", "count", "question")
+NAIVE = "naive"
+"""Engine name of the free-form baseline."""
+FALSE_STARTS = Target("<=", 0.1, "per hour")
+RECALL = Target(">=", 90.0, "%")
+WRONGLY_ACCEPTED = Target("<=", 5.0, "%")
+CLEAN_ACCURACY = Target(">=", 95.0, "%")
+GAP_RANGE_S = (1.0, 4.0)
+"""Quiet between the pieces of the long non-command audio (seconds)."""
+BACKGROUND_DBFS = -55.0
+"""Level of the fan-like noise under the long non-command audio (dB full scale)."""
+
+CHATTER = (
+    "Did you remember to lock the back door?",
+    "I think the heating comes on at six tomorrow.",
+    "Can you pass me the water, please?",
+    "The kids have swimming after school on Thursday.",
+    "It was so windy today that the bins fell over.",
+    "I'll ring your mother in the morning.",
+    "Turn the light off when you come to bed.",
+    "What time is the train on Saturday?",
+    "The dog was barking at the fox again.",
+    "I can't find my glasses anywhere.",
+    "We need to buy milk and bread tomorrow.",
+    "Are you still reading that book about the mountains?",
+    "The meeting went on for hours and nobody agreed on anything.",
+    "Set the alarm for half past six.",
+    "I helped Sam carry the boxes up the stairs.",
+    "That film last night was far too long.",
+    "My phone needs charging, where is the cable?",
+    "It's raining again, I can hear it on the window.",
+    "Let's go to the beach if the weather holds.",
+    "Your sister called while you were out.",
+    "I walked all the way to the shops and back.",
+    "The neighbours are having their kitchen redone.",
+    "Shall we paint the spare room green or blue?",
+    "Do you think the baby is warm enough?",
+    "I have to be at work early tomorrow.",
+    "There is a spider in the corner of the ceiling.",
+    "Remind me to water the plants.",
+    "I'm so tired, I could sleep for a week.",
+    "Who left the tap running in the bathroom?",
+    "Good night, sleep well.",
+)
+"""Everyday talk in a bedroom, not meant for the coach."""
+
+READING = (
+    "It was a bright cold day in April, and the clocks were striking the hour.",
+    "The village lay quiet under the snow, and only the mill wheel turned.",
+    "She opened the letter slowly, as if she already knew what it would say.",
+    "For three days the ship sailed north, past islands that were not on any map.",
+    "The old man kept bees behind the church, and sold honey at the market.",
+    "Nobody in the town could remember when the bridge had last been mended.",
+    "He counted the steps to the top of the tower and stopped to catch his breath.",
+    "The garden had grown wild, with roses climbing over the broken wall.",
+    "At the end of the lane stood a house with green shutters and a red door.",
+    "The river rose all night, and by morning the fields were silver with water.",
+)
+"""Reading aloud in bed."""
+
+VOICES = ("espeak:en-us", "flite:slt", "espeak:en-gb", "flite:rms", "espeak:en-029",
+          "flite:awb", "espeak:en-gb-scotland", "flite:kal")
+
+
+def engines_available() -> list[str]:
+    """The coach's recognisers to measure: PocketSphinx always, Vosk when an English
+    model is installed."""
+    from voice.models import find_english_vosk_model
+
+    found = ["pocketsphinx"]
+    if find_english_vosk_model(MODELS_DIR) is not None:
+        found.append("vosk")
+    return found
+
+
+def engine_label(engine: str) -> str:
+    """How an engine is named on the page."""
+    return {"pocketsphinx": "cramp coach: PocketSphinx + grammar from the templates",
+            "vosk": "cramp coach: Vosk (small en-us) + phrase list",
+            NAIVE: "naive: PocketSphinx free-form (en-us LM) + IntentMatcher"}.get(engine, engine)
+
+
+# ----- the recognisers, one set per worker process -------------------------------------
+
+class NaiveHearing:
+    """Free-form PocketSphinx (default en-us acoustic model, language model and
+    dictionary), its text read by the intent matcher."""
+
+    name = NAIVE
+
+    def __init__(self, matcher: IntentMatcher) -> None:
+        from pocketsphinx import Decoder
+
+        self.matcher = matcher
+        self.decoder = Decoder(loglevel="FATAL")
+
+    def text(self, pcm: bytes) -> str:
+        """What the language model heard."""
+        self.decoder.start_utt()
+        self.decoder.process_raw(pcm, full_utt=True)
+        self.decoder.end_utt()
+        hyp = self.decoder.hyp()
+        return hyp.hypstr if hyp is not None else ""
+
+    def hear(self, pcm: bytes, context: str) -> Intent:
+        """Decode, then match in `context`."""
+        text = self.text(pcm)
+        return self.matcher.parse(text, context) if text else Intent("none", {}, 0.0, "")
+
+
+@functools.cache
+def _matcher() -> IntentMatcher:
+    from voice.content import load_content
+
+    return IntentMatcher(load_content(CONTENT_DIR))
+
+
+@functools.cache
+def _hearing(engine: str) -> NaiveHearing | object:
+    matcher = _matcher()
+    if engine == NAIVE:
+        return NaiveHearing(matcher)
+    from voice.speech_in.listener import EngineHearing
+    from voice.speech_in.select import open_engine
+
+    return EngineHearing(open_engine(engine, None, MODELS_DIR, matcher), matcher)
+
+
+@functools.cache
+def _coach() -> object:
+    from voice.coach import Coach
+    from voice.content import load_content
+
+    return Coach(load_content(CONTENT_DIR))
+
+
+def idle_coach_speaks(intent: Intent) -> bool:
+    """Whether the idle coach would say something on hearing `intent`."""
+    from voice.coach import Heard, Say, State
+
+    _, actions = _coach().step(State(night=True), Heard(intent.name, intent.slots))  # type: ignore[attr-defined]
+    return any(isinstance(a, Say) for a in actions)
+
+
+def _lower_priority() -> None:
+    os.nice(10)
+
+
+# ----- tasks ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Row:
+    """One decode of one item in one context."""
+
+    engine: str
+    key: str
+    context: str
+    intent: str
+    text: str
+    cpu_s: float
+    """CPU time of the decode (seconds; for the naive engine, shared by its contexts)."""
+    audio_s: float
+
+
+def hear_clip(engine: str, key: str, pcm: bytes, contexts: Sequence[str]) -> list[Row]:
+    """Decode one clip in each context (the naive engine decodes once: it has no grammar)."""
+    hearing = _hearing(engine)
+    audio_s = len(pcm) / 2 / SAMPLE_RATE
+    rows = []
+    if isinstance(hearing, NaiveHearing):
+        started = time.process_time()
+        text = hearing.text(pcm)
+        cpu = time.process_time() - started
+        for i, context in enumerate(contexts):
+            intent = hearing.matcher.parse(text, context) if text else Intent("none")
+            rows.append(Row(engine, key, context, intent.name, text, cpu if i == 0 else 0.0,
+                            audio_s))
+        return rows
+    for context in contexts:
+        started = time.process_time()
+        intent = hearing.hear(pcm, context)  # type: ignore[attr-defined]
+        rows.append(Row(engine, key, context, intent.name, intent.text,
+                        time.process_time() - started, audio_s))
+    return rows
+
+
+@dataclass(frozen=True)
+class StreamResult:
+    """A stretch of long audio through the endpointer, recogniser and matcher."""
+
+    engine: str
+    audio_s: float
+    utterances: int
+    false_starts: list[str]
+    """What was heard, for each utterance that made the idle coach speak."""
+    cpu_s: float
+
+
+def hear_stream(engine: str, pcm: bytes) -> StreamResult:
+    """Feed audio in 30 ms blocks, as the microphone would, in the idle context."""
+    from voice.speech_in.listener import Heard, UtteranceListener
+
+    hearing = _hearing(engine)
+    found: list[Heard] = []
+    listener = UtteranceListener(hearing, found.append)  # type: ignore[arg-type]
+    listener.context = "idle"
+    block = int(0.03 * SAMPLE_RATE) * 2
+    started = time.process_time()
+    for i in range(0, len(pcm), block):
+        listener.feed(pcm[i:i + block])
+    listener.feed(bytes(int(0.6 * SAMPLE_RATE) * 2))
+    cpu = time.process_time() - started
+    false = [f"{h.intent.text!r} → {h.intent.name}" for h in found
+             if idle_coach_speaks(h.intent)]
+    return StreamResult(engine, len(pcm) / 2 / SAMPLE_RATE, listener.utterances, false, cpu)
+
+
+# ----- audio ---------------------------------------------------------------------------
+
+@functools.cache
+def synthesise(text: str, voice: str) -> np.ndarray:
+    """16 kHz int16 speech from espeak-ng or flite."""
+    kind, name = voice.split(":", 1)
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "said.wav"
+        command = (["espeak-ng", "-v", name, "-s", "150", "-w", str(out), text]
+                   if kind == "espeak" else ["flite", "-voice", name, "-t", text, "-o", str(out)])
+        subprocess.run(command, check=True, capture_output=True)
+        return read_wav_16k(out)
+
+
+def brown(n: int, rng: np.random.Generator, dbfs: float) -> np.ndarray:
+    """Fan-like noise (power ∝ 1/f²) of `n` samples at an RMS of `dbfs`, float."""
+    spectrum = np.fft.rfft(rng.standard_normal(max(n, 2)))
+    freqs = np.fft.rfftfreq(max(n, 2), 1 / SAMPLE_RATE)
+    spectrum[0] = 0
+    spectrum[1:] /= freqs[1:]
+    x = np.fft.irfft(spectrum, max(n, 2))[:n]
+    return x * 32768 * 10 ** (dbfs / 20) / max(1e-12, float(np.sqrt(np.mean(x ** 2))))
+
+
+def clips(folder: str, limit: int | None) -> list[Path]:
+    """Up to `limit` Speech Commands clips of a folder, spread over its speakers."""
+    found = sorted((SPEECH_COMMANDS / folder).glob("*.wav"))
+    if limit is None or limit >= len(found):
+        return found
+    step = len(found) / limit
+    return [found[int(i * step)] for i in range(limit)]
+
+
+def long_audio(per_folder: int, chatter: int, seed: int = 5) -> tuple[list[bytes], float, str]:
+    """Non-command audio in pieces (each a few minutes): other-word clips, background
+    noise clips, chatter and reading in several voices, with quiet gaps over a fan."""
+    rng = np.random.default_rng(seed)
+    pieces: list[np.ndarray] = []
+    for folder in (*OTHER_WORDS, NOISE_FOLDER):
+        pieces.extend(read_wav_16k(p) for p in clips(folder, per_folder))
+    talk = [*CHATTER, *READING]
+    for i in range(chatter):
+        pieces.append(synthesise(talk[i % len(talk)], VOICES[i % len(VOICES)]))
+    order = rng.permutation(len(pieces))
+    chunks, current, total = [], [], 0.0
+    for index in order:
+        gap = int(rng.uniform(*GAP_RANGE_S) * SAMPLE_RATE)
+        current.append(np.zeros(gap, dtype=np.float64))
+        current.append(pieces[index].astype(np.float64))
+        if sum(len(c) for c in current) > 120 * SAMPLE_RATE:
+            chunks.append(_with_fan(current, rng))
+            total += len(chunks[-1]) / 2 / SAMPLE_RATE
+            current = []
+    if current:
+        chunks.append(_with_fan(current, rng))
+        total += len(chunks[-1]) / 2 / SAMPLE_RATE
+    words = sum(len(clips(f, per_folder)) for f in OTHER_WORDS)
+    noise = len(clips(NOISE_FOLDER, per_folder))
+    data = (f"{total / 60:.1f} min: {words} other-word clips, {noise} background-noise clips, "
+            f"{chatter} sentences of chatter and reading (espeak-ng, flite), 1–4 s apart, "
+            f"over fan-like noise at {BACKGROUND_DBFS:.0f} dBFS")
+    return chunks, total, data
+
+
+def _with_fan(parts: list[np.ndarray], rng: np.random.Generator) -> bytes:
+    x = np.concatenate(parts)
+    x = x + brown(len(x), rng, BACKGROUND_DBFS)
+    return np.clip(x, -32768, 32767).astype(np.int16).tobytes()
+
+
+def snr_mix(speech: np.ndarray, noise: np.ndarray, snr_db: float) -> np.ndarray:
+    """`speech` with `noise` added at `snr_db` (RMS over the speech), int16."""
+    s = speech.astype(np.float64)
+    n = np.resize(noise.astype(np.float64), len(s))
+    ps, pn = float(np.mean(s ** 2)), float(np.mean(n ** 2))
+    gain = math.sqrt(ps / max(pn, 1e-12) / 10 ** (snr_db / 10)) if ps > 0 else 0.0
+    return np.clip(s + gain * n, -32768, 32767).astype(np.int16)
+
+
+# ----- running and scoring -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Sizes:
+    """How much audio a run uses."""
+
+    synthetic: int | None
+    """Utterances from the synthetic command set (None: all)."""
+    snrs: tuple[float, ...]
+    commands_per_word: int | None
+    """Speech Commands clips per command word (None: all)."""
+    others_per_folder: int | None
+    """Speech Commands clips per other-word or noise folder (None: all)."""
+    chatter: int
+    """Sentences of chatter and reading in the long audio."""
+    workers: int
+
+
+def run(sizes: Sizes) -> Results:
+    """Every hearing measurement, for every engine available and the naive baseline."""
+    results = Results()
+    engines = [*engines_available(), NAIVE]
+    synthetic = synthetic_items(sizes)
+    real = real_items(sizes)
+    chunks, long_s, long_data = long_audio(sizes.others_per_folder or 60, sizes.chatter)
+    with ProcessPoolExecutor(sizes.workers, initializer=_lower_priority) as pool:
+        clip_jobs = [pool.submit(hear_clip, e, key, pcm, contexts)
+                     for e in engines for key, pcm, contexts in (*synthetic.items, *real)]
+        stream_jobs = [pool.submit(hear_stream, e, chunk) for e in engines for chunk in chunks]
+        rows = [row for job in clip_jobs for row in job.result()]
+        streams = [job.result() for job in stream_jobs]
+    score_synthetic(results, rows, synthetic, engines)
+    score_real(results, rows, engines, sizes)
+    score_streams(results, streams, engines, long_data)
+    results.series["rtf"] = real_time_factors(rows)
+    return results
+
+
+@dataclass(frozen=True)
+class Synthetic:
+    """The synthetic command set, clean and with noise."""
+
+    items: list[tuple[str, bytes, tuple[str, ...]]]
+    """(key, pcm, contexts): key is `syn|CONDITION|INDEX`."""
+    expected: dict[int, str]
+    """Utterance index → the intent it must give."""
+    contexts: dict[int, str]
+    """Utterance index → the listening context it is heard in."""
+    data: str
+
+
+def synthetic_items(sizes: Sizes) -> Synthetic:
+    """The synthetic command set, each utterance clean and at every SNR with each noise."""
+    from bench.synthetic import command_set
+
+    return command_set(sizes.synthetic, sizes.snrs)
+
+
+def real_items(sizes: Sizes) -> list[tuple[str, bytes, tuple[str, ...]]]:
+    """Speech Commands clips, each heard in every context."""
+    items = []
+    for folder in COMMAND_WORDS:
+        items.extend((f"sc|{folder}|{p.name}", read_wav_16k(p).tobytes(), CONTEXTS)
+                     for p in clips(folder, sizes.commands_per_word))
+    for folder in (*OTHER_WORDS, NOISE_FOLDER):
+        items.extend((f"sc|{folder}|{p.name}", read_wav_16k(p).tobytes(), CONTEXTS)
+                     for p in clips(folder, sizes.others_per_folder))
+    return items
+
+
+def score_synthetic(results: Results, rows: Iterable[Row], synthetic: Synthetic,
+                    engines: Sequence[str]) -> None:
+    """Intent accuracy per engine and condition; the accuracy-vs-SNR series."""
+    good: dict[tuple[str, str], int] = defaultdict(int)
+    seen: dict[tuple[str, str], int] = defaultdict(int)
+    for row in rows:
+        if not row.key.startswith("syn|"):
+            continue
+        _, condition, index = row.key.split("|")
+        seen[row.engine, condition] += 1
+        good[row.engine, condition] += row.intent == synthetic.expected[int(index)]
+    series: dict[str, dict[str, float | None]] = {}
+    for engine in engines:
+        series[engine] = {c: share(good[engine, c], seen[engine, c])
+                          for (e, c) in seen if e == engine}
+        n = seen[engine, "clean"]
+        figure = Figure(SECTION, "intent accuracy, synthetic commands, clean",
+                        series[engine].get("clean"), "%", engine_label(engine),
+                        synthetic.data, n, CLEAN_ACCURACY if engine != NAIVE else None)
+        results.add(figure)
+        for condition in sorted(series[engine], key=_condition_order):
+            if condition == "clean":
+                continue
+            results.add(Figure(SECTION, f"intent accuracy, synthetic commands, {condition}",
+                               series[engine][condition], "%", engine_label(engine),
+                               synthetic.data, seen[engine, condition]))
+    results.series["accuracy_vs_snr"] = series
+    results.series["synthetic_data"] = synthetic.data
+    for engine in engines:
+        if engine == NAIVE:
+            continue
+        for condition in ("clean", *(c for c in sorted(series[engine], key=_condition_order)
+                                     if c.endswith(" 10 dB"))):
+            ours = _find(results, engine, f"intent accuracy, synthetic commands, {condition}")
+            naive = _find(results, NAIVE, f"intent accuracy, synthetic commands, {condition}")
+            if ours and naive:
+                results.compare(SECTION, f"synthetic command accuracy, {condition}", ours,
+                                naive, "higher")
+
+
+def _condition_order(condition: str) -> tuple[str, float]:
+    """`clean` first, then each noise kind from the highest SNR down (`pink 10 dB`)."""
+    if condition == "clean":
+        return ("", 0.0)
+    kind, snr, _ = condition.split()
+    return (kind, -float(snr))
+
+
+def _find(results: Results, engine: str, name: str) -> Figure | None:
+    return next((f for f in results.figures
+                 if f.engine == engine_label(engine) and f.name == name), None)
+
+
+def score_real(results: Results, rows: Iterable[Row], engines: Sequence[str],
+               sizes: Sizes) -> None:
+    """Recall of stop/yes/no in each context where they are expected, and other words
+    and noise taken for a command."""
+    from voice.content import load_content
+
+    contexts = load_content(CONTENT_DIR).contexts
+    table: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for row in rows:
+        if row.key.startswith("sc|"):
+            table[row.engine, row.key.split("|")[1], row.context].append(row.intent)
+    data_words = f"Speech Commands v0.02 test split (CC BY 4.0), up to " \
+                 f"{sizes.commands_per_word or 'all'} clips per word"
+    data_others = f"Speech Commands: {', '.join(OTHER_WORDS)} (up to " \
+                  f"{sizes.others_per_folder or 'all'} each)"
+    data_noise = f"Speech Commands _silence_ clips (up to {sizes.others_per_folder or 'all'})"
+    for engine in engines:
+        label = engine_label(engine)
+        target = engine != NAIVE
+        for context in CONTEXTS:
+            for folder, intent in COMMAND_WORDS.items():
+                if intent not in contexts.get(context, ()):
+                    continue
+                said = table[engine, folder, context]
+                results.add(Figure(SECTION, f"real voices: '{folder}' recall, {context} context",
+                                   share(said.count(intent), len(said)), "%", label, data_words,
+                                   len(said), RECALL if target else None))
+            others = [i for f in OTHER_WORDS for i in table[engine, f, context]]
+            noise = table[engine, NOISE_FOLDER, context]
+            results.add(
+                Figure(SECTION, f"real voices: other words taken for a command, {context}",
+                       share(sum(i != "none" for i in others), len(others)), "%", label,
+                       data_others, len(others), WRONGLY_ACCEPTED if target else None),
+                Figure(SECTION, f"real voices: noise taken for a command, {context}",
+                       share(sum(i != "none" for i in noise), len(noise)), "%", label,
+                       data_noise, len(noise), WRONGLY_ACCEPTED if target else None))
+    for engine in engines:
+        if engine == NAIVE:
+            continue
+        for name, better in (("real voices: 'stop' recall, count context", "higher"),
+                             ("real voices: other words taken for a command, idle", "lower")):
+            ours, naive = _find(results, engine, name), _find(results, NAIVE, name)
+            if ours and naive:
+                results.compare(SECTION, name.removeprefix("real voices: "), ours, naive,
+                                better)
+
+
+def score_streams(results: Results, streams: Sequence[StreamResult], engines: Sequence[str],
+                  data: str) -> None:
+    """False session starts per hour of non-command audio."""
+    for engine in engines:
+        mine = [s for s in streams if s.engine == engine]
+        hours = sum(s.audio_s for s in mine) / 3600
+        false = [f for s in mine for f in s.false_starts]
+        utterances = sum(s.utterances for s in mine)
+        figure = Figure(SECTION, "false session starts per hour (idle)",
+                        len(false) / hours if hours else None, "per hour", engine_label(engine),
+                        data, utterances, FALSE_STARTS if engine != NAIVE else None,
+                        note=_bound(len(false), hours))
+        results.add(figure)
+        results.series[f"false_starts_{engine}"] = false[:20]
+    for engine in engines:
+        if engine == NAIVE:
+            continue
+        ours = _find(results, engine, "false session starts per hour (idle)")
+        naive = _find(results, NAIVE, "false session starts per hour (idle)")
+        if ours and naive:
+            results.compare(SECTION, "false session starts per hour", ours, naive, "lower")
+
+
+def _bound(events: int, hours: float) -> str:
+    """The one-sided 95% upper bound on the rate, for honesty about small exposures."""
+    if hours <= 0:
+        return ""
+    upper = {0: 3.0, 1: 4.74, 2: 6.30, 3: 7.75}.get(events, events + 2 * math.sqrt(events) + 2)
+    return f"{events} in {hours * 60:.0f} min of audio; 95% upper bound {upper / hours:.1f}/h"
+
+
+def real_time_factors(rows: Iterable[Row]) -> dict[str, tuple[float, float]]:
+    """Engine → (CPU seconds per audio second, audio seconds), over the command set
+    (each context's decode counted as one decode for grammar engines)."""
+    cpu: dict[str, float] = defaultdict(float)
+    audio: dict[str, float] = defaultdict(float)
+    for row in rows:
+        if row.engine != NAIVE and row.context != "idle":
+            continue
+        if row.engine == NAIVE and row.cpu_s == 0.0:
+            continue
+        cpu[row.engine] += row.cpu_s
+        audio[row.engine] += row.audio_s
+    return {e: (cpu[e] / audio[e], audio[e]) for e in cpu if audio[e] > 0}

@@ -1,0 +1,157 @@
+"""The one benchmark command: hearing, answering, counting and footprint, side by side with
+the naive alternatives, written to docs/benchmarks.md and PNG plots.
+
+    python bench/run.py            # full run (about 12 minutes on 2 cores)
+    python bench/run.py --quick    # shorter windows and fewer trials (about 4 minutes)
+    python bench/run.py --smoke    # a few files and one trial of each (under a minute)
+
+The live parts start a private PulseAudio server with virtual devices. The recognition
+part runs in worker processes at lower priority while the count is measured (the count is
+placed by the output stream's clock, not by the CPU); the latency trials run on a quiet
+machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import answering, counting, footprint, hearing, plots, report  # noqa: E402
+from bench.figures import Results  # noqa: E402
+from bench.machine import describe  # noqa: E402
+from bench.room import Room, missing_tools  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Mode:
+    """How much a run measures."""
+
+    name: str
+    reply_trials: int
+    idle_window_s: float
+    starts: int
+    """Coach start-ups timed (the answering run's own start is one of them)."""
+    live_counts: int
+    rendered_counts: int
+    naive_counts: int
+    naive_words: int
+    tts_sentences: int | None
+    sizes: hearing.Sizes
+
+
+MODES = {
+    "full": Mode("full", 30, 300.0, 3, 3, 4, 2, 30, None,
+                 hearing.Sizes(synthetic=None, snrs=(20.0, 10.0, 5.0), commands_per_word=60,
+                               others_per_folder=20, chatter=40, workers=2)),
+    "quick": Mode("quick", 10, 60.0, 2, 1, 2, 1, 30, None,
+                  hearing.Sizes(synthetic=24, snrs=(20.0, 10.0, 5.0), commands_per_word=20,
+                                others_per_folder=8, chatter=12, workers=2)),
+    "smoke": Mode("smoke", 1, 5.0, 1, 0, 1, 1, 3, 3,
+                  hearing.Sizes(synthetic=3, snrs=(10.0,), commands_per_word=2,
+                                others_per_folder=1, chatter=2, workers=1)),
+}
+
+
+def _say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def _in_background(work: Callable[[], Results]) -> Future[Results]:
+    """Run `work` on a thread (its own worker processes do the computing)."""
+    future: Future[Results] = Future()
+
+    def target() -> None:
+        try:
+            future.set_result(work())
+        except BaseException as exc:  # handed to the caller through the future
+            future.set_exception(exc)
+
+    threading.Thread(target=target, daemon=True).start()
+    return future
+
+
+def measure(mode: Mode, live: bool = True) -> Results:
+    """Everything the mode asks for."""
+    results = Results()
+    starts: list[float] = []
+    idle = None
+    rss = None
+    if live:
+        with Room() as room:
+            _say(f"idle CPU window of {mode.idle_window_s:.0f} s opens")
+            probe = footprint.IdleProbe(room, mode.idle_window_s)
+            _say(f"answering: {mode.reply_trials} live trials")
+            answers = answering.run(room, mode.reply_trials)
+            results.merge(answers)
+            starts.extend(answers.series["ready_s"])  # type: ignore[arg-type]
+            rss = answers.series.get("peak_rss_mib")
+            idle = probe.finish()
+            starts.extend(footprint.startup_times(room, max(0, mode.starts - 1)))
+            _say("hearing: decoding in the background; counting live")
+            heard = _in_background(lambda: hearing.run(mode.sizes))
+            results.merge(counting.run(room, mode.live_counts, mode.rendered_counts,
+                                       mode.naive_counts, mode.naive_words))
+            _say("counting done; waiting for hearing")
+            results.merge(heard.result())
+    else:
+        results.merge(hearing.run(mode.sizes))
+        results.merge(counting.run(None, 0, mode.rendered_counts, 0))
+    _say("speech synthesis times")
+    tts = footprint.tts_times(mode.tts_sentences)
+    footprint.summarise(results, idle, starts, rss if isinstance(rss, float) else None, tts,
+                        results.series.get("rtf", {}))  # type: ignore[arg-type]
+    return results
+
+
+def write_page(results: Results, out: Path, mode: str, elapsed_s: float) -> Path:
+    """The plots and docs/benchmarks.md."""
+    machine = describe()
+    out.mkdir(parents=True, exist_ok=True)
+    drawn = []
+    if results.series.get("accuracy_vs_snr"):
+        drawn.append(plots.accuracy_vs_snr(results.series["accuracy_vs_snr"],  # type: ignore[arg-type]
+                                           str(results.series.get("synthetic_data", "")),
+                                           machine, out))
+    if any(k.startswith("count_") for k in results.series):
+        drawn.append(plots.count_onsets(results.series, machine, out))  # type: ignore[arg-type]
+    if "reply_ms" in results.series:
+        drawn.append(plots.latency(results.series["reply_ms"],  # type: ignore[arg-type]
+                                   results.series["stop_ms"], machine, out))  # type: ignore[arg-type]
+    return report.write(results, machine, out, mode, elapsed_s, drawn)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="fewer trials, a 1-minute CPU window")
+    size.add_argument("--smoke", action="store_true", help="a few files, one trial of each")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs",
+                        help="folder for benchmarks.md and the plots (default: docs/)")
+    parser.add_argument("--no-live", action="store_true",
+                        help="skip what needs PulseAudio (answering, live counts, idle CPU)")
+    args = parser.parse_args(argv)
+    mode = MODES["smoke" if args.smoke else "quick" if args.quick else "full"]
+    live = not args.no_live
+    if live and missing_tools():
+        print(f"bench: PulseAudio tools missing ({', '.join(missing_tools())}); install "
+              "pulseaudio pulseaudio-utils, or use --no-live", file=sys.stderr)
+        return 3
+    started = time.monotonic()
+    results = measure(mode, live)
+    page = write_page(results, args.out, mode.name, time.monotonic() - started)
+    _say(f"wrote {page} in {(time.monotonic() - started) / 60:.1f} min")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
