@@ -85,6 +85,8 @@ class ContextGrammar:
     """Words the dictionary lacks, with the pronunciation derived for them."""
     dropped: tuple[str, ...]
     """Template words with no pronunciation; the grammar leaves them out."""
+    single_words: frozenset[str] = frozenset()
+    """Words that are a whole command on their own ("stop", "yes")."""
 
 
 def pronounce(word: str, dictionary: Mapping[str, Phones]) -> Phones | None:
@@ -247,6 +249,39 @@ class _Writer:
             raise ValueError(f"template uses {{{name}}}, which is not a list of words")
         return self._alternative([value.text_in for value in slot_list.values], False)
 
+    # ---- one-word sentences -------------------------------------------------------------
+
+    def single_words(self, sentences: Iterable[Expression]) -> set[str]:
+        """Words any of `sentences` can be on its own."""
+        return {ws[0] for expr in sentences for ws in self._short(expr) if len(ws) == 1}
+
+    def _short(self, expr: Expression, depth: int = 0) -> set[tuple[str, ...]]:
+        """Every way `expr` can be said in at most one word (() for nothing)."""
+        if depth > 24:
+            return set()
+        if isinstance(expr, TextChunk):
+            words = tuple(tokens_of(expr.text))
+            return {words} if len(words) <= 1 else set()
+        if isinstance(expr, RuleReference):
+            rule = self._intents.expansion_rules.get(expr.rule_name)
+            return self._short(rule.expression, depth + 1) if rule else set()
+        if isinstance(expr, ListReference):
+            slot_list = self._intents.slot_lists.get(expr.list_name)
+            values = getattr(slot_list, "values", [])
+            return {w for v in values for w in self._short(v.text_in, depth + 1)}
+        if isinstance(expr, Alternative):
+            found = {w for item in expr.items for w in self._short(item, depth + 1)}
+            return found | {()} if expr.is_optional else found
+        if isinstance(expr, Group):
+            done: set[tuple[str, ...]] = {()}
+            for item in expr.items:
+                parts = self._short(item, depth + 1)
+                done = {a + b for a in done for b in parts if len(a + b) <= 1}
+                if not done:
+                    break
+            return done
+        return set()
+
     # ---- parts that join inside one word -----------------------------------------------
 
     def _glued(self, items: list[Expression]) -> list[Expression]:
@@ -363,12 +398,15 @@ def build_grammar(matcher: IntentMatcher, context: str,
         if body is not None:
             writer.rules[f"intent_{name}"] = body
             bodies.append(f"<intent_{name}>")
+    singles = {w for data_name in names for w in writer.single_words(
+        [s.expression for d in matcher.intents.intents[data_name].data for s in d.sentences])}
     lines = ["#JSGF V1.0;", f"grammar {context};"]
     lines += [f"<{rule}> = {body};" for rule, body in writer.rules.items() if body is not None]
     lines.append(f"public <{TOP_RULE}> = {' | '.join(bodies)};")
     return ContextGrammar(context=context, intents=names, jsgf="\n".join(lines) + "\n",
                           words=frozenset(writer.words), added=dict(writer.added),
-                          dropped=tuple(sorted(writer.dropped)))
+                          dropped=tuple(sorted(writer.dropped)),
+                          single_words=frozenset(singles & writer.words))
 
 
 def build_grammars(matcher: IntentMatcher,

@@ -1,0 +1,332 @@
+"""PocketSphinx behind the `SpeechIn` interface: one JSGF search per listening context.
+
+Uses the US-English acoustic model and dictionary shipped inside the `pocketsphinx`
+package, so nothing is downloaded. Each context's grammar (from the intent templates, see
+`grammar.py`) is wrapped with a garbage path, a loop of a few broad phones:
+
+    public <utterance> = /1/ <command> | /w/ <garbage>+ ;
+
+A grammar recogniser forces every sound into some phrase; the garbage path gives it
+somewhere else to put sounds that fit no command well. Saying no happens in three steps:
+an utterance with less voiced audio than `SphinxSettings.min_voiced_s` is heard as
+nothing (silence, noise); an utterance decoded as garbage is nothing; a decode that does
+not reach the end of a command (PocketSphinx then returns the best partial path) is
+nothing.
+
+Streaming: `feed` decodes incrementally and returns partial hypotheses; `finish` decodes
+the whole utterance once more with utterance-level normalisation (so a file and the same
+audio from a microphone give the same final result) and applies the rejection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from voice.errors import BadInput, MissingResource
+from voice.speech_in.base import SAMPLE_RATE, Hypothesis
+from voice.speech_in.grammar import TOP_RULE, ContextGrammar, Phones, load_dictionary
+
+GARBAGE_RULE = "garbage"
+"""JSGF rule of the garbage path."""
+_BG_PREFIX = "gb_"
+"""Garbage "words" are spelt `gb_PHONE` in the decoder, so they never look like commands."""
+
+
+@dataclass(frozen=True)
+class SphinxSettings:
+    """How PocketSphinx decodes and when it says no."""
+
+    language_weight: float = 10.0
+    """Weight of grammar probabilities against acoustic scores (PocketSphinx `-lw`)."""
+    word_insertion: float = 0.01
+    """Probability cost of each word (PocketSphinx `-wip`); lower favours short phrases."""
+    silence_prob: float = 1.0
+    """Probability of silence between words (`-silprob`); 1 lets pauses cost nothing."""
+    garbage_phones: tuple[str, ...] = ("AH", "IY", "S", "T", "N")
+    """Phones looped by the garbage path (empty: no garbage path). Fewer, broader phones
+    make a weaker garbage model, so fewer real commands are lost to it."""
+    garbage_weight: float = 1.0
+    """Prior of the garbage path against the commands (JSGF weight)."""
+    min_voiced_s: float = 0.12
+    """Utterances with less voiced audio than this are heard as nothing (seconds)."""
+    voiced_db: float = 12.0
+    """A 10 ms frame counts as voiced this far above the utterance's noise floor (dB)."""
+    short_command_variants: bool = True
+    """Give one-word commands common accent variants ("stop" as S T AO P, S T AA ...)."""
+
+
+ACCEPTED_CONFIDENCE = 0.9
+"""Confidence of a command that passed every rejection step. PocketSphinx's own scores
+(lattice posteriors, acoustic score against a phone loop) were measured on real speech
+and did not separate commands from other words, so they are not used."""
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """One decode of one utterance, with what the rejection looked at."""
+
+    text: str
+    """The command heard ("" when none)."""
+    confidence: float
+    """0..1."""
+    raw: str
+    """Everything the decoder output, background words included (`bg_` prefix)."""
+    voiced_s: float
+    """Voiced audio in the utterance (seconds)."""
+    frames: int
+    """Feature frames decoded (100 per second)."""
+    reason: str = ""
+    """Why the utterance was rejected ("" when accepted)."""
+    extras: Mapping[str, float] = field(default_factory=dict)
+    """Scores for benchmarks."""
+
+
+def import_pocketsphinx() -> Any:
+    """The `pocketsphinx` module; MissingResource when it is not installed."""
+    try:
+        import pocketsphinx
+    except ImportError as exc:
+        raise MissingResource(
+            "the pocketsphinx speech library is not installed; run `pip install pocketsphinx`"
+        ) from exc
+    return pocketsphinx
+
+
+def model_dir() -> Path:
+    """Folder of the US-English model inside the `pocketsphinx` package (acoustic model in
+    `en-us/`, dictionary `cmudict-en-us.dict`, language model `../en-us.lm.bin`)."""
+    return Path(import_pocketsphinx().get_model_path()) / "en-us"
+
+
+VARIANT_VOWELS = {"AA": ("AO", "AH"), "AO": ("AA",), "EH": ("AE",), "OW": ("AO",)}
+"""Vowels commonly realised differently across English accents (British LOT as AO ...)."""
+_PLOSIVES = frozenset({"P", "T", "K", "B", "D", "G"})
+
+
+def accent_variants(phones: Phones) -> list[Phones]:
+    """Other ways a short word is often said: another accent's vowel, an unreleased final
+    plosive ("stop" → S T AO P, S T AH P, S T AA)."""
+    out: list[Phones] = []
+    for i, phone in enumerate(phones):
+        for other in VARIANT_VOWELS.get(phone, ()):
+            out.append(phones[:i] + (other,) + phones[i + 1:])
+    if len(phones) >= 3 and phones[-1] in _PLOSIVES:
+        out.append(phones[:-1])
+    return [v for v in dict.fromkeys(out) if v != phones]
+
+
+def voiced_seconds(samples: np.ndarray, voiced_db: float) -> float:
+    """Seconds of 10 ms frames at least `voiced_db` above the quietest tenth of the audio."""
+    frame = SAMPLE_RATE // 100
+    n = len(samples) // frame
+    if n == 0:
+        return 0.0
+    frames = samples[: n * frame].astype(np.float64).reshape(n, frame)
+    energy = 10 * np.log10(np.mean(frames**2, axis=1) + 1.0)
+    floor = float(np.percentile(energy, 10))
+    loud = energy > max(floor + voiced_db, 30.0)
+    return float(np.count_nonzero(loud)) / 100
+
+
+class PocketSphinxEngine:
+    """A streaming PocketSphinx recogniser with one grammar search per listening context."""
+
+    name = "pocketsphinx"
+
+    def __init__(self, grammars: Mapping[str, ContextGrammar], *, context: str = "idle",
+                 settings: SphinxSettings = SphinxSettings()) -> None:
+        """Build the decoder and one search per context of `grammars`."""
+        if not grammars:
+            raise ValueError("PocketSphinxEngine needs at least one context grammar")
+        self.settings = settings
+        self._grammars = dict(grammars)
+        self._decoder = self._new_decoder()
+        self._add_words()
+        self._fsgs: dict[str, Any] = {}
+        for ctx, grammar in self._grammars.items():
+            self._add_search(ctx, grammar)
+        self._pending = context if context in self._grammars else next(iter(self._grammars))
+        self.set_context(self._pending)
+        self._context = self._pending
+        self._active = False
+        self._buffer: list[bytes] = []
+        self._last_partial = ""
+        self.last: Decoded | None = None
+        """What the last `finish` or `decode` saw (for benchmarks and logs)."""
+
+    # ---- setup -------------------------------------------------------------------------
+
+    def _new_decoder(self) -> Any:
+        ps = import_pocketsphinx()
+        folder = model_dir()
+        s = self.settings
+        return ps.Decoder(hmm=str(folder / "en-us"), dict=str(folder / "cmudict-en-us.dict"),
+                          lm=None, lw=s.language_weight,
+                          wip=s.word_insertion, silprob=s.silence_prob, bestpath=False,
+                          loglevel="FATAL")
+
+    def _add_words(self) -> None:
+        """Derived pronunciations, accent variants of one-word commands, background words."""
+        added: dict[str, Phones] = {}
+        for grammar in self._grammars.values():
+            added.update(grammar.added)
+        for word, phones in added.items():
+            self._add_word(word, phones)
+        if self.settings.short_command_variants:
+            dictionary = load_dictionary()
+            for word in sorted(self._short_commands()):
+                for phones in accent_variants(dictionary.get(word) or added.get(word, ())):
+                    self._add_word(word, phones)
+        for phone in self.settings.garbage_phones:
+            self._add_word(_BG_PREFIX + phone.lower(), (phone,))
+        self._decoder.add_word(_BG_PREFIX + "sil", "SIL", True)  # applies the additions
+
+    def _add_word(self, word: str, phones: Phones) -> None:
+        if not phones:
+            return
+        name, n = word, 1
+        while self._decoder.lookup_word(name) is not None:
+            if self._decoder.lookup_word(name) == " ".join(phones):
+                return
+            n += 1
+            name = f"{word}({n})"
+        self._decoder.add_word(name, " ".join(phones), False)
+
+    def _short_commands(self) -> set[str]:
+        """Words that are a whole command on their own in some context ("stop", "yes")."""
+        words: set[str] = set()
+        for grammar in self._grammars.values():
+            words |= set(grammar.single_words)
+        return words
+
+    def _jsgf(self, grammar: ContextGrammar) -> str:
+        phones = self.settings.garbage_phones
+        if not phones:
+            return grammar.jsgf
+        text = grammar.jsgf.replace(f"public <{TOP_RULE}> =", f"<{TOP_RULE}> =")
+        words = " | ".join(_BG_PREFIX + p.lower() for p in phones)
+        weight = self.settings.garbage_weight
+        return (f"{text}<{GARBAGE_RULE}> = {words};\n"
+                f"public <utterance> = /1/ <{TOP_RULE}> | /{weight:g}/ <{GARBAGE_RULE}>+;\n")
+
+    def _add_search(self, context: str, grammar: ContextGrammar) -> None:
+        try:
+            self._decoder.add_jsgf_string(context, self._jsgf(grammar))
+        except ValueError as exc:
+            raise BadInput(f"the grammar for context {context!r} does not compile: {exc}") from exc
+        self._fsgs[context] = self._decoder.parse_jsgf(grammar.jsgf)
+
+    # ---- SpeechIn ----------------------------------------------------------------------
+
+    @property
+    def context(self) -> str:
+        """The context the current (or next) utterance is heard in."""
+        return self._context if self._active else self._pending
+
+    @property
+    def contexts(self) -> tuple[str, ...]:
+        """Contexts this engine has a grammar for."""
+        return tuple(self._grammars)
+
+    def set_context(self, context: str) -> None:
+        """Listen for `context`'s commands from the next utterance on."""
+        if context not in self._grammars:
+            known = ", ".join(self._grammars)
+            raise BadInput(f"unknown listening context {context!r}; expected one of: {known}")
+        self._pending = context
+
+    def start(self) -> None:
+        """Begin an utterance in the pending context."""
+        if self._active:
+            self._decoder.end_utt()
+        self._context = self._pending
+        self._decoder.activate_search(self._context)
+        self._decoder.start_utt()
+        self._buffer = []
+        self._last_partial = ""
+        self._active = True
+
+    def feed(self, pcm: bytes) -> Hypothesis | None:
+        """Feed 16 kHz 16-bit mono PCM; returns a partial hypothesis when it changed.
+
+        Partials only drop garbage; only `finish` says no.
+        """
+        if len(pcm) % 2:
+            raise BadInput("audio block has an odd number of bytes; expected 16-bit samples")
+        if not self._active:
+            self.start()
+        if not pcm:
+            return None
+        self._buffer.append(pcm)
+        self._decoder.process_raw(pcm, False, False)
+        hyp = self._decoder.hyp()
+        text = _command_words(hyp.hypstr if hyp is not None else "")
+        if not text or text == self._last_partial:
+            return None
+        self._last_partial = text
+        return Hypothesis(text=text, confidence=0.0, final=False)
+
+    def finish(self) -> Hypothesis:
+        """End the utterance; text is "" when it was not a command of the context."""
+        if not self._active:
+            self.start()
+        self._decoder.end_utt()
+        self._active = False
+        decoded = self.decode(b"".join(self._buffer), self._context)
+        return Hypothesis(text=decoded.text, confidence=decoded.confidence, final=True)
+
+    # ---- whole utterances --------------------------------------------------------------
+
+    def decode(self, pcm: bytes, context: str | None = None) -> Decoded:
+        """Recognise one whole utterance of 16 kHz 16-bit mono PCM in `context`."""
+        ctx = self.context if context is None else context
+        if ctx not in self._grammars:
+            raise BadInput(f"unknown listening context {ctx!r}")
+        samples = np.frombuffer(pcm[: len(pcm) - len(pcm) % 2], dtype="<i2")
+        voiced = voiced_seconds(samples, self.settings.voiced_db)
+        if voiced < self.settings.min_voiced_s:
+            result = Decoded("", 0.0, "", voiced, 0, reason="no speech")
+        else:
+            result = self._decode_speech(samples, ctx, voiced)
+        self.last = result
+        return result
+
+    def _decode_speech(self, samples: np.ndarray, context: str, voiced: float) -> Decoded:
+        decoder = self._decoder
+        decoder.activate_search(context)
+        decoder.start_utt()
+        decoder.process_raw(samples.tobytes(), False, True)
+        decoder.end_utt()
+        hyp = decoder.hyp()
+        raw = hyp.hypstr if hyp is not None else ""
+        frames = int(decoder.n_frames())
+        decoder.activate_search(self._pending)
+        words = raw.split()
+        if not words:
+            return Decoded("", 0.0, raw, voiced, frames, reason="nothing decoded")
+        if any(w.startswith(_BG_PREFIX) for w in words):
+            return Decoded("", 0.1, raw, voiced, frames, reason="garbage")
+        if not self._fsgs[context].accept(raw):
+            return Decoded("", 0.2, raw, voiced, frames, reason="incomplete command")
+        return Decoded(raw, ACCEPTED_CONFIDENCE, raw, voiced, frames)
+
+
+def _command_words(text: str) -> str:
+    """The decoder's output without garbage."""
+    return " ".join(w for w in text.split() if not w.startswith(_BG_PREFIX))
+
+
+def from_matcher(matcher: Any, *, context: str = "idle",
+                 settings: SphinxSettings = SphinxSettings(),
+                 contexts: Iterable[str] | None = None) -> PocketSphinxEngine:
+    """An engine with a grammar for each listening context of the intent templates."""
+    from voice.speech_in.grammar import build_grammar
+
+    names = tuple(contexts) if contexts is not None else tuple(matcher.contexts)
+    grammars = {ctx: build_grammar(matcher, ctx) for ctx in names}
+    return PocketSphinxEngine(grammars, context=context, settings=settings)

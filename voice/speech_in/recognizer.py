@@ -1,0 +1,56 @@
+"""One whole utterance → text → intent, with the recogniser's rejection applied.
+
+Used by `cramp-coach recognize` and the benchmarks. An utterance the recogniser rejected
+(text "") is intent `none`; otherwise the intent matcher reads the text in the same
+listening context and the confidence is the lower of the two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from voice.intents import Intent, IntentMatcher
+from voice.speech_in.base import Hypothesis, SpeechIn
+from voice.speech_in.pocketsphinx_engine import PocketSphinxEngine
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """What one utterance was heard as."""
+
+    hypothesis: Hypothesis
+    """The recogniser's final result (text "" when it said no)."""
+    intent: Intent
+    """The intent, `none` when nothing usable was heard."""
+
+
+def hear_utterance(engine: SpeechIn, pcm: bytes, context: str) -> Hypothesis:
+    """The final hypothesis for one whole utterance of 16 kHz 16-bit mono PCM.
+
+    PocketSphinx decodes a whole utterance directly (one pass); other engines go through
+    the streaming interface.
+    """
+    if isinstance(engine, PocketSphinxEngine):
+        decoded = engine.decode(pcm, context)
+        return Hypothesis(text=decoded.text, confidence=decoded.confidence, final=True)
+    engine.set_context(context)
+    engine.start()
+    engine.feed(pcm)
+    return engine.finish()
+
+
+def to_intent(hypothesis: Hypothesis, matcher: IntentMatcher, context: str) -> Intent:
+    """The intent of a final hypothesis: `none` when empty, else the matcher's reading
+    with the lower of the two confidences."""
+    if not hypothesis.text:
+        return Intent("none", {}, 0.0, "")
+    intent = matcher.parse(hypothesis.text, context)
+    if intent.name == "none":
+        return intent
+    return replace(intent, confidence=round(min(intent.confidence, hypothesis.confidence), 3))
+
+
+def recognise(engine: SpeechIn, matcher: IntentMatcher, pcm: bytes, context: str) -> Recognition:
+    """Hear one utterance and read its intent."""
+    hypothesis = hear_utterance(engine, pcm, context)
+    return Recognition(hypothesis, to_intent(hypothesis, matcher, context))

@@ -1,0 +1,85 @@
+"""Choosing and opening a recogniser: `--engine auto|vosk|pocketsphinx` and `--model PATH`.
+
+`auto` uses Vosk when an English Vosk model is installed under `models/` (or given with
+`--model`), else the PocketSphinx US-English model that ships inside the `pocketsphinx`
+package. The choice is said on stderr, once.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from voice.errors import BadInput, MissingResource
+from voice.intents import IntentMatcher
+from voice.speech_in.base import SpeechIn
+from voice.speech_in.grammar import vosk_phrases
+from voice.speech_in.pocketsphinx_engine import PocketSphinxEngine, from_matcher
+
+ENGINES = ("auto", "vosk", "pocketsphinx")
+"""Values of `--engine`."""
+
+VOSK_PHRASE_STYLE = "words"
+"""How Vosk's per-context phrase lists are made (see `grammar.vosk_phrases`)."""
+
+
+def _say(line: str) -> None:
+    print(f"cramp-coach: {line}", file=sys.stderr, flush=True)
+
+
+def find_vosk_model(model: Path | None, models_dir: Path) -> Path | None:
+    """`--model` when given (it must exist), else an installed English Vosk model, else None."""
+    if model is not None:
+        if not model.is_dir():
+            raise MissingResource(f"no Vosk model at {model}; give the folder of an unpacked "
+                                  "model, or install one with "
+                                  "`cramp-coach models install vosk-small-en-us`")
+        return model
+    from voice.models import find_english_vosk_model
+
+    return find_english_vosk_model(models_dir)
+
+
+def open_vosk(model_path: Path, matcher: IntentMatcher) -> SpeechIn:
+    """A Vosk recogniser on `model_path` with one phrase list per listening context."""
+    from voice.speech_in.vosk_engine import VoskEngine
+
+    grammars = {ctx: vosk_phrases(matcher, ctx, style=VOSK_PHRASE_STYLE)
+                for ctx in matcher.contexts}
+    return VoskEngine(model_path, grammars)
+
+
+def open_pocketsphinx(matcher: IntentMatcher) -> PocketSphinxEngine:
+    """A PocketSphinx recogniser with one grammar per listening context."""
+    return from_matcher(matcher)
+
+
+def open_engine(engine: str, model: Path | None, models_dir: Path,
+                matcher: IntentMatcher, *, quiet: bool = False) -> SpeechIn:
+    """The recogniser `--engine` asks for; says on stderr which one it opened.
+
+    Raises MissingResource (exit 3) when `vosk` is asked for and no model is there, or
+    the speech library is not installed; BadInput for an unknown engine name.
+    """
+    if engine not in ENGINES:
+        raise BadInput(f"unknown engine {engine!r}; expected one of: {', '.join(ENGINES)}")
+    if engine == "pocketsphinx":
+        if model is not None:
+            raise BadInput("--model is a Vosk model folder; it cannot be used with "
+                           "--engine pocketsphinx")
+        return _opened(open_pocketsphinx(matcher), "the built-in US-English model", quiet)
+    found = find_vosk_model(model, models_dir)
+    if found is not None:
+        return _opened(open_vosk(found, matcher), str(found), quiet)
+    if engine == "vosk":
+        raise MissingResource(
+            f"no English Vosk model installed in {models_dir}; run "
+            "`cramp-coach models install vosk-small-en-us`, or use --engine pocketsphinx")
+    return _opened(open_pocketsphinx(matcher),
+                   "the built-in US-English model (no Vosk model installed)", quiet)
+
+
+def _opened(recogniser: SpeechIn, where: str, quiet: bool) -> SpeechIn:
+    if not quiet:
+        _say(f"speech recogniser: {recogniser.name}, {where}")
+    return recogniser
