@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -16,12 +16,9 @@ import numpy as np
 
 from voice.intents import Intent, IntentMatcher
 from voice.speech_in.base import SAMPLE_RATE, SpeechIn
+from voice.speech_in.recognizer import recognise
 from voice.speech_in.endpoint import Endpointer, EndpointSettings, Utterance
 from voice.wavio import write_wav_atomic
-
-MIN_CONFIDENCE = 0.35
-"""Recogniser confidence below which an utterance is taken as not meant for the coach."""
-
 
 class Hearing(Protocol):
     """One utterance of speech → an intent (`none` when rejected)."""
@@ -34,25 +31,16 @@ class Hearing(Protocol):
 
 
 class EngineHearing:
-    """A `SpeechIn` recogniser followed by the intent matcher, with a confidence floor."""
+    """A `SpeechIn` recogniser (with its own rejection) followed by the intent matcher."""
 
-    def __init__(self, engine: SpeechIn, matcher: IntentMatcher,
-                 min_confidence: float = MIN_CONFIDENCE) -> None:
+    def __init__(self, engine: SpeechIn, matcher: IntentMatcher) -> None:
         self.engine = engine
         self.name = engine.name
         self.matcher = matcher
-        self.min_confidence = min_confidence
 
     def hear(self, pcm: bytes, context: str) -> Intent:
         """Recognise in `context`, then match; rejected or empty speech is `none`."""
-        self.engine.set_context(context)
-        self.engine.start()
-        self.engine.feed(pcm)
-        hyp = self.engine.finish()
-        if not hyp.text or hyp.confidence < self.min_confidence:
-            return Intent("none", {}, hyp.confidence, hyp.text)
-        intent = self.matcher.parse(hyp.text, context)
-        return replace(intent, confidence=round(min(intent.confidence, hyp.confidence), 3))
+        return recognise(self.engine, self.matcher, pcm, context).intent
 
 
 @dataclass(frozen=True)
