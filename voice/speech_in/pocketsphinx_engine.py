@@ -41,12 +41,17 @@ _BG_PREFIX = "gb_"
 class SphinxSettings:
     """How PocketSphinx decodes and when it says no."""
 
-    language_weight: float = 10.0
+    language_weight: float = 6.5
     """Weight of grammar probabilities against acoustic scores (PocketSphinx `-lw`)."""
-    word_insertion: float = 0.01
+    word_insertion: float = 0.65
     """Probability cost of each word (PocketSphinx `-wip`); lower favours short phrases."""
-    silence_prob: float = 1.0
-    """Probability of silence between words (`-silprob`); 1 lets pauses cost nothing."""
+    silence_prob: float = 0.005
+    """Probability of silence between words (`-silprob`). Too high and silence swallows
+    whole words; with a low `word_insertion` no path reaches a command's end."""
+    beam: float = 1e-48
+    """Pruning of states, relative to the best (`-beam`; smaller keeps more)."""
+    word_beam: float = 7e-29
+    """Pruning of word ends, relative to the best (`-wbeam`)."""
     garbage_phones: tuple[str, ...] = ("AH", "IY", "S", "T", "N")
     """Phones looped by the garbage path (empty: no garbage path). Fewer, broader phones
     make a weaker garbage model, so fewer real commands are lost to it."""
@@ -99,7 +104,7 @@ def import_pocketsphinx() -> Any:
 
 def model_dir() -> Path:
     """Folder of the US-English model inside the `pocketsphinx` package (acoustic model in
-    `en-us/`, dictionary `cmudict-en-us.dict`, language model `../en-us.lm.bin`)."""
+    `en-us/`, dictionary `cmudict-en-us.dict`, language model `en-us.lm.bin`)."""
     return Path(import_pocketsphinx().get_model_path()) / "en-us"
 
 
@@ -167,7 +172,8 @@ class PocketSphinxEngine:
         s = self.settings
         return ps.Decoder(hmm=str(folder / "en-us"), dict=str(folder / "cmudict-en-us.dict"),
                           lm=None, lw=s.language_weight,
-                          wip=s.word_insertion, silprob=s.silence_prob, bestpath=False,
+                          wip=s.word_insertion, silprob=s.silence_prob, beam=s.beam,
+                          wbeam=s.word_beam, bestpath=False,
                           loglevel="FATAL")
 
     def _add_words(self) -> None:

@@ -1,0 +1,208 @@
+"""How well the coach hears: intent accuracy on synthetic voices and on real people.
+
+    python bench/asr_accuracy.py            # everything (a few minutes on 2 cores)
+    python bench/asr_accuracy.py --quick    # a fixed subset
+
+1. Synthetic commands (tests/audio_sets.py: 44 commands x 4 voices), clean and with
+   brown/pink noise at 10 dB SNR, heard by the grammar recogniser (PocketSphinx, one JSGF
+   grammar per listening context) and, on the same files in the same run, by the naive
+   baseline: PocketSphinx free-form with its own English language model, then the intent
+   matcher's keyword rules on the text. Accuracy = intent and slots both right.
+2. Real people (Speech Commands test clips, ../shared/data/speech-commands): in the
+   `count` context, "stop" must be heard as stop and every other word, and background
+   noise, as nothing; yes/no in the `question` context.
+3. Median decode time per command and real-time factor (decode time / audio length).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+import wave
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+import numpy as np  # noqa: E402
+
+from audio_sets import COMMANDS, VOICES, Item, build_set, subset  # noqa: E402
+from voice import CONTENT_DIR  # noqa: E402
+from voice.content import load_content  # noqa: E402
+from voice.intents import IntentMatcher  # noqa: E402
+from voice.speech_in.pocketsphinx_engine import (  # noqa: E402
+    PocketSphinxEngine,
+    from_matcher,
+    import_pocketsphinx,
+    model_dir,
+)
+from voice.speech_in.recognizer import recognise  # noqa: E402
+
+SPEECH_COMMANDS = ROOT.parent / "shared" / "data" / "speech-commands"
+"""The real-speech clips (see its README)."""
+OTHER_WORDS = ("go", "left", "right", "up", "down", "on", "off", "_unknown_")
+"""Folders of words that are not commands of the `count` context."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One utterance heard by one recogniser."""
+
+    intent: str
+    slots: dict[str, str]
+    text: str
+    decode_s: float
+    """Time from audio in memory to intent (seconds)."""
+    audio_s: float
+    """Length of the audio (seconds)."""
+
+
+Hear = Callable[[bytes, str], Outcome]
+
+
+def grammar_hearer(engine: PocketSphinxEngine, matcher: IntentMatcher) -> Hear:
+    """The product's recogniser: grammar per context, rejection, intent matcher."""
+    def hear(pcm: bytes, context: str) -> Outcome:
+        start = time.perf_counter()
+        result = recognise(engine, matcher, pcm, context)
+        took = time.perf_counter() - start
+        return Outcome(result.intent.name, dict(result.intent.slots), result.hypothesis.text,
+                       took, len(pcm) / 32000)
+    return hear
+
+
+def naive_hearer(matcher: IntentMatcher) -> Hear:
+    """The baseline: free-form PocketSphinx (its English language model), then keywords."""
+    ps = import_pocketsphinx()
+    folder = model_dir()
+    decoder = ps.Decoder(hmm=str(folder / "en-us"), lm=str(folder / "en-us.lm.bin"),
+                         dict=str(folder / "cmudict-en-us.dict"), loglevel="FATAL")
+
+    def hear(pcm: bytes, context: str) -> Outcome:
+        start = time.perf_counter()
+        decoder.start_utt()
+        decoder.process_raw(pcm, False, True)
+        decoder.end_utt()
+        hyp = decoder.hyp()
+        text = hyp.hypstr if hyp is not None else ""
+        intent = matcher.parse(text, context)
+        took = time.perf_counter() - start
+        return Outcome(intent.name, dict(intent.slots), text, took, len(pcm) / 32000)
+    return hear
+
+
+def synthetic_accuracy(hear: Hear, items: Sequence[Item]) -> tuple[float, list[Outcome], list[str]]:
+    """Share of items whose intent and slots are right, the outcomes, and the misses."""
+    outcomes, misses = [], []
+    for item in items:
+        got = hear(item.samples.tobytes(), item.command.context)
+        outcomes.append(got)
+        if got.intent != item.command.intent or got.slots != dict(item.command.slots):
+            misses.append(f"{item.voice.name:<10} {item.command.text!r} -> {got.intent} "
+                          f"{got.slots} ({got.text!r})")
+    return 1 - len(misses) / max(1, len(items)), outcomes, misses
+
+
+def read_clip(path: Path) -> bytes:
+    """A Speech Commands clip (16 kHz mono 16-bit) as PCM."""
+    with wave.open(str(path), "rb") as w:
+        return w.readframes(w.getnframes())
+
+
+def clips(folder: str, every: int = 1) -> list[Path]:
+    """The clips of one folder, every `every`-th (sorted, so the subset is fixed)."""
+    return sorted((SPEECH_COMMANDS / folder).glob("*.wav"))[::every]
+
+
+@dataclass(frozen=True)
+class RealSpeech:
+    """Figures on the Speech Commands clips."""
+
+    stop: float
+    """Share of stop/ clips heard as intent stop (count context)."""
+    other: float
+    """Share of other-word clips heard as none (count context)."""
+    silence: float
+    """Share of _silence_ clips heard as none (count context)."""
+    yes: float
+    """Share of yes/ clips heard as yes (question context)."""
+    no: float
+    """Share of no/ clips heard as no (question context)."""
+    per_folder: dict[str, float]
+    """The share for each folder."""
+    outcomes: list[Outcome]
+
+
+def real_speech(hear: Hear, every: int = 1) -> RealSpeech:
+    """Hear the Speech Commands clips (every `every`-th of each folder)."""
+    wanted = {"stop": ("count", "stop"), "yes": ("question", "yes"),
+              "no": ("question", "no"), "_silence_": ("count", "none")}
+    wanted.update({f: ("count", "none") for f in OTHER_WORDS})
+    per_folder: dict[str, float] = {}
+    hits: dict[str, list[bool]] = {}
+    outcomes: list[Outcome] = []
+    for folder, (context, intent) in wanted.items():
+        results = [hear(read_clip(p), context) for p in clips(folder, every)]
+        outcomes.extend(results)
+        hits[folder] = [r.intent == intent for r in results]
+        per_folder[folder] = float(np.mean(hits[folder])) if results else float("nan")
+    others = [h for f in OTHER_WORDS for h in hits[f]]
+    return RealSpeech(stop=per_folder["stop"], other=float(np.mean(others)),
+                      silence=per_folder["_silence_"], yes=per_folder["yes"],
+                      no=per_folder["no"], per_folder=per_folder, outcomes=outcomes)
+
+
+def timing(outcomes: Sequence[Outcome]) -> tuple[float, float]:
+    """Median decode time per utterance (ms) and overall real-time factor."""
+    if not outcomes:
+        return float("nan"), float("nan")
+    median_ms = statistics.median(o.decode_s for o in outcomes) * 1000
+    rtf = sum(o.decode_s for o in outcomes) / sum(o.audio_s for o in outcomes)
+    return median_ms, rtf
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a fixed subset only")
+    parser.add_argument("--misses", action="store_true", help="list what was misheard")
+    args = parser.parse_args(argv)
+    every = 4 if args.quick else 1
+    matcher = IntentMatcher(load_content(CONTENT_DIR))
+    engine = from_matcher(matcher)
+    grammar, naive = grammar_hearer(engine, matcher), naive_hearer(matcher)
+    commands = subset(COMMANDS, every)
+    print(f"synthetic: {len(commands)} commands x {len(VOICES)} voices "
+          f"({', '.join(v.name for v in VOICES)})", flush=True)
+    all_outcomes: list[Outcome] = []
+    for label, snr in (("clean", None), ("10 dB SNR", 10.0)):
+        items = build_set(commands, VOICES, snr_db=snr)
+        for name, hear in (("grammar", grammar), ("naive", naive)):
+            accuracy, outcomes, misses = synthetic_accuracy(hear, items)
+            if name == "grammar":
+                all_outcomes.extend(outcomes)
+            ms, rtf = timing(outcomes)
+            print(f"  {label:<10} {name:<8} intent accuracy {accuracy:6.1%}  "
+                  f"(n={len(items)}, median {ms:.0f} ms, RTF {rtf:.3f})", flush=True)
+            if args.misses:
+                print("\n".join(f"      {m}" for m in misses))
+    real = real_speech(grammar, every=2 if args.quick else 1)
+    print("speech commands (real people), grammar recogniser:")
+    print(f"  count context: stop -> stop {real.stop:6.1%}   other words -> none "
+          f"{real.other:6.1%}   _silence_ -> none {real.silence:6.1%}")
+    print(f"  question context: yes -> yes {real.yes:6.1%}   no -> no {real.no:6.1%}")
+    print("  per folder: " + "  ".join(f"{k} {v:.0%}" for k, v in real.per_folder.items()))
+    ms, rtf = timing(all_outcomes)
+    ms_real, rtf_real = timing(real.outcomes)
+    print(f"decode time: synthetic median {ms:.0f} ms per command, RTF {rtf:.3f}; "
+          f"real clips median {ms_real:.0f} ms, RTF {rtf_real:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

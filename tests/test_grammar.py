@@ -1,0 +1,129 @@
+"""Recogniser grammars come from the same templates as the intent matcher."""
+
+from __future__ import annotations
+
+import pytest
+from hassil.sample import sample_intents
+
+from voice import CONTENT_DIR
+from voice.content import load_content
+from voice.intents import IntentMatcher
+from voice.speech_in.grammar import (
+    build_grammar,
+    build_grammars,
+    load_dictionary,
+    pronounce,
+    tokens_of,
+    vosk_phrases,
+)
+
+pocketsphinx = pytest.importorskip("pocketsphinx")
+
+
+@pytest.fixture(scope="module")
+def matcher() -> IntentMatcher:
+    return IntentMatcher(load_content(CONTENT_DIR))
+
+
+@pytest.fixture(scope="module")
+def grammars(matcher: IntentMatcher) -> dict:
+    return build_grammars(matcher)
+
+
+@pytest.fixture(scope="module")
+def fsgs(grammars: dict) -> dict:
+    """Each context's grammar compiled by PocketSphinx itself."""
+    decoder = pocketsphinx.Decoder(lm=None, loglevel="FATAL")
+    return {ctx: decoder.parse_jsgf(g.jsgf) for ctx, g in grammars.items()}
+
+
+def test_one_grammar_per_context_with_only_its_intents(matcher: IntentMatcher,
+                                                      grammars: dict) -> None:
+    assert set(grammars) == set(matcher.contexts)
+    for ctx, grammar in grammars.items():
+        assert grammar.intents == tuple(matcher.contexts[ctx])
+        for name in matcher.intents.intents:
+            assert (f"<intent_{name}>" in grammar.jsgf) == (name in grammar.intents)
+
+
+def test_grammar_is_small_although_the_templates_allow_millions(grammars: dict) -> None:
+    assert len(grammars["idle"].jsgf) < 100_000
+
+
+def test_every_word_is_pronounceable(grammars: dict) -> None:
+    dictionary = load_dictionary()
+    for grammar in grammars.values():
+        for word in grammar.words:
+            assert word in dictionary or word in grammar.added, word
+        assert not grammar.dropped, grammar.dropped
+
+
+@pytest.mark.parametrize("context", ["idle", "count", "question"])
+def test_template_sentences_are_in_the_grammar(matcher: IntentMatcher, fsgs: dict,
+                                               context: str) -> None:
+    """A sample of what the templates allow is accepted by the compiled grammar."""
+    missing = []
+    for name in matcher.contexts[context]:
+        one = type(matcher.intents)(
+            language="en", intents={name: matcher.intents.intents[name]},
+            slot_lists=matcher.intents.slot_lists,
+            expansion_rules=matcher.intents.expansion_rules,
+            skip_words=[], settings=matcher.intents.settings)
+        for _, text in sample_intents(one, max_sentences_per_intent=150):
+            words = " ".join(tokens_of(text))
+            if not fsgs[context].accept(words):
+                missing.append(words)
+    assert not missing, missing[:10]
+
+
+def test_other_contexts_intents_are_not_in_a_narrow_grammar(fsgs: dict) -> None:
+    assert fsgs["count"].accept("stop")
+    assert not fsgs["count"].accept("help calf cramp")
+    assert fsgs["idle"].accept("help calf cramp")
+    assert fsgs["question"].accept("yes please")
+    assert not fsgs["count"].accept("yes please")
+
+
+def test_parts_joined_inside_a_word_are_spelt_out(fsgs: dict) -> None:
+    """`i('m| am) (short of breath|...)` becomes "i'm short of breath" | "i am ...". """
+    assert fsgs["idle"].accept("i'm short of breath")
+    assert fsgs["idle"].accept("i am short of breath")
+    assert not fsgs["idle"].accept("i 'm short of breath")
+
+
+def test_missing_words_get_pronunciations_from_known_ones() -> None:
+    dictionary = load_dictionary()
+    assert pronounce("stop", dictionary) == ("S", "T", "AA", "P")
+    assert pronounce("ive", dictionary) == dictionary["i've"]
+    assert pronounce("dvt", dictionary) == dictionary["d"] + dictionary["v"] + dictionary["t"]
+    assert pronounce("spasming", dictionary) == dictionary["spasm"] + ("IH", "NG")
+    assert pronounce("instep", dictionary) == dictionary["in"] + dictionary["step"]
+    assert pronounce("qwozzibaxil", dictionary) is None
+
+
+def test_unpronounceable_words_are_dropped_and_reported(matcher: IntentMatcher) -> None:
+    full = load_dictionary()
+    words = build_grammar(matcher, "count").words
+    dictionary = {w: full[w] for w in words if w in full and w != "quiet"}
+    grammar = build_grammar(matcher, "count", dictionary)
+    assert "quiet" not in grammar.jsgf.split()
+    assert "quiet" in grammar.dropped
+    assert "be" in grammar.jsgf.split()  # "be quiet" lost its word, not its neighbours
+
+
+def test_one_word_commands_are_known(grammars: dict) -> None:
+    assert {"stop", "wait", "next"} <= grammars["count"].single_words
+    assert {"yes", "no"} <= grammars["question"].single_words
+    assert "calf" not in grammars["count"].single_words
+
+
+def test_vosk_phrases_are_the_context_vocabulary(matcher: IntentMatcher) -> None:
+    words = vosk_phrases(matcher, "count")
+    assert "stop" in words and "wait" in words
+    assert "calf" in words  # "my calf is better"
+    assert "hydration" not in words
+    sentences = vosk_phrases(matcher, "count", style="sentences", cap=50)
+    assert len(sentences) == 50 and sentences == vosk_phrases(matcher, "count",
+                                                              style="sentences", cap=50)
+    with pytest.raises(ValueError):
+        vosk_phrases(matcher, "count", style="nonsense")
