@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 from voice.errors import BadInput
+
+
+def _read_umask() -> int:
+    """The process umask (set back at once; read at import, before any threads)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
 
 
 def check_writable(path: Path) -> None:
@@ -20,17 +33,31 @@ def check_writable(path: Path) -> None:
         raise BadInput(f"{path}: not writable (permission denied)")
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write a text file via a temporary file and a rename, so it is never half written."""
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO]:
+    """A file object whose contents replace `path` only when the block ends without error:
+    written to a temporary file beside it, flushed to disk, then renamed. Any failure
+    leaves `path` as it was; an OSError becomes a one-line `BadInput`."""
+    p = Path(path)
     tmp: str | None = None
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
+        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
+        encoding = None if "b" in mode else "utf-8"
+        with os.fdopen(fd, mode, encoding=encoding) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.replace(tmp, p)
         tmp = None
     except OSError as exc:
-        raise BadInput(f"{path}: cannot write ({exc.strerror or exc})") from None
+        raise BadInput(f"{p}: cannot write ({exc.strerror or exc})") from None
     finally:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a text file all or nothing."""
+    with atomic_output(path, "w") as f:
+        f.write(text)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shlex
 import struct
-import tempfile
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ import numpy as np
 import soxr
 
 from voice.errors import BadInput
+from voice.files import atomic_output
 
 RECOGNISER_RATE = 16000
 """Sample rate `read_wav_16k` delivers (hertz)."""
@@ -116,26 +116,11 @@ def write_wav_atomic(path: str | os.PathLike[str], samples: np.ndarray, sample_r
     if sample_rate <= 0:
         raise ValueError(f"sample rate must be positive, got {sample_rate}")
     channels = 1 if data.ndim == 1 else data.shape[1]
-    p = Path(path)
-    tmp: str | None = None
-    try:
-        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            with wave.open(f, "wb") as w:
-                w.setnchannels(channels)
-                w.setsampwidth(2)
-                w.setframerate(sample_rate)
-                w.writeframes(data.astype("<i2", copy=False).tobytes())
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        os.replace(tmp, p)
-        tmp = None
-    except OSError as e:
-        raise BadInput(f"{p}: cannot write ({e.strerror or e})") from None
-    finally:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
+    with atomic_output(path, "wb") as f, wave.open(f, "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(2)
+        w.setframerate(sample_rate)
+        w.writeframes(data.astype("<i2", copy=False).tobytes())
 
 
 def _check_readable(p: Path) -> int:
@@ -214,11 +199,4 @@ def _downmix(frames: np.ndarray) -> np.ndarray:
     return mixed.astype(np.int16)
 
 
-def _read_umask() -> int:
-    """The process umask (set back at once; read at import, before any threads)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
-
-_UMASK = _read_umask()
