@@ -13,13 +13,15 @@ room, waits until the count has begun, then plays "stop":
 
 from __future__ import annotations
 
+import itertools
 import random
+import re
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +30,7 @@ import numpy as np
 from bench.figures import Figure, Results, Target, percentile, share
 from bench.room import Room
 from voice import CONTENT_DIR, ROOT_DIR
+from voice.intents import IntentMatcher
 from voice.onsets import onsets
 from voice.speech_out import trim
 from voice.wavio import read_wav, write_wav_atomic
@@ -38,13 +41,24 @@ REPLY_P95 = Target("<=", 500.0, "ms")
 HEARD = Target(">=", 95.0, "%")
 STOP_P50 = Target("<=", 300.0, "ms")
 STOP_P95 = Target("<=", 500.0, "ms")
-COMMANDS = {"help": "help, calf cramp", "stop": "stop"}
-VOICE = ("espeak-ng", "-v", "en-us", "-s", "150")
+HELP_PHRASES = tuple((text, voice, rate)
+                     for text in ("help, calf cramp", "my calf is cramping", "calf cramp",
+                                  "help, cramp in my calf")
+                     for voice, rate in (("en-us", 150), ("en-gb", 170), ("en-us", 130)))
+"""Ways of asking for help, in the order they are tried: the one in use changes whenever
+the coach does not start a stretch and count, so that most trials reach the count."""
+STOP_PHRASE = ("stop", "en-us", 150)
 PAD_S = 0.05
 """Silence kept around each synthesised command (seconds)."""
 AFTER_STOP_S = 1.6
 """Listening to the speaker after a stop before the next trial (seconds): longer than a
 count second, so a stop that was not heard shows as a next count word."""
+STOP_INTO_COUNT_S = 1.3
+"""The stop ends this far into the count, plus up to one second more (seconds from when
+the coach reports hearing the cramp, which is just before its reply starts)."""
+TRIAL_BUDGET_S = 14.0
+"""Time allowed per trial asked for (seconds): replies that are not a count take less,
+and the time saved goes to more mid-count stops."""
 MISSED_S = 1.2
 """Sound this long after the end of "stop" means the stop was not heard (seconds)."""
 READY = "cramp coach is listening"
@@ -56,6 +70,8 @@ class Trial:
 
     reply_s: float | None
     stop_s: float | None
+    mid_count: bool
+    """The stop came while the coach was counting (the reply was a stretch and count)."""
 
 
 @dataclass
@@ -66,33 +82,65 @@ class Session:
     ready_s: float
     """From starting the process to its ready line (seconds)."""
     lines: list[str] = field(default_factory=list)
+    heard: list[tuple[float, str]] = field(default_factory=list)
+    """(monotonic time, line) of each `heard` line, as it arrived."""
+
+    def wait_heard(self, after: float, timeout: float) -> tuple[float, str] | None:
+        """The first `heard` line that arrived after `after`, waiting up to `timeout` s."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = next(((t, line) for t, line in list(self.heard) if t > after), None)
+            if found is not None:
+                return found
+            time.sleep(0.01)
+        return None
 
 
-def synthesise(folder: Path) -> dict[str, Path]:
-    """The commands as espeak-ng WAVs, trimmed to their sound plus a short pad."""
-    wavs = {}
-    for key, text in COMMANDS.items():
-        raw = folder / f"{key}-raw.wav"
-        subprocess.run([*VOICE, "-w", str(raw), text], check=True)
-        audio = read_wav(raw)
-        pad = np.zeros(round(PAD_S * audio.sample_rate), dtype=np.int16)
-        wavs[key] = folder / f"{key}.wav"
-        write_wav_atomic(wavs[key], np.concatenate([pad, trim(audio.samples), pad]),
-                         audio.sample_rate)
-    return wavs
+def speak(text: str, voice: str, rate: int, path: Path) -> Path:
+    """espeak-ng saying `text`, trimmed to its sound plus a short pad."""
+    raw = path.with_suffix(".raw.wav")
+    subprocess.run(["espeak-ng", "-v", voice, "-s", str(rate), "-w", str(raw), text],
+                   check=True)
+    audio = read_wav(raw)
+    pad = np.zeros(round(PAD_S * audio.sample_rate), dtype=np.int16)
+    write_wav_atomic(path, np.concatenate([pad, trim(audio.samples), pad]), audio.sample_rate)
+    return path
 
 
-def count_starts_after_s() -> float:
-    """How long after its first word the reply to "help, calf cramp" starts counting."""
+@dataclass(frozen=True)
+class Phrase:
+    """A synthesised command."""
+
+    wav: Path
+    label: str
+    """What was said, how (`"stop" (espeak-ng en-us, 150 wpm)`)."""
+
+
+def synthesise(folder: Path) -> tuple[list[Phrase], Phrase]:
+    """The help phrases and the stop, as WAVs."""
+    def phrase(name: str, text: str, voice: str, rate: int) -> Phrase:
+        return Phrase(speak(text, voice, rate, folder / f"{name}.wav"),
+                      f'"{text}" (espeak-ng {voice}, {rate} wpm)')
+
+    helps = [phrase(f"help{i}", *spec) for i, spec in enumerate(HELP_PHRASES)]
+    return helps, phrase("stop", *STOP_PHRASE)
+
+
+def count_starts_after_s() -> dict[str, float]:
+    """Muscle → how long after its first word the reply to a cramp there starts counting."""
     from voice.coach import Coach, Heard, State
     from voice.commands.common import open_library
     from voice.conductor import Conductor
     from voice.content import load_content
 
     content = load_content(CONTENT_DIR)
-    _, actions = Coach(content).step(State(), Heard("cramp", {"muscle": "calf"}))
-    plan = Conductor(open_library(content), night=False).plan(actions, 0.0)
-    return min(c.start for c in plan.cues if c.kind == "count")
+    conductor = Conductor(open_library(content), night=False)
+    after = {}
+    for muscle in content.stretches:
+        _, actions = Coach(content).step(State(), Heard("cramp", {"muscle": muscle}))
+        plan = conductor.plan(actions, 0.0)
+        after[muscle] = min(c.start for c in plan.cues if c.kind == "count")
+    return after
 
 
 def start_coach(env: dict[str, str], *args: str, timeout: float = 120.0) -> Session:
@@ -112,14 +160,16 @@ def start_coach(env: dict[str, str], *args: str, timeout: float = 120.0) -> Sess
         process.kill()
         raise RuntimeError("the coach did not become ready: " + " | ".join(lines[-5:]))
     session = Session(process, time.perf_counter() - started, lines)
-    threading.Thread(target=_drain, args=(process, session.lines), daemon=True).start()
+    threading.Thread(target=_drain, args=(process, session), daemon=True).start()
     return session
 
 
-def _drain(process: subprocess.Popen[str], lines: list[str]) -> None:
+def _drain(process: subprocess.Popen[str], session: Session) -> None:
     assert process.stderr is not None
     for line in process.stderr:
-        lines.append(line.rstrip())
+        session.lines.append(line.rstrip())
+        if "heard [" in line:
+            session.heard.append((time.monotonic(), line.rstrip()))
 
 
 def peak_rss_mib(pid: int) -> float | None:
@@ -144,47 +194,103 @@ def stop_coach(session: Session) -> None:
             session.process.wait()
 
 
-def play_trials(room: Room, wavs: dict[str, Path], trials: int, count_after_s: float,
-                rng: random.Random) -> None:
-    """Play `trials` rounds of "help, calf cramp" … "stop" into the room."""
-    help_s = read_wav(wavs["help"]).duration
-    stop_s = read_wav(wavs["stop"]).duration
-    for _ in range(trials):
+_HEARD = re.compile(r"heard \[(\w+)\] '(.*)' -> (\w+)")
+
+
+def counted_muscle(line: str, matcher: IntentMatcher) -> str | None:
+    """The muscle whose stretch and count a `heard` line starts (None: no count)."""
+    found = _HEARD.search(line)
+    if found is None or found.group(3) != "cramp":
+        return None
+    return matcher.parse(found.group(2), "idle").slots.get("muscle")
+
+
+def _hush(room: Room, session: Session, stop: Phrase, plays: list[str]) -> None:
+    """Say "stop" until the coach has heard it (at most three times)."""
+    for _ in range(3):
         begun = time.monotonic()
-        helper = room.say(wavs["help"])
-        # end "stop" 1..2 s into the count (one or two words said), at a random phase
-        stop_end = help_s + 0.4 + count_after_s + 1.0 + rng.random()
-        time.sleep(max(0.0, begun + stop_end - stop_s - time.monotonic()))
-        stopper = room.say(wavs["stop"])
-        helper.wait(30)
-        stopper.wait(30)
-        time.sleep(max(0.0, begun + stop_end + AFTER_STOP_S - time.monotonic()))
+        room.say(stop.wav).wait(30)
+        plays.append("hush")
+        heard = session.wait_heard(begun, timeout=3.0)
+        if heard is not None and "-> stop" in heard[1]:
+            return
+        time.sleep(0.5)
 
 
-def analyse(recording: Path, trials: int) -> tuple[list[Trial], str]:
-    """Reply and stop latencies from the room recording (left: coach, right: user)."""
+def play_trials(room: Room, session: Session, helps: list[Phrase], stop: Phrase, trials: int,
+                count_after_s: dict[str, float], rng: random.Random) -> tuple[list[str],
+                                                                                 Counter[str]]:
+    """Ask for help and, when the coach starts counting, say "stop" 1–2 s into the count
+    (timed from when the coach reports what it heard), until there are `trials` of each or
+    the time budget is spent. A reply that is not a count is stopped at once and gives a
+    reply time only. Returns what was played, in order (`help`, `stop` for a mid-count
+    stop, `hush` for any other), and how often each help phrase was used."""
+    from voice.content import load_content
+
+    matcher = IntentMatcher(load_content(CONTENT_DIR))
+    stop_s = read_wav(stop.wav).duration
+    plays: list[str] = []
+    used: Counter[str] = Counter()
+    current = 0
+    deadline = time.monotonic() + trials * TRIAL_BUDGET_S
+    while (plays.count("help") < trials or plays.count("stop") < trials) \
+            and time.monotonic() < deadline:
+        begun = time.monotonic()
+        room.say(helps[current].wav).wait(30)
+        plays.append("help")
+        used[helps[current].label] += 1
+        heard = session.wait_heard(begun, timeout=8.0)
+        muscle = None if heard is None else counted_muscle(heard[1], matcher)
+        if heard is None or muscle not in count_after_s:
+            current = (current + 1) % len(helps)
+            time.sleep(max(0.0, (heard[0] if heard else 0.0) + 1.0 - time.monotonic()))
+            _hush(room, session, stop, plays)
+            time.sleep(AFTER_STOP_S)
+            continue
+        stop_end = heard[0] + count_after_s[muscle] + STOP_INTO_COUNT_S + rng.random()
+        time.sleep(max(0.0, stop_end - stop_s - time.monotonic()))
+        room.say(stop.wav).wait(30)
+        plays.append("stop")
+        obeyed = session.wait_heard(stop_end - stop_s, timeout=3.0)
+        time.sleep(max(0.0, stop_end + AFTER_STOP_S - time.monotonic()))
+        if obeyed is None or "-> stop" not in obeyed[1]:
+            _hush(room, session, stop, plays)
+            time.sleep(AFTER_STOP_S)
+    return plays, used
+
+
+def analyse(recording: Path, plays: list[str]) -> tuple[list[Trial], str]:
+    """Reply and stop latencies from the room recording (left: coach, right: user); the
+    user's utterances in the recording are the plays, in order."""
     pcm, rate = _stereo(recording)
     coach, user = pcm[:, 0], pcm[:, 1]
+    length = len(user) / rate
     starts = onsets(user, rate, min_gap_ms=800)
-    ends = [len(user) / rate - t for t in reversed(onsets(user[::-1], rate, min_gap_ms=800))]
+    ends = [length - t for t in reversed(onsets(user[::-1], rate, min_gap_ms=800))]
     spoken = onsets(coach, rate)
-    stopped = [len(coach) / rate - t for t in reversed(onsets(coach[::-1], rate))]
-    if len(starts) != 2 * trials or len(ends) != 2 * trials:
-        return [], f"found {len(starts)} user utterances in the recording, expected {2 * trials}"
-    result = []
-    for i in range(trials):
-        help_end, stop_end = ends[2 * i], ends[2 * i + 1]
-        next_help = starts[2 * i + 2] if 2 * i + 2 < len(starts) else len(user) / rate
-        reply = next((t for t in spoken if help_end <= t < starts[2 * i + 1]), None)
-        last = max((t for t in stopped if stop_end - 1.0 <= t < next_help), default=None)
-        if reply is None:
-            result.append(Trial(None, None))
-            continue
-        stop = None if last is None else max(0.0, last - stop_end)
-        if stop is not None and stop > MISSED_S:
-            stop = None
-        result.append(Trial(reply - help_end, stop))
-    return result, ""
+    stopped = [length - t for t in reversed(onsets(coach[::-1], rate))]
+    if len(starts) != len(plays) or len(ends) != len(plays):
+        return [], (f"found {len(starts)} utterances in the recording, expected "
+                    f"{len(plays)}")
+    trials = []
+    for i, kind in enumerate(plays):
+        following = starts[i + 1] if i + 1 < len(starts) else length
+        if kind == "help":
+            reply = next((t for t in spoken if ends[i] <= t < following), None)
+            trials.append(Trial(None if reply is None else reply - ends[i], None, False))
+        elif kind == "stop" and trials:
+            last = max((t for t in stopped if ends[i] - 1.0 <= t < following), default=None)
+            stop = None if last is None else max(0.0, last - ends[i])
+            if stop is not None and stop > MISSED_S:
+                stop = None
+            trials[-1] = Trial(trials[-1].reply_s, stop, _counting(spoken, ends[i]))
+    return trials, ""
+
+
+def _counting(spoken: list[float], t: float) -> bool:
+    """Two onsets 1 s apart (a count) in the 3 s before `t`."""
+    recent = [o for o in spoken if t - 3.0 <= o <= t]
+    return any(abs(b - a - 1.0) <= 0.02 for a, b in itertools.pairwise(recent))
 
 
 def _stereo(path: Path) -> tuple[np.ndarray, int]:
@@ -198,55 +304,66 @@ def _stereo(path: Path) -> tuple[np.ndarray, int]:
     return pcm.reshape(-1, 2), rate
 
 
-def run(room: Room, trials: int, seed: int = 7,
-        during: Callable[[], None] | None = None) -> Results:
-    """Live trials; `during` runs (in this thread) once the coach is ready, before the
-    trials, for work that needs a coach-free moment (none by default)."""
+def run(room: Room, trials: int, seed: int = 7) -> Results:
+    """`trials` live rounds of "help, calf cramp" … "stop"."""
     results = Results()
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        wavs = synthesise(folder)
+        helps, stop = synthesise(folder)
         count_after = count_starts_after_s()
         recording = folder / "room.wav"
         session = start_coach(room.room_env)
         recorder = room.record(recording)
+        plays: list[str] = []
+        used: Counter[str] = Counter()
         try:
-            if during is not None:
-                during()
-            play_trials(room, wavs, trials, count_after, rng)
+            plays, used = play_trials(room, session, helps, stop, trials, count_after, rng)
         finally:
             room.stop(recorder)
             rss = peak_rss_mib(session.process.pid)
             stop_coach(session)
-        measured, problem = analyse(recording, trials)
-    summarise(results, measured, trials, problem, session, rss)
+        measured, problem = analyse(recording, plays)
+    summarise(results, measured, problem, session, rss, used, stop)
     return results
 
 
-def summarise(results: Results, measured: list[Trial], trials: int, problem: str,
-              session: Session, rss: float | None) -> None:
+def summarise(results: Results, measured: list[Trial], problem: str,
+              session: Session, rss: float | None, used: Counter[str],
+              stop: Phrase) -> None:
     """Figures from the trials."""
-    engine = "cramp-coach listen --day (default recogniser), PulseAudio virtual devices"
+    engine = "coach, live"
+    results.describe(SECTION, engine, "cramp-coach -v listen --day (default recogniser) on "
+                     "the PulseAudio virtual bedroom (bench/room.py)")
     replies = [t.reply_s * 1000 for t in measured if t.reply_s is not None]
-    stops = [t.stop_s * 1000 for t in measured if t.stop_s is not None]
+    counting = [t for t in measured if t.mid_count]
+    stops = [t.stop_s * 1000 for t in counting if t.stop_s is not None]
     answered = [t for t in measured if t.reply_s is not None]
-    data_help = "espeak-ng en-us 150 wpm \"help, calf cramp\" played into the virtual mic"
-    data_stop = "espeak-ng \"stop\" ending 1–2 s into the count, random phase"
+    phrases = ", ".join(f"{label} ×{n}" for label, n in used.most_common())
+    data_help, data_stop = "cramp requests", "stop mid-count"
+    results.describe(SECTION, data_help, "requests for help played into the virtual mic; "
+                     f"reply time from the last sounding sample: {phrases}")
+    results.describe(SECTION, data_stop, f"{stop.label} played into the virtual mic, ending "
+                     "1–2 s into the count at a random point; time to the coach's last sound")
     results.add(
         Figure(SECTION, "reply latency p50", percentile(replies, 50), "ms", engine, data_help,
                len(replies), REPLY_P50),
         Figure(SECTION, "reply latency p95", percentile(replies, 95), "ms", engine, data_help,
                len(replies), REPLY_P95),
-        Figure(SECTION, "commands answered", share(len(answered), trials), "%", engine,
-               data_help, trials, HEARD),
+        Figure(SECTION, "commands answered", share(len(answered), len(measured)), "%",
+               engine, data_help, len(measured), HEARD),
         Figure(SECTION, "stop → silence p50", percentile(stops, 50), "ms", engine, data_stop,
                len(stops), STOP_P50),
         Figure(SECTION, "stop → silence p95", percentile(stops, 95), "ms", engine, data_stop,
                len(stops), STOP_P95),
-        Figure(SECTION, "stops obeyed", share(len(stops), len(answered)), "%", engine,
-               data_stop, len(answered), HEARD),
+        Figure(SECTION, "stops obeyed mid-count", share(len(stops), len(counting)), "%",
+               engine, data_stop, len(counting), HEARD),
     )
+    if len(counting) < len(answered):
+        results.note(SECTION, f"In {len(answered) - len(counting)} of {len(answered)} answered "
+                     "trials the reply was not a stretch and count (the command was misheard "
+                     "live), so the stop did not come mid-count; those trials give a reply "
+                     "latency only.")
     results.series["reply_ms"] = replies
     results.series["stop_ms"] = stops
     results.series["ready_s"] = [session.ready_s]

@@ -166,40 +166,53 @@ def run(room: Room | None, live: int, rendered: int, naive_runs: int,
     return results
 
 
+ENGINES = {
+    "rendered": ("coach, rendered", ("cramp-coach session --render: the count placed on a "
+                                     "virtual clock and written to a WAV")),
+    "live": ("coach, live", ("cramp-coach listen --text --day, heard on the PulseAudio "
+                             "virtual speaker (count words as exact frames of the output "
+                             "stream)")),
+    "naive": ("naive loop", ("pyttsx3: engine.say(str(n)); engine.runAndWait(); "
+                             "time.sleep(1), heard on the same virtual speaker (espeak "
+                             "driver → aplay)")),
+}
+RESOLUTION_MS = 1.0
+"""Onset errors below this are taken as zero when forming ratios (milliseconds)."""
+
+
 def summarise(results: Results, counts: dict[str, list[Count]]) -> None:
     """Figures, comparisons and plot series from the measured counts."""
-    engines = {"rendered": "cramp-coach session --render (virtual clock)",
-               "live": "cramp-coach listen (PulseAudio virtual speaker)",
-               "naive": "pyttsx3 say/runAndWait/sleep(1) (same virtual speaker)"}
     found: dict[str, dict[str, Figure]] = {}
     for kind, runs in counts.items():
         if not runs:
             continue
-        words = runs[0].expected
-        data = f"{len(runs)} counts of {words} words"
-        errors = [r.errors_ms() for r in runs]
-        every = np.concatenate(errors) if errors else np.array([])
-        complete = sum(r.complete for r in runs)
-        target = kind != "naive"
+        label, text = ENGINES[kind]
+        results.describe(SECTION, label, text)
+        data = f"{len(runs)} × {runs[0].expected} words"
+        results.describe(SECTION, data, f"{len(runs)} counts of {runs[0].expected} words, "
+                         "each word's onset measured from the audio")
+        every = np.concatenate([r.errors_ms() for r in runs])
+        coach = kind != "naive"
         figures = {
-            "max": Figure(SECTION, f"{kind}: max onset error", float(np.max(np.abs(every))),
-                          "ms", engines[kind], data, len(every),
-                          MAX_ERROR if kind == "live" else None),
-            "mean": Figure(SECTION, f"{kind}: mean onset error",
-                           mean(list(np.abs(every))), "ms", engines[kind], data, len(every)),
-            "drift": Figure(SECTION, f"{kind}: drift over the count",
-                            mean([abs(r.drift_ms()) for r in runs]), "ms", engines[kind], data,
-                            len(runs), DRIFT if target else None),
-            "found": Figure(SECTION, f"{kind}: counts with every word found",
-                            100.0 * complete / len(runs), "%", engines[kind], data, len(runs),
-                            Target(">=", 100.0, "%") if target else None),
+            "max": Figure(SECTION, "max onset error", float(np.max(np.abs(every))), "ms",
+                          label, data, len(every), MAX_ERROR if coach else None),
+            "mean": Figure(SECTION, "mean onset error", mean(list(np.abs(every))), "ms",
+                           label, data, len(every)),
+            "drift": Figure(SECTION, "drift over a count (fitted, first to last word)",
+                            mean([abs(r.drift_ms()) for r in runs]), "ms", label, data,
+                            len(runs), DRIFT if coach else None),
+            "found": Figure(SECTION, "counts with every word found",
+                            100.0 * sum(r.complete for r in runs) / len(runs), "%", label,
+                            data, len(runs), Target(">=", 100.0, "%") if coach else None),
         }
         results.add(*figures.values())
         found[kind] = figures
-        results.series[f"count_{kind}"] = [list(e) for e in errors]
+        results.series[f"count_{kind}"] = [list(r.errors_ms()) for r in runs]
     if "live" in found and "naive" in found:
-        for key, measure in (("max", "max onset error"), ("drift", "drift over a count")):
-            results.compare(SECTION, measure, found["live"][key], found["naive"][key], "lower")
+        for key, measure in (("max", "count: max onset error"),
+                             ("drift", "count: drift over 30 s")):
+            results.compare(SECTION, measure, found["live"][key], found["naive"][key], "lower",
+                            RESOLUTION_MS)
 
 
 def save_series(results: Results, path: Path) -> None:

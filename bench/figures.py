@@ -44,9 +44,9 @@ class Figure:
     """None when it could not be measured (the note says why)."""
     unit: str
     engine: str
-    """What produced it (recogniser, synthesiser, or the program as a whole)."""
+    """What produced it: a short label, described in the section's legend."""
     data: str
-    """What it was measured on."""
+    """What it was measured on: a short label, described in the section's legend."""
     trials: int
     """How many trials (utterances, clips, counts, replies, seconds ...) it rests on."""
     target: Target | None = None
@@ -74,6 +74,9 @@ class Comparison:
     naive: Figure
     better: str
     """`lower` or `higher`: which way is better for this measure."""
+    resolution: float = 0.0
+    """Smallest value the measurement can tell from zero: a value of ours below it counts
+    as this much, and the ratio is then a lower bound."""
 
     @property
     def ratio(self) -> float | None:
@@ -81,10 +84,32 @@ class Comparison:
         a, b = self.ours.value, self.naive.value
         if a is None or b is None:
             return None
+        if self.better == "lower":
+            a = max(a, self.resolution)
         num, den = (b, a) if self.better == "lower" else (a, b)
         if den == 0:
             return math.inf if num > 0 else 1.0
         return num / den
+
+    @property
+    def bound(self) -> bool:
+        """The ratio is a lower bound (ours was below the resolution)."""
+        return self.ours.value is not None and self.ours.value < self.resolution
+
+    def shown(self) -> str:
+        """`12× better`, `≥ 2,000× better`, `3.1× worse`, `same`."""
+        ratio = self.ratio
+        if ratio is None:
+            return "—"
+        if ratio == 1:
+            return "same"
+        if ratio == 0:
+            return "worse (naive 0)" if self.better == "lower" else "worse (coach 0)"
+        if math.isinf(ratio):
+            return "better (coach 0)" if self.better == "lower" else "better (naive 0)"
+        if ratio > 1:
+            return f"{'≥ ' if self.bound else ''}{_number(ratio)}× better"
+        return f"{_number(1 / ratio)}× worse"
 
 
 @dataclass
@@ -96,15 +121,21 @@ class Results:
     series: dict[str, object] = field(default_factory=dict)
     notes: dict[str, list[str]] = field(default_factory=dict)
     """Section → plain sentences printed under its tables."""
+    legend: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Section → short label (engine or data) → what it stands for."""
 
     def add(self, *figures: Figure) -> None:
         """Record figures."""
         self.figures.extend(figures)
 
     def compare(self, section: str, measure: str, ours: Figure, naive: Figure,
-                better: str) -> None:
-        """Record both figures and their ratio."""
-        self.comparisons.append(Comparison(section, measure, ours, naive, better))
+                better: str, resolution: float = 0.0) -> None:
+        """Record the ratio of two recorded figures."""
+        self.comparisons.append(Comparison(section, measure, ours, naive, better, resolution))
+
+    def describe(self, section: str, label: str, text: str) -> None:
+        """Say what a short engine or data label stands for."""
+        self.legend.setdefault(section, {})[label] = text
 
     def note(self, section: str, text: str) -> None:
         """A sentence for a section."""
@@ -117,6 +148,8 @@ class Results:
         self.series.update(other.series)
         for section, lines in other.notes.items():
             self.notes.setdefault(section, []).extend(lines)
+        for section, labels in other.legend.items():
+            self.legend.setdefault(section, {}).update(labels)
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:

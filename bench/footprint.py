@@ -112,32 +112,45 @@ def summarise(results: Results, idle: tuple[float, float] | None, starts: list[f
               rss_mib: float | None, tts: tuple[list[float], list[float]],
               rtf: dict[str, tuple[float, float]]) -> None:
     """Footprint figures. `rtf` maps an engine to (CPU seconds per audio second, audio s)."""
-    coach = "cramp-coach listen --day (default recogniser)"
+    from bench.hearing import ENGINE_TEXT, engine_label
+
+    coach = "coach, live"
+    results.describe(SECTION, coach, "cramp-coach listen --day with the default recogniser, "
+                     "on the PulseAudio virtual devices")
     if idle is not None:
         share, window = idle
+        data = f"{window:.0f} s idle"
+        results.describe(SECTION, data, f"{window:.0f} s of fan-like noise at {FAN_DBFS:.0f} "
+                         "dBFS on the virtual mic, nothing said; CPU time from the kernel")
         results.add(Figure(SECTION, "CPU while idle-listening (share of one core)", share,
-                           "%", coach, f"{window:.0f} s of fan-like noise at {FAN_DBFS:.0f} "
-                           "dBFS on the virtual mic", 1, IDLE_CPU))
+                           "%", coach, data, 1, IDLE_CPU))
     if starts:
+        results.describe(SECTION, "start-ups", "process start → the ready line on stderr "
+                         "(content, speech clips, recogniser and microphone loaded)")
         results.add(Figure(SECTION, "start to ready to listen (median)",
-                           percentile(starts, 50), "s", coach,
-                           "process start → ready line on stderr", len(starts)))
+                           percentile(starts, 50), "s", coach, "start-ups", len(starts)))
     if rss_mib is not None:
+        results.describe(SECTION, "answering run", "the whole answering run: listening, "
+                         "recognising, speaking")
         results.add(Figure(SECTION, "peak resident memory", rss_mib, "MiB", coach,
-                           "whole answering run (listening, recognising, speaking)", 1))
+                           "answering run", 1))
     per_sentence, per_second = tts
     if per_sentence:
-        tts_engine = "pyttsx3 (espeak-ng), day voice"
-        data = "every distinct sentence the coach says"
+        tts_engine = "pyttsx3"
+        results.describe(SECTION, tts_engine, "pyttsx3 with espeak-ng, day voice, one "
+                         "sentence at a time as the coach synthesises and caches them")
+        results.describe(SECTION, "sentences", "every distinct sentence the coach can say")
         results.add(
             Figure(SECTION, "TTS synthesis per sentence (mean)", mean(per_sentence), "ms",
-                   tts_engine, data, len(per_sentence)),
+                   tts_engine, "sentences", len(per_sentence)),
             Figure(SECTION, "TTS synthesis per sentence (p95)", percentile(per_sentence, 95),
-                   "ms", tts_engine, data, len(per_sentence)),
-            Figure(SECTION, "TTS synthesis per second of speech", mean(per_second), "ms/s",
-                   tts_engine, data, len(per_second)),
+                   "ms", tts_engine, "sentences", len(per_sentence)),
+            Figure(SECTION, "TTS synthesis time per second of speech", mean(per_second),
+                   "ms/s", tts_engine, "sentences", len(per_second)),
         )
     for engine, (factor, audio_s) in rtf.items():
-        results.add(Figure(SECTION, f"recognition real-time factor: {engine}", factor, "×",
-                           engine, f"{audio_s / 60:.1f} min of command-set audio "
-                           "(CPU time / audio time)", round(audio_s)))
+        results.describe(SECTION, engine_label(engine), ENGINE_TEXT.get(engine, engine))
+        results.describe(SECTION, "command audio", "the hearing benchmark's clips and "
+                         "synthetic commands (CPU time / audio time; trials = audio seconds)")
+        results.add(Figure(SECTION, "recognition real-time factor", factor, "×",
+                           engine_label(engine), "command audio", round(audio_s)))

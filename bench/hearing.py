@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.figures import Figure, Results, Target, share
+from bench.synthetic import Synthetic, command_set
 from voice import CONTENT_DIR, MODELS_DIR, ROOT_DIR
 from voice.intents import Intent, IntentMatcher
 from voice.speech_in.base import SAMPLE_RATE
@@ -120,11 +121,21 @@ def engines_available() -> list[str]:
     return found
 
 
+ENGINE_LABELS = {"pocketsphinx": "coach (PocketSphinx)", "vosk": "coach (Vosk)",
+                 NAIVE: "naive (free-form)"}
+ENGINE_TEXT = {
+    "pocketsphinx": ("cramp coach's recogniser: PocketSphinx (built-in US-English model) "
+                     "with one grammar per listening context built from the intent templates, "
+                     "its rejection, then the intent matcher"),
+    "vosk": "cramp coach's recogniser: Vosk (installed English model) with per-context phrases",
+    NAIVE: ("the naive approach: PocketSphinx free-form with its default US-English language "
+            "model, its text read by the same IntentMatcher in the same context"),
+}
+
+
 def engine_label(engine: str) -> str:
-    """How an engine is named on the page."""
-    return {"pocketsphinx": "cramp coach: PocketSphinx + grammar from the templates",
-            "vosk": "cramp coach: Vosk (small en-us) + phrase list",
-            NAIVE: "naive: PocketSphinx free-form (en-us LM) + IntentMatcher"}.get(engine, engine)
+    """How an engine is named in tables and plots."""
+    return ENGINE_LABELS.get(engine, engine)
 
 
 # ----- the recognisers, one set per worker process -------------------------------------
@@ -365,13 +376,14 @@ def run(sizes: Sizes) -> Results:
     engines = [*engines_available(), NAIVE]
     synthetic = synthetic_items(sizes)
     real = real_items(sizes)
-    chunks, long_s, long_data = long_audio(sizes.others_per_folder or 60, sizes.chatter)
+    chunks, _, long_data = long_audio(sizes.others_per_folder or 60, sizes.chatter)
     with ProcessPoolExecutor(sizes.workers, initializer=_lower_priority) as pool:
         clip_jobs = [pool.submit(hear_clip, e, key, pcm, contexts)
                      for e in engines for key, pcm, contexts in (*synthetic.items, *real)]
         stream_jobs = [pool.submit(hear_stream, e, chunk) for e in engines for chunk in chunks]
         rows = [row for job in clip_jobs for row in job.result()]
         streams = [job.result() for job in stream_jobs]
+    describe_engines(results, engines)
     score_synthetic(results, rows, synthetic, engines)
     score_real(results, rows, engines, sizes)
     score_streams(results, streams, engines, long_data)
@@ -379,29 +391,14 @@ def run(sizes: Sizes) -> Results:
     return results
 
 
-@dataclass(frozen=True)
-class Synthetic:
-    """The synthetic command set, clean and with noise."""
-
-    items: list[tuple[str, bytes, tuple[str, ...]]]
-    """(key, pcm, contexts): key is `syn|CONDITION|INDEX`."""
-    expected: dict[int, str]
-    """Utterance index → the intent it must give."""
-    contexts: dict[int, str]
-    """Utterance index → the listening context it is heard in."""
-    data: str
-
-
 def synthetic_items(sizes: Sizes) -> Synthetic:
     """The synthetic command set, each utterance clean and at every SNR with each noise."""
-    from bench.synthetic import command_set
-
-    return command_set(sizes.synthetic, sizes.snrs)
+    return command_set(sizes.synthetic, sizes.snrs, (*CHATTER, *READING))
 
 
 def real_items(sizes: Sizes) -> list[tuple[str, bytes, tuple[str, ...]]]:
     """Speech Commands clips, each heard in every context."""
-    items = []
+    items: list[tuple[str, bytes, tuple[str, ...]]] = []
     for folder in COMMAND_WORDS:
         items.extend((f"sc|{folder}|{p.name}", read_wav_16k(p).tobytes(), CONTEXTS)
                      for p in clips(folder, sizes.commands_per_word))
@@ -422,33 +419,31 @@ def score_synthetic(results: Results, rows: Iterable[Row], synthetic: Synthetic,
         _, condition, index = row.key.split("|")
         seen[row.engine, condition] += 1
         good[row.engine, condition] += row.intent == synthetic.expected[int(index)]
+    conditions = sorted({c for _, c in seen}, key=_condition_order)
     series: dict[str, dict[str, float | None]] = {}
+    results.describe(SECTION, "synthetic", synthetic.data)
     for engine in engines:
-        series[engine] = {c: share(good[engine, c], seen[engine, c])
-                          for (e, c) in seen if e == engine}
-        n = seen[engine, "clean"]
-        figure = Figure(SECTION, "intent accuracy, synthetic commands, clean",
-                        series[engine].get("clean"), "%", engine_label(engine),
-                        synthetic.data, n, CLEAN_ACCURACY if engine != NAIVE else None)
-        results.add(figure)
-        for condition in sorted(series[engine], key=_condition_order):
-            if condition == "clean":
-                continue
-            results.add(Figure(SECTION, f"intent accuracy, synthetic commands, {condition}",
+        series[engine] = {c: share(good[engine, c], seen[engine, c]) for c in conditions}
+        for condition in conditions:
+            target = CLEAN_ACCURACY if condition == "clean" and engine != NAIVE else None
+            results.add(Figure(SECTION, f"intent accuracy, {condition}",
                                series[engine][condition], "%", engine_label(engine),
-                               synthetic.data, seen[engine, condition]))
+                               "synthetic", seen[engine, condition], target))
     results.series["accuracy_vs_snr"] = series
     results.series["synthetic_data"] = synthetic.data
     for engine in engines:
         if engine == NAIVE:
             continue
-        for condition in ("clean", *(c for c in sorted(series[engine], key=_condition_order)
-                                     if c.endswith(" 10 dB"))):
-            ours = _find(results, engine, f"intent accuracy, synthetic commands, {condition}")
-            naive = _find(results, NAIVE, f"intent accuracy, synthetic commands, {condition}")
-            if ours and naive:
-                results.compare(SECTION, f"synthetic command accuracy, {condition}", ours,
-                                naive, "higher")
+        for condition in conditions:
+            if condition == "clean" or condition.endswith(" 10 dB"):
+                _compare(results, engine, f"intent accuracy, {condition}",
+                         f"command accuracy, {condition}", "higher")
+
+
+def _compare(results: Results, engine: str, name: str, measure: str, better: str) -> None:
+    ours, naive = _find(results, engine, name), _find(results, NAIVE, name)
+    if ours is not None and naive is not None:
+        results.compare(SECTION, measure, ours, naive, better)
 
 
 def _condition_order(condition: str) -> tuple[str, float]:
@@ -475,11 +470,14 @@ def score_real(results: Results, rows: Iterable[Row], engines: Sequence[str],
     for row in rows:
         if row.key.startswith("sc|"):
             table[row.engine, row.key.split("|")[1], row.context].append(row.intent)
-    data_words = f"Speech Commands v0.02 test split (CC BY 4.0), up to " \
-                 f"{sizes.commands_per_word or 'all'} clips per word"
-    data_others = f"Speech Commands: {', '.join(OTHER_WORDS)} (up to " \
-                  f"{sizes.others_per_folder or 'all'} each)"
-    data_noise = f"Speech Commands _silence_ clips (up to {sizes.others_per_folder or 'all'})"
+    per_word = sizes.commands_per_word or "all"
+    per_other = sizes.others_per_folder or "all"
+    results.describe(SECTION, "SC commands", "Speech Commands v0.02 test split (real people, "
+                     f"CC BY 4.0): stop, yes, no, up to {per_word} clips each")
+    results.describe(SECTION, "SC others", f"Speech Commands: {', '.join(OTHER_WORDS)}, up "
+                     f"to {per_other} clips each")
+    results.describe(SECTION, "SC noise", f"Speech Commands _silence_ (background noise), up "
+                     f"to {per_other} clips")
     for engine in engines:
         label = engine_label(engine)
         target = engine != NAIVE
@@ -488,50 +486,46 @@ def score_real(results: Results, rows: Iterable[Row], engines: Sequence[str],
                 if intent not in contexts.get(context, ()):
                     continue
                 said = table[engine, folder, context]
-                results.add(Figure(SECTION, f"real voices: '{folder}' recall, {context} context",
-                                   share(said.count(intent), len(said)), "%", label, data_words,
-                                   len(said), RECALL if target else None))
+                results.add(Figure(SECTION, f"real voices: '{folder}' recall, {context}",
+                                   share(said.count(intent), len(said)), "%", label,
+                                   "SC commands", len(said), RECALL if target else None))
             others = [i for f in OTHER_WORDS for i in table[engine, f, context]]
             noise = table[engine, NOISE_FOLDER, context]
             results.add(
-                Figure(SECTION, f"real voices: other words taken for a command, {context}",
+                Figure(SECTION, f"real voices: other words accepted, {context}",
                        share(sum(i != "none" for i in others), len(others)), "%", label,
-                       data_others, len(others), WRONGLY_ACCEPTED if target else None),
-                Figure(SECTION, f"real voices: noise taken for a command, {context}",
+                       "SC others", len(others), WRONGLY_ACCEPTED if target else None),
+                Figure(SECTION, f"real voices: noise accepted, {context}",
                        share(sum(i != "none" for i in noise), len(noise)), "%", label,
-                       data_noise, len(noise), WRONGLY_ACCEPTED if target else None))
+                       "SC noise", len(noise), WRONGLY_ACCEPTED if target else None))
     for engine in engines:
-        if engine == NAIVE:
-            continue
-        for name, better in (("real voices: 'stop' recall, count context", "higher"),
-                             ("real voices: other words taken for a command, idle", "lower")):
-            ours, naive = _find(results, engine, name), _find(results, NAIVE, name)
-            if ours and naive:
-                results.compare(SECTION, name.removeprefix("real voices: "), ours, naive,
-                                better)
+        if engine != NAIVE:
+            _compare(results, engine, "real voices: 'stop' recall, count",
+                     "real voices: 'stop' recall while counting", "higher")
+            _compare(results, engine, "real voices: other words accepted, idle",
+                     "real voices: other words accepted while idle", "lower")
 
 
 def score_streams(results: Results, streams: Sequence[StreamResult], engines: Sequence[str],
                   data: str) -> None:
     """False session starts per hour of non-command audio."""
+    results.describe(SECTION, "non-command audio", data)
+    name = "false session starts per hour (idle)"
     for engine in engines:
         mine = [s for s in streams if s.engine == engine]
         hours = sum(s.audio_s for s in mine) / 3600
         false = [f for s in mine for f in s.false_starts]
-        utterances = sum(s.utterances for s in mine)
-        figure = Figure(SECTION, "false session starts per hour (idle)",
-                        len(false) / hours if hours else None, "per hour", engine_label(engine),
-                        data, utterances, FALSE_STARTS if engine != NAIVE else None,
-                        note=_bound(len(false), hours))
+        figure = Figure(SECTION, name, len(false) / hours if hours else None, "per hour",
+                        engine_label(engine), "non-command audio",
+                        sum(s.utterances for s in mine),
+                        FALSE_STARTS if engine != NAIVE else None, note=_bound(len(false), hours))
         results.add(figure)
-        results.series[f"false_starts_{engine}"] = false[:20]
+        if false:
+            results.note(SECTION, f"False starts by {engine_label(engine)}: "
+                         + "; ".join(false[:8]) + (" …" if len(false) > 8 else "") + ".")
     for engine in engines:
-        if engine == NAIVE:
-            continue
-        ours = _find(results, engine, "false session starts per hour (idle)")
-        naive = _find(results, NAIVE, "false session starts per hour (idle)")
-        if ours and naive:
-            results.compare(SECTION, "false session starts per hour", ours, naive, "lower")
+        if engine != NAIVE:
+            _compare(results, engine, name, "false session starts per hour", "lower")
 
 
 def _bound(events: int, hours: float) -> str:
@@ -539,7 +533,7 @@ def _bound(events: int, hours: float) -> str:
     if hours <= 0:
         return ""
     upper = {0: 3.0, 1: 4.74, 2: 6.30, 3: 7.75}.get(events, events + 2 * math.sqrt(events) + 2)
-    return f"{events} in {hours * 60:.0f} min of audio; 95% upper bound {upper / hours:.1f}/h"
+    return f"{events} in {hours * 60:.0f} min; 95% upper bound {upper / hours:.1f}/h"
 
 
 def real_time_factors(rows: Iterable[Row]) -> dict[str, tuple[float, float]]:
@@ -555,3 +549,9 @@ def real_time_factors(rows: Iterable[Row]) -> dict[str, tuple[float, float]]:
         cpu[row.engine] += row.cpu_s
         audio[row.engine] += row.audio_s
     return {e: (cpu[e] / audio[e], audio[e]) for e in cpu if audio[e] > 0}
+
+
+def describe_engines(results: Results, engines: Sequence[str]) -> None:
+    """Say what each engine label stands for."""
+    for engine in engines:
+        results.describe(SECTION, engine_label(engine), ENGINE_TEXT.get(engine, engine))

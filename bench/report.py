@@ -6,7 +6,7 @@ import datetime
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.figures import Comparison, Figure, Results, _number
+from bench.figures import Comparison, Figure, Results
 from bench.machine import Machine
 
 SECTIONS = {
@@ -16,19 +16,22 @@ SECTIONS = {
     "footprint": "4. Footprint",
 }
 HEADLINES = (
-    ("hearing", "intent accuracy, synthetic commands, clean"),
-    ("hearing", "real voices: 'stop' recall, count context"),
-    ("hearing", "real voices: other words taken for a command, idle"),
-    ("hearing", "false session starts per hour (idle)"),
-    ("answering", "reply latency p50"),
-    ("answering", "reply latency p95"),
-    ("answering", "stop → silence p50"),
-    ("answering", "stop → silence p95"),
-    ("counting", "live: max onset error"),
-    ("counting", "live: drift over the count"),
-    ("footprint", "CPU while idle-listening (share of one core)"),
+    ("hearing", "intent accuracy, clean", "coach"),
+    ("hearing", "intent accuracy, babble 10 dB", "coach"),
+    ("hearing", "real voices: 'stop' recall, count", "coach"),
+    ("hearing", "real voices: other words accepted, idle", "coach"),
+    ("hearing", "false session starts per hour (idle)", "coach"),
+    ("answering", "reply latency p50", "coach"),
+    ("answering", "reply latency p95", "coach"),
+    ("answering", "stop → silence p50", "coach"),
+    ("answering", "stop → silence p95", "coach"),
+    ("counting", "max onset error", "coach, live"),
+    ("counting", "drift over a count (fitted, first to last word)", "coach, live"),
+    ("footprint", "CPU while idle-listening (share of one core)", "coach"),
+    ("footprint", "peak resident memory", "coach"),
+    ("footprint", "start to ready to listen (median)", "coach"),
 )
-"""(section, figure name) shown in the summary, for the coach's first engine."""
+"""(section, figure name, engine label prefix) shown in the summary: the first match."""
 
 WHY = {
     "reply latency p50": "Most of the wait is the endpointer: it needs 240 ms of "
@@ -65,14 +68,47 @@ def figure_table(figures: Sequence[Figure]) -> list[str]:
     return lines
 
 
+def pivot_table(figures: Sequence[Figure]) -> list[str]:
+    """One row per measure, one column per engine; each value with its verdict, then the
+    target, the data and the trials (per engine, in column order)."""
+    engines = list(dict.fromkeys(f.engine for f in figures))
+    names = list(dict.fromkeys(f.name for f in figures))
+    cell = {(f.name, f.engine): f for f in figures}
+    lines = ["| measure | " + " | ".join(engines) + " | target | data | trials |",
+             "|---|" + "---:|" * len(engines) + "---|---|---:|"]
+    for name in names:
+        row = [cell.get((name, e)) for e in engines]
+        present = [f for f in row if f is not None]
+        values = [_cell(f) for f in row]
+        targets = {str(f.target) for f in present if f.target is not None}
+        data = ", ".join(dict.fromkeys(f.data for f in present))
+        trials = " / ".join(dict.fromkeys(f"{f.trials:,}" for f in present))
+        notes = "; ".join(dict.fromkeys(f.note for f in present if f.note))
+        label = f"{name} ({notes})" if notes else name
+        lines.append(f"| {label} | " + " | ".join(values)
+                     + f" | {', '.join(sorted(targets)) or '—'} | {data} | {trials} |")
+    return lines
+
+
+def _cell(figure: Figure | None) -> str:
+    if figure is None:
+        return ""
+    verdict = {True: " met", False: " **MISSED**", None: ""}[figure.met]
+    return figure.shown() + verdict
+
+
+def legend(labels: dict[str, str]) -> list[str]:
+    """What each short engine and data label stands for."""
+    return [f"- **{label}**: {text}" for label, text in labels.items()]
+
+
 def comparison_table(comparisons: Sequence[Comparison]) -> list[str]:
     """The coach against the naive alternative, with the ratio."""
-    lines = ["| measure | cramp coach | naive alternative | ratio (how many times better) "
-             "| trials (coach / naive) |", "|---|---:|---:|---:|---:|"]
+    lines = ["| measure | cramp coach | naive alternative | ratio | data | trials (coach / naive) |",
+             "|---|---:|---:|---|---|---:|"]
     for c in comparisons:
-        ratio = c.ratio
-        shown = "—" if ratio is None else f"{_number(ratio)}×"
-        lines.append(f"| {c.measure} | {c.ours.shown()} | {c.naive.shown()} | {shown} "
+        lines.append(f"| {c.measure} | {c.ours.shown()} ({c.ours.engine}) | {c.naive.shown()} "
+                     f"({c.naive.engine}) | {c.shown()} | {c.ours.data} "
                      f"| {c.ours.trials:,} / {c.naive.trials:,} |")
     return lines
 
@@ -99,15 +135,15 @@ def write(results: Results, machine: Machine, out: Path, mode: str, elapsed_s: f
     lines = [
         "# Benchmarks",
         "",
-        "How well cramp coach hears, how fast it answers, how exact its count is and what "
-        "it costs, each measured in the same run as the alternative a person would "
-        "otherwise use. Generated by `python bench/run.py`; do not edit by hand.",
+        ("How well cramp coach hears, how fast it answers, how exact its count is and what "
+         "it costs, each measured in the same run as the alternative a person would "
+         "otherwise use. Generated by `python bench/run.py`; do not edit by hand."),
         "",
         f"- **Machine:** {machine.line()}",
         f"- **Software:** {versions}",
         f"- **Run:** {mode} mode, {when}, {elapsed_s / 60:.1f} min in all",
-        "- Each row gives the engine that produced the figure, the data it was measured on "
-        "and the number of trials. \"met\" / \"**MISSED**\" compare it with its target.",
+        ("- Each row gives the engine that produced the figure, the data it was measured on "
+         "and the number of trials. \"met\" / \"**MISSED**\" compare it with its target."),
         "",
         "## Summary",
         "",
@@ -115,9 +151,9 @@ def write(results: Results, machine: Machine, out: Path, mode: str, elapsed_s: f
         "",
         "## Side by side: cramp coach against the naive alternatives",
         "",
-        "Ratios are measured in the same run on the same audio; above 1 means the coach is "
-        "better (for error, latency and false starts: naive ÷ coach; for accuracy and "
-        "recall: coach ÷ naive).",
+        ("Ratios are measured in the same run on the same audio; above 1 means the coach is "
+         "better (for error, latency and false starts: naive ÷ coach; for accuracy and "
+         "recall: coach ÷ naive)."),
         "",
         *comparison_table(results.comparisons),
         "",
@@ -130,11 +166,11 @@ def write(results: Results, machine: Machine, out: Path, mode: str, elapsed_s: f
         figures = [f for f in results.figures if f.section == key]
         if not figures:
             continue
-        lines += [f"## {title}", "", f"Machine: {machine.line()}.", "", *figure_table(figures),
-                  ""]
-        lines += [f"{n}" for n in results.notes.get(key, [])]
-        lines += [f"![{p.stem}]({p.name})" for p in plots if p.stem.startswith(_PLOTS[key])]
-        lines.append("")
+        lines += [f"## {title}", "", f"Machine: {machine.line()}.", "", *pivot_table(figures),
+                  "", *legend(results.legend.get(key, {})), ""]
+        lines += [f"{n}\n" for n in results.notes.get(key, [])]
+        lines += [f"![{p.stem}]({p.name})\n" for p in plots
+                  if p.stem.startswith(_PLOTS[key])]
     lines += ["## Data", "", *DATA_NOTES, ""]
     page.write_text("\n".join(lines))
     return page
@@ -144,23 +180,22 @@ _PLOTS = {"hearing": "accuracy", "answering": "latency", "counting": "count",
           "footprint": "-"}
 
 DATA_NOTES = (
-    "- Real voices: Speech Commands v0.02 (Pete Warden, \"Speech Commands: A Dataset for "
-    "Limited-Vocabulary Speech Recognition\", 2018, arXiv:1804.03209), licensed CC BY 4.0; "
-    "a subset of its test split. One-second clips of single words by many speakers.",
-    "- Synthetic commands: tests/audio_sets.py, the command phrases spoken by espeak-ng "
-    "and flite voices at several rates, mixed with brown (fan-like), pink and babble noise "
-    "(several other utterances mixed together) at the stated SNR.",
-    "- Live figures run through a private PulseAudio server with virtual devices "
-    "(bench/room.py): the coach listens on one channel of a stereo null sink and speaks on "
-    "the other, and one recording of both gives the end of the user's speech and the "
-    "reply on one sample clock.",
+    ("- Real voices: Speech Commands v0.02 (Pete Warden, \"Speech Commands: A Dataset for "
+     "Limited-Vocabulary Speech Recognition\", 2018, arXiv:1804.03209), licensed CC BY 4.0; "
+     "a subset of its test split. One-second clips of single words by many speakers."),
+    ("- Synthetic commands: tests/audio_sets.py, the command phrases spoken by espeak-ng "
+     "and flite voices at several rates, mixed with brown (fan-like), pink and babble noise "
+     "(several other utterances mixed together) at the stated SNR."),
+    ("- Live figures run through a private PulseAudio server with virtual devices "
+     "(bench/room.py): the coach listens on one channel of a stereo null sink and speaks on "
+     "the other, and one recording of both gives the end of the user's speech and the "
+     "reply on one sample clock."),
 )
 
 
 def _headlines(results: Results) -> list[Figure]:
     chosen = []
-    for section, name in HEADLINES:
-        match = [f for f in results.figures if f.section == section and f.name == name
-                 and not f.engine.startswith("naive")]
-        chosen.extend(match[:1])
+    for section, name, engine in HEADLINES:
+        chosen.extend([f for f in results.figures if f.section == section and f.name == name
+                       and f.engine.startswith(engine)][:1])
     return chosen

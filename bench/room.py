@@ -26,16 +26,16 @@ from voice import ROOT_DIR
 from voice.wavio import write_wav_atomic
 
 sys.path.insert(0, str(ROOT_DIR / "tests"))
-from pulse import PulseServer, missing_tools  # noqa: E402
+from pulse import PulseServer, missing_tools
 
 ROOM_MODULES = (
     "module-null-sink sink_name=room channels=2 channel_map=front-left,front-right",
-    "module-remap-sink sink_name=stage master=room channels=1 master_channel_map=front-left "
-    "channel_map=mono remix=no",
-    "module-remap-sink sink_name=voice master=room channels=1 master_channel_map=front-right "
-    "channel_map=mono remix=no",
-    "module-remap-source source_name=ears master=room.monitor channels=1 "
-    "master_channel_map=front-right channel_map=mono remix=no",
+    ("module-remap-sink sink_name=stage master=room channels=1 master_channel_map=front-left "
+     "channel_map=mono remix=no"),
+    ("module-remap-sink sink_name=voice master=room channels=1 master_channel_map=front-right "
+     "channel_map=mono remix=no"),
+    ("module-remap-source source_name=ears master=room.monitor channels=1 "
+     "master_channel_map=front-right channel_map=mono remix=no"),
 )
 WARM_UP_S = 2.0
 """Recording time spent waking the sinks (seconds)."""
@@ -48,7 +48,7 @@ class Room:
         self.server = PulseServer()
         self._recorders: list[subprocess.Popen[bytes]] = []
 
-    def __enter__(self) -> Room:
+    def __enter__(self) -> Room:  # noqa: PYI034 (Self needs Python 3.11)
         missing = missing_tools()
         if missing:
             raise RuntimeError(f"PulseAudio tools missing: {', '.join(missing)}")
@@ -97,7 +97,7 @@ class Room:
              os.fspath(path)], env=self.server.env, stderr=subprocess.DEVNULL)
         self._recorders.append(recorder)
         deadline = time.monotonic() + 10.0
-        while not self.server._connected(recorder):  # noqa: SLF001 (the harness's own check)
+        while not self.server._connected(recorder):
             if recorder.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"parecord could not record {device}")
             time.sleep(0.02)

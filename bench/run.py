@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,10 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import answering, counting, footprint, hearing, plots, report  # noqa: E402
-from bench.figures import Results  # noqa: E402
-from bench.machine import describe  # noqa: E402
-from bench.room import Room, missing_tools  # noqa: E402
+from bench import answering, counting, footprint, hearing, plots, report
+from bench.figures import Results
+from bench.machine import describe
+from bench.room import Room, missing_tools
 
 
 @dataclass(frozen=True)
@@ -57,27 +56,13 @@ MODES = {
                   hearing.Sizes(synthetic=24, snrs=(20.0, 10.0, 5.0), commands_per_word=20,
                                 others_per_folder=8, chatter=12, workers=2)),
     "smoke": Mode("smoke", 1, 5.0, 1, 0, 1, 1, 3, 3,
-                  hearing.Sizes(synthetic=3, snrs=(10.0,), commands_per_word=2,
-                                others_per_folder=1, chatter=2, workers=1)),
+                  hearing.Sizes(synthetic=2, snrs=(10.0,), commands_per_word=1,
+                                others_per_folder=1, chatter=1, workers=2)),
 }
 
 
 def _say(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def _in_background(work: Callable[[], Results]) -> Future[Results]:
-    """Run `work` on a thread (its own worker processes do the computing)."""
-    future: Future[Results] = Future()
-
-    def target() -> None:
-        try:
-            future.set_result(work())
-        except BaseException as exc:  # handed to the caller through the future
-            future.set_exception(exc)
-
-    threading.Thread(target=target, daemon=True).start()
-    return future
 
 
 def measure(mode: Mode, live: bool = True) -> Results:
@@ -98,11 +83,13 @@ def measure(mode: Mode, live: bool = True) -> Results:
             idle = probe.finish()
             starts.extend(footprint.startup_times(room, max(0, mode.starts - 1)))
             _say("hearing: decoding in the background; counting live")
-            heard = _in_background(lambda: hearing.run(mode.sizes))
+            background = ThreadPoolExecutor(1)
+            heard = background.submit(hearing.run, mode.sizes)
             results.merge(counting.run(room, mode.live_counts, mode.rendered_counts,
                                        mode.naive_counts, mode.naive_words))
             _say("counting done; waiting for hearing")
             results.merge(heard.result())
+            background.shutdown()
     else:
         results.merge(hearing.run(mode.sizes))
         results.merge(counting.run(None, 0, mode.rendered_counts, 0))
