@@ -170,8 +170,8 @@ def share(hits: int, total: int) -> float | None:
 def _number(x: float) -> str:
     if math.isinf(x):
         return "∞"
-    if x != 0 and abs(x) < 0.01:
-        return f"{x:.2g}"
+    if x != 0 and abs(x) < 0.005:
+        return "< 0.01" if x > 0 else "> −0.01"
     if abs(x) >= 100 or float(x).is_integer():
         return f"{x:,.0f}"
     return f"{x:.2f}" if abs(x) < 10 else f"{x:.1f}"

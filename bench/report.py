@@ -83,9 +83,7 @@ def pivot_table(figures: Sequence[Figure]) -> list[str]:
         targets = {str(f.target) for f in present if f.target is not None}
         data = ", ".join(dict.fromkeys(f.data for f in present))
         trials = " / ".join(dict.fromkeys(f"{f.trials:,}" for f in present))
-        notes = "; ".join(dict.fromkeys(f.note for f in present if f.note))
-        label = f"{name} ({notes})" if notes else name
-        lines.append(f"| {label} | " + " | ".join(values)
+        lines.append(f"| {name} | " + " | ".join(values)
                      + f" | {', '.join(sorted(targets)) or '—'} | {data} | {trials} |")
     return lines
 
@@ -94,7 +92,8 @@ def _cell(figure: Figure | None) -> str:
     if figure is None:
         return ""
     verdict = {True: " met", False: " **MISSED**", None: ""}[figure.met]
-    return figure.shown() + verdict
+    note = f" ({figure.note})" if figure.note else ""
+    return figure.shown() + verdict + note
 
 
 def legend(labels: dict[str, str]) -> list[str]:
@@ -127,8 +126,11 @@ def missed(results: Results) -> list[str]:
 
 
 def write(results: Results, machine: Machine, out: Path, mode: str, elapsed_s: float,
-          plots: Sequence[Path]) -> Path:
-    """Write the page; returns its path."""
+          plots: Sequence[Path], loads: Sequence[float] = ()) -> Path:
+    """Write the page; returns its path. `loads` are 1-minute load averages taken during
+    the run (other work on the machine slows recognition and shows here)."""
+    load = (f"1-minute load average {min(loads):.1f}–{max(loads):.1f} during the run"
+            if loads else "load not recorded")
     page = out / "benchmarks.md"
     when = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     versions = ", ".join(f"{k} {v}" for k, v in machine.versions.items())
@@ -141,7 +143,7 @@ def write(results: Results, machine: Machine, out: Path, mode: str, elapsed_s: f
         "",
         f"- **Machine:** {machine.line()}",
         f"- **Software:** {versions}",
-        f"- **Run:** {mode} mode, {when}, {elapsed_s / 60:.1f} min in all",
+        f"- **Run:** {mode} mode, {when}, {elapsed_s / 60:.1f} min in all; {load}",
         ("- Each row gives the engine that produced the figure, the data it was measured on "
          "and the number of trials. \"met\" / \"**MISSED**\" compare it with its target."),
         "",
@@ -151,9 +153,10 @@ def write(results: Results, machine: Machine, out: Path, mode: str, elapsed_s: f
         "",
         "## Side by side: cramp coach against the naive alternatives",
         "",
-        ("Ratios are measured in the same run on the same audio; above 1 means the coach is "
-         "better (for error, latency and false starts: naive ÷ coach; for accuracy and "
-         "recall: coach ÷ naive)."),
+        ("Both sides are measured in the same run on the same audio. For error, latency "
+         "and false starts the ratio is naive ÷ coach; for accuracy and recall, coach ÷ "
+         "naive. A coach value below the measurement's resolution counts as the resolution, "
+         "so the ratio is then a lower bound (≥)."),
         "",
         *comparison_table(results.comparisons),
         "",
@@ -166,7 +169,8 @@ def write(results: Results, machine: Machine, out: Path, mode: str, elapsed_s: f
         figures = [f for f in results.figures if f.section == key]
         if not figures:
             continue
-        lines += [f"## {title}", "", f"Machine: {machine.line()}.", "", *pivot_table(figures),
+        table = figure_table(figures) if key == "footprint" else pivot_table(figures)
+        lines += [f"## {title}", "", f"Machine: {machine.line()}.", "", *table,
                   "", *legend(results.legend.get(key, {})), ""]
         lines += [f"{n}\n" for n in results.notes.get(key, [])]
         lines += [f"![{p.stem}]({p.name})\n" for p in plots

@@ -14,10 +14,11 @@ machine.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,31 +47,40 @@ class Mode:
     naive_words: int
     tts_sentences: int | None
     sizes: hearing.Sizes
+    budget_s: float
+    """The whole run's time (seconds): recognition stops early to keep to it."""
 
 
 MODES = {
     "full": Mode("full", 30, 300.0, 3, 3, 4, 2, 30, None,
-                 hearing.Sizes(synthetic=None, snrs=(20.0, 10.0, 5.0), commands_per_word=60,
-                               others_per_folder=20, chatter=40, workers=2)),
+                 hearing.Sizes(synthetic=None, snrs=(20.0, 10.0, 5.0), commands_per_word=None,
+                               others_per_folder=None, chatter=40, workers=2), 13.5 * 60),
     "quick": Mode("quick", 10, 60.0, 2, 1, 2, 1, 30, None,
-                  hearing.Sizes(synthetic=24, snrs=(20.0, 10.0, 5.0), commands_per_word=20,
-                                others_per_folder=8, chatter=12, workers=2)),
+                  hearing.Sizes(synthetic=None, snrs=(20.0, 10.0, 5.0), commands_per_word=None,
+                                others_per_folder=None, chatter=40, workers=2), 5 * 60),
     "smoke": Mode("smoke", 1, 5.0, 1, 0, 1, 1, 3, 3,
                   hearing.Sizes(synthetic=2, snrs=(10.0,), commands_per_word=1,
-                                others_per_folder=1, chatter=1, workers=2)),
+                                others_per_folder=1, chatter=1, workers=2), 10 * 60),
 }
+
+
+TAIL_S = 40.0
+"""Time kept after recognition for synthesis timing and writing the page (seconds)."""
 
 
 def _say(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def measure(mode: Mode, live: bool = True) -> Results:
-    """Everything the mode asks for."""
+def measure(mode: Mode, live: bool = True, started: float | None = None) -> Results:
+    """Everything the mode asks for, within the mode's time budget from `started`."""
+    deadline = (started or time.monotonic()) + mode.budget_s - TAIL_S
     results = Results()
     starts: list[float] = []
     idle = None
     rss = None
+    _say("hearing: decoding starts in the background, one core at the lowest priority")
+    decoding = hearing.Decoding(mode.sizes, parallel=1 if live else mode.sizes.workers)
     if live:
         with Room() as room:
             _say(f"idle CPU window of {mode.idle_window_s:.0f} s opens")
@@ -82,17 +92,14 @@ def measure(mode: Mode, live: bool = True) -> Results:
             rss = answers.series.get("peak_rss_mib")
             idle = probe.finish()
             starts.extend(footprint.startup_times(room, max(0, mode.starts - 1)))
-            _say("hearing: decoding in the background; counting live")
-            background = ThreadPoolExecutor(1)
-            heard = background.submit(hearing.run, mode.sizes)
+            _say("counting live; hearing now on every core")
+            decoding.widen(mode.sizes.workers)
             results.merge(counting.run(room, mode.live_counts, mode.rendered_counts,
                                        mode.naive_counts, mode.naive_words))
-            _say("counting done; waiting for hearing")
-            results.merge(heard.result())
-            background.shutdown()
     else:
-        results.merge(hearing.run(mode.sizes))
         results.merge(counting.run(None, 0, mode.rendered_counts, 0))
+    _say("waiting for hearing")
+    results.merge(decoding.finish(deadline))
     _say("speech synthesis times")
     tts = footprint.tts_times(mode.tts_sentences)
     footprint.summarise(results, idle, starts, rss if isinstance(rss, float) else None, tts,
@@ -100,7 +107,28 @@ def measure(mode: Mode, live: bool = True) -> Results:
     return results
 
 
-def write_page(results: Results, out: Path, mode: str, elapsed_s: float) -> Path:
+class LoadSampler:
+    """Samples the 1-minute load average every few seconds while a run goes on."""
+
+    def __init__(self, every_s: float = 10.0) -> None:
+        self.loads: list[float] = [os.getloadavg()[0]]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, args=(every_s,), daemon=True)
+        self._thread.start()
+
+    def _sample(self, every_s: float) -> None:
+        while not self._stop.wait(every_s):
+            self.loads.append(os.getloadavg()[0])
+
+    def stop(self) -> list[float]:
+        """Stop sampling; the samples taken."""
+        self._stop.set()
+        self.loads.append(os.getloadavg()[0])
+        return self.loads
+
+
+def write_page(results: Results, out: Path, mode: str, elapsed_s: float,
+               loads: Sequence[float] = ()) -> Path:
     """The plots and docs/benchmarks.md."""
     machine = describe()
     out.mkdir(parents=True, exist_ok=True)
@@ -114,7 +142,7 @@ def write_page(results: Results, out: Path, mode: str, elapsed_s: float) -> Path
     if "reply_ms" in results.series:
         drawn.append(plots.latency(results.series["reply_ms"],  # type: ignore[arg-type]
                                    results.series["stop_ms"], machine, out))  # type: ignore[arg-type]
-    return report.write(results, machine, out, mode, elapsed_s, drawn)
+    return report.write(results, machine, out, mode, elapsed_s, drawn, loads)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -134,8 +162,10 @@ def main(argv: Sequence[str] | None = None) -> int:
               "pulseaudio pulseaudio-utils, or use --no-live", file=sys.stderr)
         return 3
     started = time.monotonic()
-    results = measure(mode, live)
-    page = write_page(results, args.out, mode.name, time.monotonic() - started)
+    sampler = LoadSampler()
+    results = measure(mode, live, started)
+    page = write_page(results, args.out, mode.name, time.monotonic() - started,
+                      sampler.stop())
     _say(f"wrote {page} in {(time.monotonic() - started) / 60:.1f} min")
     return 0
 
