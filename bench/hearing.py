@@ -52,9 +52,6 @@ CONTEXTS = ("idle", "count", "question")
 NAIVE = "naive"
 """Engine name of the free-form baseline."""
 FALSE_STARTS = Target("<=", 0.1, "per hour")
-RECALL = Target(">=", 90.0, "%")
-WRONGLY_ACCEPTED = Target("<=", 5.0, "%")
-CLEAN_ACCURACY = Target(">=", 95.0, "%")
 GAP_RANGE_S = (1.0, 4.0)
 """Quiet between the pieces of the long non-command audio (seconds)."""
 CHUNK_S = 30.0
@@ -551,16 +548,16 @@ def score_synthetic(results: Results, rows: Iterable[Row], synthetic: Synthetic,
         good[row.engine, condition] += row.intent == synthetic.expected[int(index)]
     conditions = sorted({c for _, c in seen}, key=_condition_order)
     series: dict[str, dict[str, float | None]] = {}
-    results.describe(SECTION, "synthetic", synthetic.data)
+    data = synthetic.describe(min((seen[e, "clean"] for e in engines), default=0))
+    results.describe(SECTION, "synthetic", data)
     for engine in engines:
         series[engine] = {c: share(good[engine, c], seen[engine, c]) for c in conditions}
         for condition in conditions:
-            target = CLEAN_ACCURACY if condition == "clean" and engine != NAIVE else None
             results.add(Figure(SECTION, f"intent accuracy, {condition}",
                                series[engine][condition], "%", engine_label(engine),
-                               "synthetic", seen[engine, condition], target))
+                               "synthetic", seen[engine, condition]))
     results.series["accuracy_vs_snr"] = series
-    results.series["synthetic_data"] = synthetic.data
+    results.series["synthetic_data"] = data
     for engine in engines:
         if engine == NAIVE:
             continue
@@ -610,7 +607,6 @@ def score_real(results: Results, rows: Iterable[Row], engines: Sequence[str],
                      f"to {per_other} clips")
     for engine in engines:
         label = engine_label(engine)
-        target = engine != NAIVE
         for context in CONTEXTS:
             for folder, intent in COMMAND_WORDS.items():
                 if intent not in contexts.get(context, ()):
@@ -618,16 +614,16 @@ def score_real(results: Results, rows: Iterable[Row], engines: Sequence[str],
                 said = table[engine, folder, context]
                 results.add(Figure(SECTION, f"real voices: '{folder}' recall, {context}",
                                    share(said.count(intent), len(said)), "%", label,
-                                   "SC commands", len(said), RECALL if target else None))
+                                   "SC commands", len(said)))
             others = [i for f in OTHER_WORDS for i in table[engine, f, context]]
             noise = table[engine, NOISE_FOLDER, context]
             results.add(
                 Figure(SECTION, f"real voices: other words accepted, {context}",
                        share(sum(i != "none" for i in others), len(others)), "%", label,
-                       "SC others", len(others), WRONGLY_ACCEPTED if target else None),
+                       "SC others", len(others)),
                 Figure(SECTION, f"real voices: noise accepted, {context}",
                        share(sum(i != "none" for i in noise), len(noise)), "%", label,
-                       "SC noise", len(noise), WRONGLY_ACCEPTED if target else None))
+                       "SC noise", len(noise)))
     for engine in engines:
         if engine != NAIVE:
             _compare(results, engine, "real voices: 'stop' recall, count",
@@ -639,7 +635,10 @@ def score_real(results: Results, rows: Iterable[Row], engines: Sequence[str],
 def score_streams(results: Results, streams: Sequence[StreamResult], engines: Sequence[str],
                   data: str) -> None:
     """False session starts per hour of non-command audio."""
-    results.describe(SECTION, "non-command audio", data)
+    decoded = max((sum(s.audio_s for s in streams if s.engine == e) for e in engines),
+                  default=0.0)
+    results.describe(SECTION, "non-command audio", f"{decoded / 60:.1f} min decoded of "
+                     f"long audio made of {data}")
     name = "false session starts per hour (idle)"
     for engine in engines:
         mine = [s for s in streams if s.engine == engine]

@@ -34,19 +34,21 @@ HEADLINES = (
 """(section, figure name, engine label prefix) shown in the summary: the first match."""
 
 WHY = {
-    "reply latency p50": "Most of the wait is the endpointer: it needs 240 ms of "
-    "unvoiced audio before it decides the user has finished, then the recogniser decodes "
-    "the whole utterance, and the reply is scheduled 50 ms ahead on the output clock. "
-    "Shorter end-of-speech silence (or deciding on a partial result in the count context) "
-    "would close most of the gap.",
-    "stop → silence p50": "A stop is acted on only after the endpointer has seen 240 ms of "
-    "silence and the recogniser has decoded it; the count word already playing is cut at "
-    "the next 12 ms block. Acting on a partial hypothesis of \"stop\" would close it.",
+    "reply latency p50": "The answering section says where the time goes; the recogniser's "
+    "decode of the whole utterance, after the endpointer's silence, is most of it. Decoding "
+    "while the user speaks (so that little is left at the end), a shorter end-of-speech "
+    "silence, or a faster search (smaller grammar, narrower beams) would close the gap.",
+    "stop → silence p50": "A stop is acted on only after the endpointer's silence and the "
+    "decode; the count word then playing is cut at the next 12 ms output block. Acting on "
+    "a partial hypothesis of \"stop\" would close it.",
     "false session starts per hour (idle)": "A grammar recogniser forces sound into its "
-    "phrases; the rejection (confidence floor, requiring a muscle or \"help\") lets some "
-    "through. A garbage model or a stricter idle grammar would close it.",
+    "phrases, and its rejection lets some of it through as a command (examples under the "
+    "hearing table). A stronger garbage model or a stricter idle grammar (for instance "
+    "requiring \"help\" or a muscle word with a confident acoustic match) would close it.",
     "CPU while idle-listening (share of one core)": "The VAD runs on every 30 ms block and "
     "noise that it takes for speech is decoded.",
+    "max onset error": "A count word slipped against the output clock, which happens only "
+    "when the output stream underruns (the machine was too busy to refill it in time).",
 }
 WHY["reply latency p95"] = WHY["reply latency p50"]
 WHY["stop → silence p95"] = WHY["stop → silence p50"]

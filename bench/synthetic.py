@@ -24,8 +24,15 @@ class Synthetic:
     """(key, pcm, contexts): key is `syn|CONDITION|INDEX`, heard in the command's context."""
     expected: dict[int, str]
     """Utterance index → the intent it must give."""
-    data: str
-    """What the set is, for the page."""
+    voices: str
+    snrs: str
+
+    def describe(self, decoded: int) -> str:
+        """What the set is, for the page, with how many of its commands were decoded."""
+        return (f"{decoded} of the {len(self.expected)} commands of tests/audio_sets.py "
+                f"(every intent and context), each in one of the voices {self.voices}; "
+                f"clean and at {self.snrs} dB SNR with brown (fan-like), pink and "
+                f"{BABBLE_TALKERS}-talker babble noise")
 
 
 def _audio_sets() -> object:
@@ -89,9 +96,5 @@ def command_set(limit: int | None, snrs: Sequence[float], talk: Sequence[str]) -
                 pcm = (mix_babble(speech, snr, seed, talk) if kind == "babble"
                        else sets.mix(speech, snr, seed, kind))  # type: ignore[attr-defined]
                 items.append((f"syn|{kind} {snr:g} dB|{index}", pcm.tobytes(), context))
-    names = ", ".join(v.name for v in voices)
-    data = (f"{len(chosen)} commands of tests/audio_sets.py (every intent and context), each "
-            f"in one of {len(voices)} voices ({names}); clean and at "
-            f"{'/'.join(f'{s:g}' for s in snrs)} dB SNR with brown, pink and "
-            f"{BABBLE_TALKERS}-talker babble noise")
-    return Synthetic(items, expected, data)
+    return Synthetic(items, expected, ", ".join(v.name for v in voices),
+                     "/".join(f"{s:g}" for s in snrs))
