@@ -139,6 +139,9 @@ class IntentMatcher:
                           for intent, words in (data.get("keywords") or {}).items()]
         self._slot_words = {name: self._list_phrases(name) for name in ("side", "muscle")}
         self._fillers = {tuple(normalize(w).split()) for w in data.get("leading_fillers", [])}
+        negation = data.get("negation") or {}
+        self._negators = {normalize(w) for w in negation.get("words", [])}
+        self._negated = {str(k): str(v) for k, v in (negation.get("flips") or {}).items()}
         self._leading = sorted((tuple(normalize(c).split())
                                 for c in data.get("leading_commands", [])), key=len, reverse=True)
         self._hints = [(normalize(p), str(m)) for p, m in (data.get("muscle_hints") or {}).items()]
@@ -308,7 +311,10 @@ class IntentMatcher:
                 return exact[0], exact[1], 0.85
         span = self._span(words, allowed)
         if span is not None:
-            return span[0], span[1], 0.6 + 0.3 * span[2]
+            name = span[0]
+            if name in self._negated and any(w in self._negators for w in words):
+                name = self._negated[name]
+            return name, span[1], 0.6 + 0.3 * span[2]
         keyword = self._keyword(norm, allowed)
         if keyword is not None:
             return keyword, {}, KEYWORD_CONFIDENCE
