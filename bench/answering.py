@@ -2,13 +2,17 @@
 
 `cramp-coach listen --day` runs on the virtual bedroom (bench/room.py): it listens on the
 room's right channel and speaks on its left, and one stereo recording of the room holds
-both on one sample clock. Each trial plays a synthesised "help, calf cramp" into the
-room, waits until the count has begun, then plays "stop":
+both on one sample clock. Each trial plays a synthesised request for help ("help, calf
+cramp" and other phrasings, the next one tried whenever the coach does not start a
+count) and, once the count has begun, "stop":
 
-- reply latency: end of "help, calf cramp" (its last sounding sample) → first sample of
-  the coach's reply;
+- reply latency: end of the request (its last sounding sample) → first sample of the
+  coach's reply, whatever the reply;
 - stop latency: end of "stop" → the coach's last sound (0 when it was already silent
-  and said nothing more). The stop ends at a random point within a count second.
+  and said nothing more). The stop ends at a random point 1–2 s into the count.
+
+Targets: a reply within 300 ms at the median and 500 ms at p95; a stop is held to the
+same.
 """
 
 from __future__ import annotations
@@ -220,8 +224,8 @@ def play_trials(room: Room, session: Session, helps: list[Phrase], stop: Phrase,
                 count_after_s: dict[str, float], rng: random.Random) -> tuple[list[str],
                                                                                  Counter[str]]:
     """Ask for help and, when the coach starts counting, say "stop" 1–2 s into the count
-    (timed from when the coach reports what it heard), until there are `trials` of each or
-    the time budget is spent. A reply that is not a count is stopped at once and gives a
+    (timed from when the coach reports what it heard): `trials` requests, and more until
+    there are `trials` mid-count stops or the time budget is spent. A reply that is not a count is stopped at once and gives a
     reply time only. Returns what was played, in order (`help`, `stop` for a mid-count
     stop, `hush` for any other), and how often each help phrase was used."""
     from voice.content import load_content
@@ -232,8 +236,8 @@ def play_trials(room: Room, session: Session, helps: list[Phrase], stop: Phrase,
     used: Counter[str] = Counter()
     current = 0
     deadline = time.monotonic() + trials * TRIAL_BUDGET_S
-    while (plays.count("help") < trials or plays.count("stop") < trials) \
-            and time.monotonic() < deadline:
+    while plays.count("help") < trials or (plays.count("stop") < trials
+                                            and time.monotonic() < deadline):
         begun = time.monotonic()
         room.say(helps[current].wav).wait(30)
         plays.append("help")

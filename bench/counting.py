@@ -34,6 +34,8 @@ MAX_ERROR = Target("<=", 20.0, "ms")
 DRIFT = Target("<=", 5.0, "ms")
 """'No drift': the fitted drift over 30 s stays within a few milliseconds."""
 
+SETTLE_S = 1.5
+"""Recording kept going after a count ends, so its last word reaches the file (seconds)."""
 TURNS = ("help, calf cramp", "cramp in the back of my thigh", "my front thigh is cramping",
          "my toes are curling up")
 """One turn per muscle: each starts a stretch and its counted hold."""
@@ -138,7 +140,7 @@ def live_count(room: Room, turn: str, folder: Path) -> Count:
     process = subprocess.run([sys.executable, "-m", "voice", "listen", "--text", "--day"],
                              input=f"{turn}\n", env=room.env, cwd=ROOT_DIR, text=True,
                              capture_output=True, timeout=180, check=False)
-    room.stop(recorder)
+    room.stop(recorder, settle_s=SETTLE_S)
     if process.returncode != 0:
         raise RuntimeError(f"listen --text failed: {process.stderr.strip()}")
     return coach(wav)
@@ -150,7 +152,7 @@ def naive_count(room: Room, words: int, folder: Path) -> Count:
     recorder = room.record(wav, "speaker.monitor", 1)
     subprocess.run([sys.executable, "-c", NAIVE, str(words)], env=room.env, check=True,
                    capture_output=True, timeout=30 + 6 * words)
-    room.stop(recorder)
+    room.stop(recorder, settle_s=SETTLE_S)
     return naive(wav, words)
 
 

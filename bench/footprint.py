@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -63,17 +64,23 @@ class IdleProbe:
         self._process = psutil.Process(self.session.process.pid)
         self._cpu0 = _cpu_seconds(self._process)
         self._t0 = time.monotonic()
+        self._share: float | None = None
+        self._timer = threading.Timer(window_s, self._close_window)
+        self._timer.start()
+
+    def _close_window(self) -> None:
+        cpu = _cpu_seconds(self._process) - self._cpu0
+        self._share = 100.0 * cpu / (time.monotonic() - self._t0)
 
     def finish(self) -> tuple[float, float]:
         """Wait for the window to close; (CPU share in percent, window in seconds)."""
-        time.sleep(max(0.0, self._t0 + self.window_s - time.monotonic()))
-        cpu = _cpu_seconds(self._process) - self._cpu0
-        wall = time.monotonic() - self._t0
+        self._timer.join()
         stop_coach(self.session)
         self._fan.terminate()
         self._fan.wait(10)
         self._folder.cleanup()
-        return 100.0 * cpu / wall, wall
+        assert self._share is not None
+        return self._share, self.window_s
 
 
 def startup_times(room: Room, runs: int) -> list[float]:

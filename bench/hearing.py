@@ -406,6 +406,7 @@ class Decoding:
         self._in_flight = 0
         self._done: dict[str, list[tuple[str, list[Row] | StreamResult]]] = defaultdict(list)
         self._expected: dict[str, int] = {}
+        self.total_units = 0
         self._cond = threading.Condition()
         self._stopping = False
         self._fed = threading.Event()
@@ -426,7 +427,9 @@ class Decoding:
         real = real_items(self.sizes)
         self.chunks, _, self.long_data = long_audio(self.sizes.others_per_folder or 60,
                                                     self.sizes.chatter)
-        for unit in _balanced(self.synthetic, real, self.chunks):
+        units = list(_balanced(self.synthetic, real, self.chunks))
+        self.total_units = len(units)
+        for unit in units:
             tasks = [Task(name, engine, kind, key, pcm, contexts)
                      for name, kind, key, pcm, contexts in unit for engine in self.engines]
             self._expected[unit[0][0]] = len(tasks)
@@ -468,7 +471,7 @@ class Decoding:
                 for row in out]
         streams = [out for done in complete for _, out in done
                    if isinstance(out, StreamResult)]
-        return self._score(rows, streams, len(self._expected), len(complete))
+        return self._score(rows, streams, self.total_units, len(complete))
 
     def _score(self, rows: list[Row], streams: list[StreamResult], units: int,
                complete: int) -> Results:

@@ -74,7 +74,9 @@ def count_onsets(series: dict[str, list[list[float]]], machine: Machine, out: Pa
                       label=label if i == 0 else None,
                       color="C0" if key == "count_rendered" else "C1")
     left.axhspan(-20, 20, color="green", alpha=0.08, label="target ±20 ms")
-    left.set_ylim(-25, 25)
+    worst = max((abs(e) for key in labels for run in series.get(key) or [] for e in run),
+                default=0.0)
+    left.set_ylim(-max(25.0, 1.15 * worst), max(25.0, 1.15 * worst))
     left.set_title("cramp coach: count word k vs t0 + (k−1) s")
     left.set_xlabel("count word k")
     left.set_ylabel("onset error (ms)")

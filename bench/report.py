@@ -47,10 +47,14 @@ WHY = {
     "requiring \"help\" or a muscle word with a confident acoustic match) would close it.",
     "CPU while idle-listening (share of one core)": "The VAD runs on every 30 ms block and "
     "noise that it takes for speech is decoded.",
-    "max onset error": "A count word slipped against the output clock, which happens only "
-    "when the output stream underruns (the machine was too busy to refill it in time).",
+    "max onset error": "Within a count, one word came late and every word after it by the "
+    "same amount (see the plot): that is a stall of the output stream, when the machine is "
+    "too busy to refill it in time, and the coach's clock counts frames handed to the "
+    "stream, not frames played. Taking the stream's own output time (PortAudio's DAC time) "
+    "to place cues would close it.",
 }
 WHY["reply latency p95"] = WHY["reply latency p50"]
+WHY["drift over a count (fitted, first to last word)"] = WHY["max onset error"]
 WHY["stop → silence p95"] = WHY["stop → silence p50"]
 
 
