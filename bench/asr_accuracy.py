@@ -29,19 +29,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-import numpy as np  # noqa: E402
+import numpy as np
+from audio_sets import COMMANDS, VOICES, Item, build_set, subset
 
-from audio_sets import COMMANDS, VOICES, Item, build_set, subset  # noqa: E402
-from voice import CONTENT_DIR  # noqa: E402
-from voice.content import load_content  # noqa: E402
-from voice.intents import IntentMatcher  # noqa: E402
-from voice.speech_in.pocketsphinx_engine import (  # noqa: E402
+from voice import CONTENT_DIR
+from voice.content import load_content
+from voice.intents import IntentMatcher
+from voice.speech_in.pocketsphinx_engine import (
     PocketSphinxEngine,
     from_matcher,
     import_pocketsphinx,
     model_dir,
 )
-from voice.speech_in.recognizer import recognise  # noqa: E402
+from voice.speech_in.recognizer import recognise
 
 SPEECH_COMMANDS = ROOT.parent / "shared" / "data" / "speech-commands"
 """The real-speech clips (see its README)."""

@@ -246,7 +246,7 @@ class _Writer:
             return self.expression(rule.expression)
         slot_list = self._intents.slot_lists.get(name)
         if not isinstance(slot_list, TextSlotList):
-            raise ValueError(f"template uses {{{name}}}, which is not a list of words")
+            raise TypeError(f"template uses {{{name}}}, which is not a list of words")
         return self._alternative([value.text_in for value in slot_list.values], False)
 
     # ---- one-word sentences -------------------------------------------------------------

@@ -15,13 +15,23 @@ nothing.
 
 Streaming: `feed` decodes incrementally and returns partial hypotheses; `finish` decodes
 the whole utterance once more with utterance-level normalisation (so a file and the same
-audio from a microphone give the same final result) and applies the rejection.
+audio from a microphone give the same final result) and applies the rejection. The
+feature extraction (its noise estimate) starts afresh for every final decode, so a result
+never depends on what was heard before.
+
+    engine = from_matcher(matcher)            # grammars for idle, count, question
+    engine.set_context("count")               # from the next utterance on
+    engine.start()
+    for block in blocks:                      # 16 kHz 16-bit mono PCM bytes
+        partial = engine.feed(block)          # Hypothesis(final=False) or None
+    final = engine.finish()                   # Hypothesis(text="" when rejected)
+    engine.decode(pcm, "count")               # one whole utterance -> Decoded
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +67,17 @@ class SphinxSettings:
     make a weaker garbage model, so fewer real commands are lost to it."""
     garbage_weight: float = 1.0
     """Prior of the garbage path against the commands (JSGF weight)."""
+    strict_contexts: tuple[str, ...] = ("idle",)
+    """Contexts where a false command costs most (one would start a session and wake the
+    house): there the garbage path loops over every phone, with `strict_weight`."""
+    strict_weight: float = 1e-18
+    """Prior of the every-phone garbage path in `strict_contexts` (JSGF weight); measured
+    on real and synthetic speech: 1e-12 says no to most other speech but also to many
+    commands, 1e-30 never says no."""
+    garbage_more: float = 1.0
+    """Weight of "one more garbage phone" against "garbage ends here"; below 1 makes each
+    further phone cost more, so long garbage (chatter) still beats a command while a
+    short command is not lost to it."""
     min_voiced_s: float = 0.12
     """Utterances with less voiced audio than this are heard as nothing (seconds)."""
     voiced_db: float = 12.0
@@ -64,6 +85,11 @@ class SphinxSettings:
     short_command_variants: bool = True
     """Give one-word commands common accent variants ("stop" as S T AO P, S T AA ...)."""
 
+
+ALL_PHONES = ("AA", "AE", "AH", "AO", "AW", "AY", "B", "CH", "D", "DH", "EH", "ER", "EY", "F",
+              "G", "HH", "IH", "IY", "JH", "K", "L", "M", "N", "NG", "OW", "OY", "P", "R", "S",
+              "SH", "T", "TH", "UH", "UW", "V", "W", "Y", "Z", "ZH")
+"""The US-English model's speech phones."""
 
 ACCEPTED_CONFIDENCE = 0.9
 """Confidence of a command that passed every rejection step. PocketSphinx's own scores
@@ -80,15 +106,14 @@ class Decoded:
     confidence: float
     """0..1."""
     raw: str
-    """Everything the decoder output, background words included (`bg_` prefix)."""
+    """Everything the decoder output, garbage included (`gb_` prefix)."""
     voiced_s: float
     """Voiced audio in the utterance (seconds)."""
     frames: int
     """Feature frames decoded (100 per second)."""
     reason: str = ""
-    """Why the utterance was rejected ("" when accepted)."""
-    extras: Mapping[str, float] = field(default_factory=dict)
-    """Scores for benchmarks."""
+    """Why the utterance was rejected ("" when accepted): `no speech`, `garbage`,
+    `nothing decoded` or `incomplete command`."""
 
 
 def import_pocketsphinx() -> Any:
@@ -170,11 +195,11 @@ class PocketSphinxEngine:
         ps = import_pocketsphinx()
         folder = model_dir()
         s = self.settings
-        return ps.Decoder(hmm=str(folder / "en-us"), dict=str(folder / "cmudict-en-us.dict"),
-                          lm=None, lw=s.language_weight,
-                          wip=s.word_insertion, silprob=s.silence_prob, beam=s.beam,
-                          wbeam=s.word_beam, bestpath=False,
-                          loglevel="FATAL")
+        decoder = ps.Decoder(hmm=str(folder / "en-us"), dict=str(folder / "cmudict-en-us.dict"),
+                             lm=None, lw=s.language_weight, wip=s.word_insertion,
+                             silprob=s.silence_prob, beam=s.beam, wbeam=s.word_beam,
+                             bestpath=False, loglevel="FATAL")
+        return decoder
 
     def _add_words(self) -> None:
         """Derived pronunciations, accent variants of one-word commands, background words."""
@@ -188,7 +213,7 @@ class PocketSphinxEngine:
             for word in sorted(self._short_commands()):
                 for phones in accent_variants(dictionary.get(word) or added.get(word, ())):
                     self._add_word(word, phones)
-        for phone in self.settings.garbage_phones:
+        for phone in ALL_PHONES:
             self._add_word(_BG_PREFIX + phone.lower(), (phone,))
         self._decoder.add_word(_BG_PREFIX + "sil", "SIL", True)  # applies the additions
 
@@ -210,15 +235,23 @@ class PocketSphinxEngine:
             words |= set(grammar.single_words)
         return words
 
+    def _garbage(self, context: str) -> tuple[tuple[str, ...], float]:
+        """The garbage path's phones and weight in `context`."""
+        s = self.settings
+        if context in s.strict_contexts:
+            return ALL_PHONES, s.strict_weight
+        return s.garbage_phones, s.garbage_weight
+
     def _jsgf(self, grammar: ContextGrammar) -> str:
-        phones = self.settings.garbage_phones
+        phones, weight = self._garbage(grammar.context)
         if not phones:
             return grammar.jsgf
         text = grammar.jsgf.replace(f"public <{TOP_RULE}> =", f"<{TOP_RULE}> =")
         words = " | ".join(_BG_PREFIX + p.lower() for p in phones)
-        weight = self.settings.garbage_weight
-        return (f"{text}<{GARBAGE_RULE}> = {words};\n"
-                f"public <utterance> = /1/ <{TOP_RULE}> | /{weight:g}/ <{GARBAGE_RULE}>+;\n")
+        more = self.settings.garbage_more
+        return (f"{text}<phone> = {words};\n"
+                f"<{GARBAGE_RULE}> = /1/ <phone> | /{more:g}/ <phone> <{GARBAGE_RULE}>;\n"
+                f"public <utterance> = /1/ <{TOP_RULE}> | /{weight:g}/ <{GARBAGE_RULE}>;\n")
 
     def _add_search(self, context: str, grammar: ContextGrammar) -> None:
         try:
@@ -304,6 +337,7 @@ class PocketSphinxEngine:
 
     def _decode_speech(self, samples: np.ndarray, context: str, voiced: float) -> Decoded:
         decoder = self._decoder
+        decoder.reinit_feat()  # fresh noise estimate: no carry-over between utterances
         decoder.activate_search(context)
         decoder.start_utt()
         decoder.process_raw(samples.tobytes(), False, True)

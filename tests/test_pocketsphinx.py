@@ -1,0 +1,185 @@
+"""The PocketSphinx recogniser on synthesized speech: streaming, contexts, saying no, accuracy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from audio_sets import (
+    COMMANDS,
+    VOICES,
+    build_set,
+    load_16k,
+    mix,
+    noise,
+    render,
+    subset,
+    tools_missing,
+)
+
+from voice import CONTENT_DIR
+from voice.content import load_content
+from voice.errors import BadInput
+from voice.intents import IntentMatcher
+from voice.speech_in.base import SpeechIn
+from voice.speech_in.pocketsphinx_engine import (
+    PocketSphinxEngine,
+    accent_variants,
+    from_matcher,
+    voiced_seconds,
+)
+from voice.speech_in.recognizer import recognise
+
+pytestmark = pytest.mark.skipif(bool(tools_missing()), reason="needs espeak-ng and flite")
+
+SUBSET_EVERY = 3
+"""Every third command of the synthetic set (15 commands x 4 voices)."""
+CLEAN_FLOOR = 0.65
+"""Least intent accuracy on the clean subset (measured 0.72; target 0.95, not reached:
+see bench/asr_accuracy.py)."""
+NOISY_FLOOR = 0.50
+"""Least intent accuracy on the subset at 10 dB SNR (measured 0.60; target 0.90)."""
+CHATTER_FLOOR = 0.35
+"""Least share of everyday sentences heard as nothing while idle (measured about 0.45)."""
+
+
+@pytest.fixture(scope="module")
+def matcher() -> IntentMatcher:
+    return IntentMatcher(load_content(CONTENT_DIR))
+
+
+@pytest.fixture(scope="module")
+def engine(matcher: IntentMatcher) -> PocketSphinxEngine:
+    return from_matcher(matcher)
+
+
+def pcm(text: str, voice: int = 0, snr_db: float | None = None) -> bytes:
+    return mix(load_16k(render(text, VOICES[voice])), snr_db, seed=7).tobytes()
+
+
+def test_it_is_a_speech_in(engine: PocketSphinxEngine) -> None:
+    recogniser: SpeechIn = engine
+    assert recogniser.name == "pocketsphinx"
+    assert set(engine.contexts) == {"idle", "count", "question"}
+
+
+def test_streaming_blocks_give_partials_then_a_final(engine: PocketSphinxEngine) -> None:
+    audio = pcm("stop counting", voice=2)
+    engine.set_context("count")
+    engine.start()
+    partials = []
+    for i in range(0, len(audio), 3200):  # 100 ms blocks, as from a microphone
+        hyp = engine.feed(audio[i:i + 3200])
+        if hyp is not None:
+            assert not hyp.final
+            partials.append(hyp.text)
+    final = engine.finish()
+    assert final.final and final.text.startswith("stop")
+    assert final.confidence > 0.5
+    assert partials and partials[-1].startswith("stop")
+
+
+def test_a_file_and_the_same_audio_streamed_agree(engine: PocketSphinxEngine) -> None:
+    audio = pcm("keep going", voice=1)
+    whole = engine.decode(audio, "count")
+    engine.set_context("count")
+    engine.start()
+    for i in range(0, len(audio), 1600):
+        engine.feed(audio[i:i + 1600])
+    assert engine.finish().text == whole.text == "keep going"
+
+
+def test_the_context_changes_at_the_next_utterance(engine: PocketSphinxEngine) -> None:
+    audio = pcm("yes", voice=2)
+    engine.set_context("question")
+    engine.start()
+    engine.set_context("count")  # takes effect at the next start
+    engine.feed(audio)
+    assert engine.finish().text == "yes"
+    engine.start()
+    engine.feed(audio)
+    assert engine.finish().text != "yes"  # "yes" is no command while counting
+    engine.set_context("idle")
+
+
+def test_unknown_context_and_odd_blocks_are_bad_input(engine: PocketSphinxEngine) -> None:
+    with pytest.raises(BadInput):
+        engine.set_context("bedtime")
+    engine.start()
+    with pytest.raises(BadInput):
+        engine.feed(b"\x00\x01\x02")
+    engine.finish()
+
+
+@pytest.mark.parametrize("kind", ["silence", "brown", "pink", "white"])
+def test_silence_and_noise_are_nothing(engine: PocketSphinxEngine, kind: str) -> None:
+    n = 2 * 16000
+    if kind == "silence":
+        audio = np.zeros(n, dtype=np.int16)
+    else:
+        audio = np.round(noise(kind, n, seed=3) * 2000).astype(np.int16)
+    for context in ("idle", "count", "question"):
+        assert engine.decode(audio.tobytes(), context).text == "", (kind, context)
+
+
+def test_noise_bursts_are_nothing(engine: PocketSphinxEngine) -> None:
+    """A door, a cough-like burst: loud but not speech."""
+    rng = np.random.default_rng(5)
+    audio = np.zeros(32000)
+    for start in (4000, 16000):
+        burst = rng.standard_normal(2400) * np.hanning(2400) * 8000
+        audio[start:start + 2400] += burst
+    heard = engine.decode(np.round(audio).astype(np.int16).tobytes(), "count")
+    assert heard.text == ""
+
+
+def test_everyday_speech_while_idle_is_often_nothing(engine: PocketSphinxEngine,
+                                                     matcher: IntentMatcher) -> None:
+    """While idle a false command would start a session at night: the strict garbage path
+    says no to a good part of ordinary speech."""
+    chatter = ["the weather is lovely today", "turn left at the station",
+               "I bought seven apples", "what time does the film start",
+               "can you pass the salt", "my brother lives in london"]
+    heard = [recognise(engine, matcher, pcm(text, voice=v), "idle").intent.name
+             for text in chatter for v in range(len(VOICES))]
+    assert heard.count("none") / len(heard) >= CHATTER_FLOOR, heard
+
+
+def test_voiced_seconds_measures_speech_not_quiet() -> None:
+    audio = np.frombuffer(pcm("help, calf cramp"), dtype=np.int16)
+    assert 0.5 < voiced_seconds(audio, 12.0) < len(audio) / 16000
+    assert voiced_seconds(np.zeros(16000, dtype=np.int16), 12.0) == 0.0
+
+
+def test_accent_variants_of_short_words() -> None:
+    variants = accent_variants(("S", "T", "AA", "P"))
+    assert ("S", "T", "AO", "P") in variants and ("S", "T", "AA") in variants
+    assert ("S", "T", "AA", "P") not in variants
+
+
+def _accuracy(engine: PocketSphinxEngine, matcher: IntentMatcher,
+              snr_db: float | None) -> tuple[float, list[str]]:
+    items = build_set(subset(COMMANDS, SUBSET_EVERY), VOICES, snr_db=snr_db)
+    misses = []
+    for item in items:
+        intent = recognise(engine, matcher, item.samples.tobytes(), item.command.context).intent
+        if intent.name != item.command.intent or dict(intent.slots) != dict(item.command.slots):
+            misses.append(f"{item.voice.name}: {item.command.text!r} -> {intent.name} "
+                          f"{dict(intent.slots)} ({intent.text!r})")
+    return 1 - len(misses) / len(items), misses
+
+
+def test_intent_accuracy_on_clean_synthetic_speech(engine: PocketSphinxEngine,
+                                                   matcher: IntentMatcher) -> None:
+    accuracy, misses = _accuracy(engine, matcher, None)
+    assert accuracy >= CLEAN_FLOOR, misses
+
+
+def test_intent_accuracy_at_10_db_snr(engine: PocketSphinxEngine,
+                                      matcher: IntentMatcher) -> None:
+    accuracy, misses = _accuracy(engine, matcher, 10.0)
+    assert accuracy >= NOISY_FLOOR, misses
+
+
+def test_engine_needs_a_grammar() -> None:
+    with pytest.raises(ValueError):
+        PocketSphinxEngine({})

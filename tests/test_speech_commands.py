@@ -1,0 +1,66 @@
+"""Real people (Speech Commands test clips): does the coach hear "stop", and say no to the rest?
+
+The whole set takes about two minutes to decode on this machine's two cores, so the test
+takes a fixed subset: every `EVERY`-th clip of each folder (sorted by name). The full
+figures come from `python bench/asr_accuracy.py`.
+
+Targets: in the `count` context, >= 90 % of stop/ clips heard as stop, >= 90 % of other
+words (go left right up down on off _unknown_) and >= 98 % of _silence_ clips as none.
+The PocketSphinx US-English model does not reach the first two on these clips (about
+60-75 % stop and 25-30 % other words, see the bench); those two are marked xfail so the
+gap stays visible in every run instead of hidden behind a lowered number.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+
+from asr_accuracy import SPEECH_COMMANDS, RealSpeech, grammar_hearer, real_speech
+
+from voice import CONTENT_DIR
+from voice.content import load_content
+from voice.intents import IntentMatcher
+from voice.speech_in.pocketsphinx_engine import from_matcher
+
+pytestmark = pytest.mark.skipif(not SPEECH_COMMANDS.is_dir(),
+                                reason=f"Speech Commands clips not found at {SPEECH_COMMANDS}")
+
+EVERY = 4
+"""Take every 4th clip of each folder (a fixed subset, about 280 clips)."""
+STOP_TARGET = 0.90
+OTHER_TARGET = 0.90
+SILENCE_TARGET = 0.98
+YES_NO_FLOOR = 0.85
+"""Least recall of yes/ and no/ in the question context (measured about 0.9)."""
+
+
+@pytest.fixture(scope="module")
+def figures() -> RealSpeech:
+    matcher = IntentMatcher(load_content(CONTENT_DIR))
+    return real_speech(grammar_hearer(from_matcher(matcher), matcher), every=EVERY)
+
+
+def test_background_noise_is_never_a_command(figures: RealSpeech) -> None:
+    assert figures.silence >= SILENCE_TARGET, figures.per_folder
+
+
+def test_yes_and_no_are_heard_after_a_question(figures: RealSpeech) -> None:
+    assert figures.yes >= YES_NO_FLOOR, figures.per_folder
+    assert figures.no >= YES_NO_FLOOR, figures.per_folder
+
+
+@pytest.mark.xfail(reason="PocketSphinx's US-English model hears stop in ~60-75% of these "
+                          "clips (target 90%); see bench/asr_accuracy.py", strict=False)
+def test_stop_is_heard_while_counting(figures: RealSpeech) -> None:
+    assert figures.stop >= STOP_TARGET, figures.per_folder
+
+
+@pytest.mark.xfail(reason="other words are taken for a count command in ~70% of these clips "
+                          "(target: under 10%); see bench/asr_accuracy.py", strict=False)
+def test_other_words_are_not_commands_while_counting(figures: RealSpeech) -> None:
+    assert figures.other >= OTHER_TARGET, figures.per_folder
