@@ -360,6 +360,7 @@ def summarise(results: Results, measured: list[Trial], problem: str,
     replies = [t.reply_s * 1000 for t in measured if t.reply_s is not None]
     counting = [t for t in measured if t.mid_count]
     stops = [t.stop_s * 1000 for t in counting if t.stop_s is not None]
+    talking = [x for x in stops if x > 0]
     answered = [t for t in measured if t.reply_s is not None]
     phrases = ", ".join(f"{label} ×{n}" for label, n in used.most_common())
     data_help, data_stop = "cramp requests", "stop mid-count"
@@ -378,6 +379,8 @@ def summarise(results: Results, measured: list[Trial], problem: str,
                len(stops), STOP_P50),
         Figure(SECTION, "stop → silence p95", percentile(stops, 95), "ms", engine, data_stop,
                len(stops), STOP_P95),
+        Figure(SECTION, "stop → silence p50, when sound went on after the stop",
+               percentile(talking, 50), "ms", engine, data_stop, len(talking)),
         Figure(SECTION, "stops obeyed mid-count", share(len(stops), len(counting)), "%",
                engine, data_stop, len(counting)),
     )

@@ -119,7 +119,7 @@ def summarise(results: Results, idle: tuple[float, float] | None, starts: list[f
               rss_mib: float | None, tts: tuple[list[float], list[float]],
               rtf: dict[str, tuple[float, float]]) -> None:
     """Footprint figures. `rtf` maps an engine to (CPU seconds per audio second, audio s)."""
-    from bench.hearing import ENGINE_TEXT, engine_label
+    from bench.hearing import ENGINE_TEXT, NAIVE, engine_label
 
     coach = "coach, live"
     results.describe(SECTION, coach, "cramp-coach listen --day with the default recogniser, "
@@ -155,9 +155,16 @@ def summarise(results: Results, idle: tuple[float, float] | None, starts: list[f
             Figure(SECTION, "TTS synthesis time per second of speech", mean(per_second),
                    "ms/s", tts_engine, "sentences", len(per_second)),
         )
+    factors = {}
     for engine, (factor, audio_s) in rtf.items():
         results.describe(SECTION, engine_label(engine), ENGINE_TEXT.get(engine, engine))
         results.describe(SECTION, "command audio", "the hearing benchmark's clips and "
                          "synthetic commands (CPU time / audio time; trials = audio seconds)")
-        results.add(Figure(SECTION, "recognition real-time factor", factor, "×",
-                           engine_label(engine), "command audio", round(audio_s)))
+        factors[engine] = Figure(SECTION, "recognition real-time factor", factor, "×",
+                                 engine_label(engine), "command audio", round(audio_s))
+        results.add(factors[engine])
+    naive = factors.pop(NAIVE, None)
+    for ours in factors.values():
+        if naive is not None:
+            results.compare(SECTION, "recognition CPU per second of audio", ours, naive,
+                            "lower")

@@ -107,7 +107,7 @@ def latency(replies: list[float], stops: list[float], machine: Machine, out: Pat
     """Distributions of reply and stop latency, with the targets."""
     plt = _pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
-    for ax, values, title in ((axes[0], replies, "end of \"help, calf cramp\" → reply"),
+    for ax, values, title in ((axes[0], replies, "end of the request for help → reply"),
                               (axes[1], stops, "end of \"stop\" → silence")):
         if values:
             ax.hist(values, bins=20, color="C0")
