@@ -30,13 +30,14 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import numpy as np
-from audio_sets import COMMANDS, VOICES, Item, build_set, subset
+from audio_sets import COMMANDS, VOICES, Command, Item, build_set, subset
 
 from voice import CONTENT_DIR
 from voice.content import load_content
 from voice.intents import IntentMatcher
 from voice.speech_in.pocketsphinx_engine import (
     PocketSphinxEngine,
+    SphinxSettings,
     from_matcher,
     import_pocketsphinx,
     model_dir,
@@ -47,6 +48,10 @@ SPEECH_COMMANDS = ROOT.parent / "shared" / "data" / "speech-commands"
 """The real-speech clips (see its README)."""
 OTHER_WORDS = ("go", "left", "right", "up", "down", "on", "off", "_unknown_")
 """Folders of words that are not commands of the `count` context."""
+CHATTER = ("the weather is lovely today", "turn left at the station", "I bought seven apples",
+           "what time does the film start", "can you pass the salt",
+           "my brother lives in london")
+"""Everyday sentences that are no command: heard while idle they should be nothing."""
 
 
 @dataclass(frozen=True)
@@ -175,14 +180,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     every = 4 if args.quick else 1
     matcher = IntentMatcher(load_content(CONTENT_DIR))
     engine = from_matcher(matcher)
+    lenient = from_matcher(matcher, settings=SphinxSettings(strict_contexts=()))
     grammar, naive = grammar_hearer(engine, matcher), naive_hearer(matcher)
+    hearers = (("grammar", grammar), ("lenient", grammar_hearer(lenient, matcher)),
+               ("naive", naive))
     commands = subset(COMMANDS, every)
     print(f"synthetic: {len(commands)} commands x {len(VOICES)} voices "
           f"({', '.join(v.name for v in VOICES)})", flush=True)
     all_outcomes: list[Outcome] = []
     for label, snr in (("clean", None), ("10 dB SNR", 10.0)):
         items = build_set(commands, VOICES, snr_db=snr)
-        for name, hear in (("grammar", grammar), ("naive", naive)):
+        for name, hear in hearers:
             accuracy, outcomes, misses = synthetic_accuracy(hear, items)
             if name == "grammar":
                 all_outcomes.extend(outcomes)
@@ -191,6 +199,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                   f"(n={len(items)}, median {ms:.0f} ms, RTF {rtf:.3f})", flush=True)
             if args.misses:
                 print("\n".join(f"      {m}" for m in misses))
+    print("  (grammar: the product; lenient: the same without the strict garbage path while "
+          "idle; naive: free-form PocketSphinx + keyword rules)")
+    chatter = [Command(text, "none") for text in CHATTER]
+    for name, hear in hearers:
+        heard = [hear(item.samples.tobytes(), "idle").intent for item in build_set(chatter)]
+        print(f"  everyday speech while idle, {name:<8} heard as nothing "
+              f"{heard.count('none') / len(heard):6.1%} (n={len(heard)})", flush=True)
     real = real_speech(grammar, every=2 if args.quick else 1)
     print("speech commands (real people), grammar recogniser:")
     print(f"  count context: stop -> stop {real.stop:6.1%}   other words -> none "
