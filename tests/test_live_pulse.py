@@ -66,7 +66,11 @@ def test_typed_stop_mid_count_silences_the_speaker(pulse_server, tmp_path: Path)
     assert coach.stdin is not None
     coach.stdin.write("help, calf cramp\n")
     coach.stdin.flush()
-    time.sleep(14.0)  # instructions (~7 s) and a few count words
+    assert coach.stdout is not None
+    for line in coach.stdout:  # the plan is scheduled: instructions (~7 s), then the count
+        if "(counting 1 to 30" in line:
+            break
+    time.sleep(12.0)
     coach.stdin.write("stop\n")
     coach.stdin.flush()
     time.sleep(4.0)
