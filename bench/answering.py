@@ -224,8 +224,9 @@ def play_trials(room: Room, session: Session, helps: list[Phrase], stop: Phrase,
                 count_after_s: dict[str, float], rng: random.Random) -> tuple[list[str],
                                                                                  Counter[str]]:
     """Ask for help and, when the coach starts counting, say "stop" 1–2 s into the count
-    (timed from when the coach reports what it heard): `trials` requests, and more until
-    there are `trials` mid-count stops or the time budget is spent. A reply that is not a count is stopped at once and gives a
+    (timed from when the coach reports what it heard): until `trials` requests were
+    understood (at most twice as many asked), and more until there are `trials` mid-count
+    stops or the time budget is spent. A reply that is not a count is stopped at once and gives a
     reply time only. Returns what was played, in order (`help`, `stop` for a mid-count
     stop, `hush` for any other), and how often each help phrase was used."""
     from voice.content import load_content
@@ -236,13 +237,15 @@ def play_trials(room: Room, session: Session, helps: list[Phrase], stop: Phrase,
     used: Counter[str] = Counter()
     current = 0
     deadline = time.monotonic() + trials * TRIAL_BUDGET_S
-    while plays.count("help") < trials or (plays.count("stop") < trials
-                                            and time.monotonic() < deadline):
+    answered = 0
+    while (answered < trials and plays.count("help") < 2 * trials) or (
+            plays.count("stop") < trials and time.monotonic() < deadline):
         begun = time.monotonic()
         room.say(helps[current].wav).wait(30)
         plays.append("help")
         used[helps[current].label] += 1
         heard = session.wait_heard(begun, timeout=8.0)
+        answered += heard is not None and "-> none" not in heard[1]
         muscle = None if heard is None else counted_muscle(heard[1], matcher)
         if heard is None or muscle not in count_after_s:
             current = (current + 1) % len(helps)

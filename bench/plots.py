@@ -51,7 +51,8 @@ def accuracy_vs_snr(series: dict[str, dict[str, float | None]], data: str, machi
     np.atleast_1d(axes)[0].set_ylabel("intent accuracy (%)")
     np.atleast_1d(axes)[0].legend(fontsize=7, loc="lower right")
     fig.suptitle("Intent accuracy against noise: synthetic command set")
-    _footer(fig, f"{machine.line()}. Data: {data}.")
+    _footer(fig, f"{machine.line()}. Engines: the coach's recogniser and the naive free-form "
+                 f"decoder, each point one decode of every command. Data: {data}.")
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     path = out / "accuracy_vs_snr.png"
     fig.savefig(path, dpi=110)
