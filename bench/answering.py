@@ -208,6 +208,15 @@ def counted_muscle(line: str, matcher: IntentMatcher) -> str | None:
     return matcher.parse(found.group(2), "idle").slots.get("muscle")
 
 
+def speaks(line: str) -> bool:
+    """Whether the idle coach answers what a `heard` line reports, out loud."""
+    from bench.hearing import idle_coach_speaks
+    from voice.intents import Intent
+
+    found = _HEARD.search(line)
+    return found is not None and idle_coach_speaks(Intent(found.group(3)))
+
+
 def _hush(room: Room, session: Session, stop: Phrase, plays: list[str]) -> None:
     """Say "stop" until the coach has heard it (at most three times)."""
     for _ in range(3):
@@ -245,7 +254,7 @@ def play_trials(room: Room, session: Session, helps: list[Phrase], stop: Phrase,
         plays.append("help")
         used[helps[current].label] += 1
         heard = session.wait_heard(begun, timeout=8.0)
-        answered += heard is not None and "-> none" not in heard[1]
+        answered += heard is not None and speaks(heard[1])
         muscle = None if heard is None else counted_muscle(heard[1], matcher)
         if heard is None or muscle not in count_after_s:
             current = (current + 1) % len(helps)
