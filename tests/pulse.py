@@ -152,6 +152,13 @@ class PulseServer:
             self._daemon = None
         shutil.rmtree(self.runtime_dir, ignore_errors=True)
 
+    def crash(self) -> None:
+        """Kill the server abruptly, as a crash would: every client's streams fail. `start()`
+        then brings up a fresh server on the same socket (clients must reconnect)."""
+        if self._daemon is not None and self._daemon.poll() is None:
+            self._daemon.kill()
+            self._daemon.wait(10.0)
+
     def __enter__(self) -> PulseServer:  # noqa: PYI034 (Self needs Python 3.11)
         self.start()
         return self

@@ -5,6 +5,7 @@ half-written. docs/bad-input.md is the catalogue: one row per test here (or else
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -12,14 +13,22 @@ import subprocess
 import sys
 import tempfile
 import time
+import wave
 import zipfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
+from pulse import PulseServer, missing_tools
 from test_content import broken_copy
 from test_models import MODEL_FILES, Server, escaping_zip, fake_model_zip, sha256
 
 from voice import ROOT_DIR
+from voice.wavio import write_wav_atomic
+
+needs_sox = pytest.mark.skipif(shutil.which("sox") is None, reason="sox is not installed")
+
 
 # --- running the program ---------------------------------------------------------------------
 
@@ -59,6 +68,136 @@ def without_permissions() -> tuple[str, ...]:
     if shutil.which("setpriv") is None:
         pytest.skip("running as root and setpriv is missing: permissions cannot be tested")
     return ("setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--")
+
+
+# --- WAV files ---------------------------------------------------------------------------------
+
+def say(path: Path, text: str) -> Path:
+    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(path), text],
+                   check=True, capture_output=True)
+    return path
+
+
+def sox(*args: str) -> None:
+    subprocess.run(["sox", *args], check=True, capture_output=True)
+
+
+def _tone_wav(path: Path) -> Path:
+    t = np.arange(1600) / 16000
+    write_wav_atomic(path, np.rint(8000 * np.sin(2 * np.pi * 440 * t)).astype(np.int16), 16000)
+    return path
+
+
+def _empty(path: Path) -> Path:
+    path.touch()
+    return path
+
+
+def _truncated(path: Path) -> Path:
+    data = _tone_wav(path).read_bytes()
+    path.write_bytes(data[:20])
+    return path
+
+
+def _not_wav(path: Path) -> Path:
+    path.write_text("help, calf cramp\n")
+    return path
+
+
+def _eight_bit(path: Path) -> Path:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(1)
+        w.setframerate(8000)
+        w.writeframes(np.full(8000, 128, np.uint8).tobytes())
+    return path
+
+
+def _float32(path: Path) -> Path:
+    sox("-n", "-r", "16000", "-b", "32", "-e", "floating-point", str(path),
+        "synth", "0.5", "sine", "440")
+    return path
+
+
+def _hour_long(path: Path) -> Path:
+    write_wav_atomic(path, np.zeros(3600 * 8000, np.int16), 8000)
+    return path
+
+
+def _directory(path: Path) -> Path:
+    path.mkdir()
+    return path
+
+
+def _unreadable(path: Path) -> Path:
+    _tone_wav(path).chmod(0)
+    return path
+
+
+BAD_WAVS: dict[str, tuple[Callable[[Path], Path], str]] = {
+    "empty": (_empty, "empty"),
+    "truncated": (_truncated, "truncated"),
+    "not-wav": (_not_wav, "not a WAV"),
+    "8-bit": (_eight_bit, "8-bit"),
+    "32-bit-float": (_float32, "32-bit float"),
+    "hour-long": (_hour_long, "too long"),
+    "directory": (_directory, "directory"),
+    "unreadable": (_unreadable, "cannot read (permission denied)"),
+    "missing": (lambda p: p, "no such file"),
+}
+"""Name → (make the file at a path, what the message says)."""
+
+
+@pytest.fixture(scope="module")
+def speech() -> Iterator[Path]:
+    """'my calf is cramping' as espeak-ng says it (22 050 Hz mono)."""
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed")
+    folder = Path(tempfile.mkdtemp(prefix="bad-input-"))
+    yield say(folder / "calf.wav", "my calf is cramping")
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def make_bad(tmp_path: Path, kind: str) -> tuple[Path, str]:
+    make, said = BAD_WAVS[kind]
+    if kind == "32-bit-float" and shutil.which("sox") is None:
+        pytest.skip("sox is not installed")
+    return make(tmp_path / f"{kind}.wav"), said
+
+
+@pytest.mark.parametrize("kind", list(BAD_WAVS))
+def test_recognize_reports_a_bad_wav_and_goes_on(tmp_path: Path, speech: Path,
+                                                 kind: str) -> None:
+    bad, said = make_bad(tmp_path, kind)
+    prefix = without_permissions() if kind == "unreadable" else ()
+    out = run("recognize", str(bad), str(speech), "--json", prefix=prefix)
+    assert out.returncode == 2, out.stderr
+    assert "Traceback" not in out.stderr
+    first, second = (json.loads(line) for line in out.stdout.splitlines())
+    assert first["file"] == str(bad) and said in first["error"], first
+    assert "\n" not in first["error"]
+    assert "error" not in second and second["intent"] == "cramp", second
+
+
+@needs_sox
+def test_recognize_hears_a_96khz_stereo_wav(tmp_path: Path, speech: Path) -> None:
+    wav = tmp_path / "studio.wav"
+    sox(str(speech), "-r", "96000", "-c", "2", "-b", "16", str(wav))
+    out = run("recognize", str(wav), "--json")
+    assert out.returncode == 0, out.stderr
+    [result] = [json.loads(line) for line in out.stdout.splitlines()]
+    assert result["intent"] == "cramp" and result["slots"].get("muscle") == "calf", result
+
+
+@pytest.mark.parametrize("kind", ["not-wav", "8-bit"])
+def test_session_refuses_a_bad_heard_wav_and_writes_nothing(tmp_path: Path, kind: str) -> None:
+    bad, said = make_bad(tmp_path, kind)
+    render, timeline = tmp_path / "s.wav", tmp_path / "s.json"
+    out = run("session", "--say", "help, calf cramp", "--hear", str(bad), "--render",
+              str(render), "--timeline", str(timeline))
+    message = failure(out, 2)
+    assert said in message and str(bad) in message
+    assert not render.exists() and not timeline.exists()
 
 
 # --- content files -----------------------------------------------------------------------------
@@ -205,6 +344,23 @@ def test_ctrl_c_mid_count_stops_cleanly_and_releases_the_speaker(pulse_server) -
     assert err.strip().splitlines()[-1] == "cramp-coach: stopped."
     assert "(counting 1 to 30" in out
     assert pulse_server.pactl("list", "short", "sink-inputs").strip() == ""
+
+
+@pytest.mark.pulse
+def test_listen_without_a_speaker_says_so() -> None:
+    if missing_tools():
+        pytest.skip("PulseAudio is not installed")
+    with PulseServer() as pulse:  # a microphone, and no sink to play to
+        for needle in ("source_name=mic", "sink_name=micfeed", "sink_name=speaker"):
+            module = next(line.split()[0] for line in
+                          pulse.pactl("list", "short", "modules").splitlines()
+                          if needle in line)
+            pulse.pactl("unload-module", module)
+        pulse.pactl("load-module", "module-null-source", "source_name=mic")
+        pulse.pactl("set-default-source", "mic")
+        out = run("listen", "--day", stdin="", env={**pulse.env, "PYTHONPATH": str(ROOT_DIR)})
+    message = failure(out, 3)
+    assert "cannot open the speaker" in message and "--output" in message
 
 
 def test_no_portaudio_library() -> None:

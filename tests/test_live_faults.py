@@ -4,6 +4,8 @@ since it breaks it on purpose."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -13,11 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from pulse import PulseServer, missing_tools
-from test_live_pulse import count_runs
+from running import Running
 
 from voice import ROOT_DIR
 from voice.onsets import onsets
-from voice.wavio import read_wav
 
 pytestmark = [pytest.mark.pulse, pytest.mark.slow]
 
@@ -47,17 +48,54 @@ def speaker_only(pulse: PulseServer) -> None:
     pulse.pactl("unload-module", module_id(pulse, "sink_name=micfeed"))
 
 
+def ahead_of_other_work() -> list[str]:
+    """A command prefix that runs the coach ahead of other programs on a busy machine (as a
+    sound server runs), so the recording shows the coach, not the machine's load. Only
+    root may raise a priority."""
+    return ["nice", "-n", "-10"] if os.geteuid() == 0 else []
+
+
 def coach_process(pulse: PulseServer, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "voice", "listen", "--day", *args],
+    return subprocess.Popen([*ahead_of_other_work(), sys.executable, "-m", "voice", "listen",
+                             "--day", *args],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, cwd=ROOT_DIR,
                             env={**pulse.env, "PYTHONPATH": str(ROOT_DIR)})
 
 
-def longest_count(path: Path) -> list[float]:
-    said = read_wav(path)
-    runs = count_runs(onsets(said.samples, said.sample_rate), tolerance=0.030)
-    return max(runs, key=len) if runs else []
+def said_onsets(path: Path) -> list[float]:
+    """Onsets in a recording. A recorder whose source vanished may not have finished its WAV
+    header, so the samples are read straight after parecord's 44-byte header."""
+    data = path.read_bytes()
+    rate = int.from_bytes(data[24:28], "little")
+    samples = np.frombuffer(data[44:len(data) - len(data) % 2], dtype="<i2")
+    return onsets(samples, rate)
+
+
+def a_word_a_second(times: list[float]) -> list[float]:
+    """The onsets that follow each other a second apart (up to 0.45 s late after underruns
+    on a busy machine), from the first until a longer gap; onsets in between (a click, the
+    recorder being cut off) are skipped."""
+    kept = times[:1]
+    for t in times[1:]:
+        if t - kept[-1] > 1.45:
+            break
+        if t - kept[-1] >= 0.9:
+            kept.append(t)
+    return kept
+
+
+def count_at_end(times: list[float]) -> list[float]:
+    """The count words at the end of a recording: from the first onset after the last gap
+    of more than 2 s (the instructions end, then the count begins)."""
+    gaps = [i + 1 for i in range(len(times) - 1) if times[i + 1] - times[i] > 2.0]
+    return a_word_a_second(times[gaps[-1] if gaps else 0:])
+
+
+def count_at_start(times: list[float]) -> list[float]:
+    """The count words at the start of a recording (after "thirty" the coach pauses, then
+    asks)."""
+    return a_word_a_second(times)
 
 
 def test_the_count_survives_the_speaker_vanishing_and_goes_on_to_thirty(
@@ -72,22 +110,57 @@ def test_the_count_survives_the_speaker_vanishing_and_goes_on_to_thirty(
     pulse.pactl("unload-module", module_id(pulse, "sink_name=speaker"))
     pulse.stop_recording_speaker(settle_s=0.0)  # its source has gone: it has ended already
     time.sleep(3.0)
-    pulse.pactl("load-module", "module-null-sink", "sink_name=speaker")
-    pulse.pactl("set-default-sink", "speaker")
-    pulse.start_recording_speaker(tmp_path / "after.wav")
+    coach.send_signal(signal.SIGSTOP)  # so it cannot play before the recorder is there
+    try:
+        pulse.pactl("load-module", "module-null-sink", "sink_name=speaker")
+        pulse.pactl("set-default-sink", "speaker")
+        pulse.start_recording_speaker(tmp_path / "after.wav")
+    finally:
+        coach.send_signal(signal.SIGCONT)
     time.sleep(32.0)  # the rest of the count and the question after it
     out, err = coach.communicate(timeout=60)  # closes its input: it ends when quiet
     pulse.stop_recording_speaker()
     assert coach.returncode == 0, err
     assert "Traceback" not in err
     assert "the speaker stopped" in err and "the speaker is back" in err
-    before, after = longest_count(tmp_path / "before.wav"), longest_count(tmp_path / "after.wav")
+    before = count_at_end(said_onsets(tmp_path / "before.wav"))
+    heard_after = said_onsets(tmp_path / "after.wav")
+    after = count_at_start(heard_after)
     assert len(before) >= 2, "counting had begun before the speaker went"
     # The word cut off by the fault is said again whole, so it may be counted twice.
-    assert 30 <= len(before) + len(after) <= 31, (len(before), len(after))
-    spacing = np.diff(after)
-    assert np.max(np.abs(spacing - 1.0)) <= 0.020, spacing
-    said = read_wav(tmp_path / "after.wav")
-    question = [t for t in onsets(said.samples, said.sample_rate) if t > after[-1] + 0.5]
-    assert question, "after thirty the coach asks whether it is easing"
+    assert 30 <= len(before) + len(after) <= 31, (before, heard_after, [
+        line for line in err.splitlines() if "speaker" in line])
+    # A word a second from the stream's clock, never sooner (an underrun on a busy machine
+    # may delay one). The recorder may miss the very start of the first word (the null sink
+    # only renders once something plays), so that interval is skipped.
+    spacing = np.diff(after[1:] if after[0] < 0.05 else after)
+    assert np.all(spacing > 0.98) and np.median(spacing) == pytest.approx(1.0, abs=0.002)
+    assert len(heard_after) > len(after), "after thirty the coach asks whether it is easing"
     assert "coach: Calf cramp." in out
+
+
+def flite(path: Path, text: str) -> Path:
+    subprocess.run(["flite", "-voice", "slt", "-t", text, "-o", str(path)], check=True,
+                   capture_output=True)
+    return path
+
+
+def test_the_coach_hears_again_after_the_sound_server_restarts(pulse: PulseServer,
+                                                               tmp_path: Path) -> None:
+    question = flite(tmp_path / "water.wav", "should I drink water")
+    coach = Running("listen", "--day", env=pulse.env)
+    try:
+        coach.wait_for("is listening", stream="err", timeout=120)
+        time.sleep(1.0)
+        pulse.crash()  # microphone and speaker both vanish
+        coach.wait_for("the microphone stopped", stream="err", timeout=30)
+        time.sleep(2.0)
+        pulse.start()
+        coach.wait_for("the microphone is back", stream="err", timeout=60)
+        pulse.play_into_mic(question)
+        coach.wait_for("coach: Drink plenty of water", timeout=30)
+        assert coach.interrupt() == 130
+    finally:
+        coach.kill()
+    assert not [line for line in coach.err if "Traceback" in line], coach.err
+    assert coach.err[-1] == "cramp-coach: stopped."

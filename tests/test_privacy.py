@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from running import Running
 
 from voice import ROOT_DIR
 
@@ -83,3 +84,38 @@ def test_missing_espeak_makes_render_fail_plainly(tmp_path: Path) -> None:
     assert out.returncode == 3
     assert "espeak-ng" in out.stderr and "Traceback" not in out.stderr
     assert not (tmp_path / "s.wav").exists()
+
+
+def written(folder: Path) -> list[str]:
+    """Every file under `folder`, except the sound system's own client settings."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
+                  if p.is_file() and ".config/pulse" not in str(p))
+
+
+@pytest.mark.pulse
+@pytest.mark.parametrize("record", [False, True], ids=["without-record", "with-record"])
+def test_listening_on_the_microphone_keeps_audio_only_with_record(
+        pulse_server, tmp_path: Path, record: bool) -> None:
+    said = tmp_path / "said.wav"
+    subprocess.run(["flite", "-voice", "slt", "-t", "should I drink water", "-o", str(said)],
+                   check=True, capture_output=True)
+    home, temp, work, kept = (tmp_path / name for name in ("home", "tmp", "work", "kept"))
+    for folder in (home, temp, work, kept):
+        folder.mkdir()
+    env = {**pulse_server.env, "HOME": str(home), "TMPDIR": str(temp)}
+    args = ["listen", "--day", *(["--record", str(kept)] if record else [])]
+    coach = Running(*args, env=env, cwd=work)
+    try:
+        coach.wait_for("is listening", stream="err", timeout=120)
+        pulse_server.play_into_mic(said)
+        coach.wait_for("coach: Drink plenty of water", timeout=30)
+        assert coach.interrupt() == 130, coach.err
+    finally:
+        coach.kill()
+    assert written(home) == written(temp) == written(work) == []
+    recorded = written(kept)
+    if record:
+        assert recorded and all(name.endswith(".wav") for name in recorded), recorded
+        assert any(name.endswith("-hydration.wav") for name in recorded), recorded
+    else:
+        assert recorded == []

@@ -28,6 +28,9 @@ REOPEN_TRIES = 43200
 """Further attempts at the last wait before giving up (2 s each: a whole day)."""
 SUPERVISE_S = 0.5
 """How often the watcher thread looks for a failed stream (seconds)."""
+REPLAY_S = 0.3
+"""Audio the device may still have held, unplayed, when it failed: cues that ended this
+little before the failure are played again too (seconds)."""
 
 
 class Sink(Protocol):
@@ -54,6 +57,11 @@ class _Scheduled:
     """First frame (on the stream clock)."""
     pcm: np.ndarray
 
+    @property
+    def end(self) -> int:
+        """The frame after its last."""
+        return self.start + len(self.pcm)
+
 
 class LivePlayer:
     """A sounddevice output stream playing scheduled cues.
@@ -69,7 +77,11 @@ class LivePlayer:
         self.device = _device(device)
         self._lock = threading.Lock()
         self._cues: list[_Scheduled] = []
+        self._recent: list[_Scheduled] = []
+        """Cues handed to the device whole within the last REPLAY_S."""
         self._frames = 0
+        self._generation = 0
+        """Which stream is the current one; the finished callbacks of old ones are ignored."""
         self.errors = 0
         """Output underflows or callback problems seen (for the log)."""
         self.reopens = 0
@@ -84,11 +96,13 @@ class LivePlayer:
     def _open(self) -> Any:
         """A started output stream, or `MissingResource` saying why not."""
         sd = self._sd
+        self._generation += 1
+        generation = self._generation
         try:
             stream = sd.OutputStream(samplerate=self.sample_rate, channels=1, dtype="int16",
                                      blocksize=BLOCK_FRAMES, device=self.device,
                                      latency="low", callback=self._callback,
-                                     finished_callback=self._on_finished)
+                                     finished_callback=lambda: self._on_finished(generation))
         except (sd.PortAudioError, ValueError) as exc:
             raise _no_speaker(exc) from exc
         self._failed.clear()
@@ -105,21 +119,25 @@ class LivePlayer:
         block = np.zeros(frames, dtype=np.int32)
         with self._lock:
             start = self._frames
-            keep = []
+            keep: list[_Scheduled] = []
+            done: list[_Scheduled] = []
             for cue in self._cues:
                 lo = max(cue.start, start)
                 hi = min(cue.start + len(cue.pcm), start + frames)
                 if hi > lo:
                     block[lo - start:hi - start] += cue.pcm[lo - cue.start:hi - cue.start]
-                if cue.start + len(cue.pcm) > start + frames:
-                    keep.append(cue)
+                (keep if cue.end > start + frames else done).append(cue)
             self._cues = keep
             self._frames = start + frames
+            if done or self._recent:
+                horizon = self._frames - round(REPLAY_S * self.sample_rate)
+                self._recent = [c for c in (*self._recent, *done) if c.end > horizon]
         out[:, 0] = np.clip(block, -32768, 32767)
 
-    def _on_finished(self) -> None:
-        """PortAudio: the stream has stopped. Unless we closed it, that is a failure."""
-        if not self._closing.is_set():
+    def _on_finished(self, generation: int) -> None:
+        """PortAudio: a stream has stopped. Unless we closed it, or it is an old one, that
+        is a failure."""
+        if not self._closing.is_set() and generation == self._generation:
             self._failed.set()
 
     # -- recovering from a failed stream --
@@ -149,8 +167,11 @@ class LivePlayer:
         warn("the speaker did not come back; the coach goes on in text only")
 
     def _rewind(self) -> None:
-        """Go back to the start of the cue that was cut off, so it is heard whole."""
+        """Go back to the start of the cue that was cut off (or may still have been in the
+        device's buffer), so it is heard whole."""
         with self._lock:
+            self._cues = [*self._recent, *self._cues]
+            self._recent = []
             started = [c.start for c in self._cues if c.start < self._frames]
             if started:
                 self._frames = min(started)
@@ -180,6 +201,7 @@ class LivePlayer:
         """Silence from the next block on."""
         with self._lock:
             self._cues = []
+            self._recent = []
 
     def busy(self) -> bool:
         """Whether anything is still to be played."""
