@@ -341,6 +341,8 @@ class Recognised:
 
     t: float
     """When it ended (seconds into the night)."""
+    start: float
+    """When it began, pre-roll included (seconds into the night)."""
     intent: str
     text: str
     context: str
@@ -367,8 +369,9 @@ class SoakEars:
         """Nothing to release."""
 
     def _on_heard(self, heard: HeardUtterance) -> None:
-        intent = heard.intent
-        self.recognised.append(Recognised(self.clock(), intent.name, intent.text, heard.context))
+        intent, now = heard.intent, self.clock()
+        self.recognised.append(Recognised(now, now - heard.utterance.duration_s, intent.name,
+                                          intent.text, heard.context))
         if intent.name != "none" and self.loop is not None:
             self.loop.heard(intent)
 
@@ -539,18 +542,19 @@ def run_night(hours: float, seed: int = 1, episodes: Sequence[tuple[Line, ...]] 
     coach = WatchedCoach(content, sink.now)
     loop = LiveLoop(coach, Conductor(library, night=True), sink, night=True,
                     show=lambda _text: None)
-    ears = SoakEars(open_hearing(matcher), sink.now)
+    hearing = open_hearing(matcher)
+    ears = SoakEars(hearing, sink.now)
     bedroom = Bedroom(seconds, seed)
     n_chatter = chatter if chatter is not None else max(6, round(hours * 4))
     acts = script(seconds, episodes, n_chatter)
-    for act in acts:
-        for line in act.lines:
-            if line.voice != "clip":
-                synthesise(line.words, line.voice)
+    speech = [synthesise(line.words, line.voice) for act in acts for line in act.lines
+              if line.voice != "clip"]
+    for context in ("idle", "count", "question"):  # as hours of listening will have done
+        for pcm in speech:
+            hearing.hear(pcm.tobytes(), context)
     sleeper = Sleeper(acts, bedroom, sink, loop, seed)
     loop.connect(ears)
     ears.start(loop)
-    ears.listener.feed(bytes(SAMPLE_RATE * 2))  # the recogniser's first use
     start, peak = resources(), 0.0
     began = time.perf_counter()
     block, blocks = int(BLOCK_S * SAMPLE_RATE), int(seconds / BLOCK_S)
@@ -588,16 +592,20 @@ def _figures(seconds: float, wall_s: float, sleeper: Sleeper, coach: WatchedCoac
                           f"heard {[(r.text, r.intent) for r in got]}")
         else:
             used.add(match)
-    stray = [st for k, st in enumerate(heard) if k not in used]
+    unmatched = [st for k, st in enumerate(heard) if k not in used]
+    sources = [_said_during(_heard_before(st, ears), sleeper) for st in unmatched]
+    stray = [st for st, said in zip(unmatched, sources, strict=True) if said is None
+             or said.line.expect is None]
     starts = (Phase.IDLE, Phase.ANSWERED)
-    false_starts = [st for st in stray if st.before in starts
-                    and st.after in (Phase.STRETCH, Phase.ASK_MUSCLE)]
+    false_starts = [st for st, said in zip(unmatched, sources, strict=True)
+                    if st.before in starts and st.after in (Phase.STRETCH, Phase.ASK_MUSCLE)
+                    and (said is None or said.line.expect != "cramp")]
     rejected = sum(1 for r in ears.recognised if r.intent == "none")
     return SoakResult(
         audio_s=seconds, wall_s=wall_s, commands=len(commands) + len(sleeper.abandoned),
         answered=len(used), missed=tuple(missed),
-        false_starts=tuple(_describe(st, ears) for st in false_starts),
-        stray=tuple(_describe(st, ears) for st in stray), chatter=chatter,
+        false_starts=tuple(_describe(st, ears, sleeper, bedroom) for st in false_starts),
+        stray=tuple(_describe(st, ears, sleeper, bedroom) for st in stray), chatter=chatter,
         snores=len(bedroom.snores), utterances=len(ears.recognised), rejected=rejected,
         start=start, end=end, peak_rss_mb=peak)
 
@@ -606,10 +614,36 @@ def _intent(step: Step) -> str:
     return step.event.intent if isinstance(step.event, Heard) else ""
 
 
-def _describe(step: Step, ears: SoakEars) -> str:
-    text = next((r.text for r in reversed(ears.recognised) if r.t <= step.t), "")
-    return (f"{step.t / 3600:.2f} h: heard {text!r} as {_intent(step)} "
-            f"({step.before.value} -> {step.after.value})")
+def _heard_before(step: Step, ears: SoakEars) -> Recognised | None:
+    """The utterance a step of the coach was the answer to."""
+    return next((r for r in reversed(ears.recognised) if r.t <= step.t), None)
+
+
+def _said_during(heard: Recognised | None, sleeper: Sleeper) -> Said | None:
+    """The line being said during an utterance, if any."""
+    if heard is None:
+        return None
+    return next((s for s in sleeper.said if s.start < heard.t and s.end > heard.start), None)
+
+
+def _describe(step: Step, ears: SoakEars, sleeper: Sleeper, bedroom: Bedroom) -> str:
+    heard = _heard_before(step, ears)
+    text = heard.text if heard is not None else ""
+    return (f"{step.t / 3600:.2f} h: {_source(heard, sleeper, bedroom)} heard as {text!r}, "
+            f"{_intent(step)} ({step.before.value} -> {step.after.value})")
+
+
+def _source(heard: Recognised | None, sleeper: Sleeper, bedroom: Bedroom) -> str:
+    """What made the sound of an utterance: a line said, a snore, or the fan alone."""
+    if heard is None:
+        return "?"
+    said = _said_during(heard, sleeper)
+    if said is not None:
+        kind = "command" if said.line.expect else "chatter"
+        return f"{kind} {said.line.words!r} ({said.line.voice})"
+    if any(s.start < heard.t and s.start + s.length > heard.start for s in bedroom.snores):
+        return "a snore"
+    return "the fan"
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -646,7 +680,7 @@ def report(result: SoakResult, hours: float, seed: int) -> str:
         "|---|---|",
         *(f"| {name} | {value} |" for name, value in rows),
         "",
-        f"Machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}.",
+        f"Machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; code at {_commit()}.",
     ]
     for title, items in (("Commands not answered", r.missed),
                          ("False session starts", r.false_starts),
@@ -654,6 +688,17 @@ def report(result: SoakResult, hours: float, seed: int) -> str:
         if items:
             lines += ["", f"## {title}", "", *(f"- {item}" for item in items)]
     return "\n".join(lines) + "\n"
+
+
+def _commit() -> str:
+    """The checkout's commit, marked when the program's files have uncommitted changes."""
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT_DIR, capture_output=True, text=True,
+                              check=False)
+        return done.stdout.strip()
+
+    changed = git("status", "--porcelain", "--", "voice", "content")
+    return git("rev-parse", "--short", "HEAD") + (" with local changes" if changed else "")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,58 @@
+"""A short soak in CI: ten minutes of bedroom audio (fan, snoring, chatter, cramp episodes)
+through the real endpointer, the real PocketSphinx recogniser and the live loop on a
+virtual clock. `python bench/soak.py --hours 8` runs the whole night (docs/soak.md)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from bench.soak import SoakResult, run_night
+
+pytestmark = pytest.mark.slow
+
+MINUTES = 10
+
+RECOGNISER_SAYS_YES = pytest.mark.xfail(
+    strict=True,
+    reason="the PocketSphinx recogniser still takes snores and chatter for commands and "
+           "mishears some commands; docs/soak.md lists each case")
+"""The figures that depend on how well the recogniser says no: they fail today, and this
+marker makes them fail the suite as soon as they pass, so it is removed then."""
+
+
+@pytest.fixture(scope="module")
+def night() -> SoakResult:
+    missing = [tool for tool in ("espeak-ng", "flite") if shutil.which(tool) is None]
+    if missing:
+        pytest.skip(f"{', '.join(missing)} not installed")
+    return run_night(MINUTES / 60, seed=1)
+
+
+def test_the_night_was_eventful(night: SoakResult) -> None:
+    assert night.audio_s == MINUTES * 60
+    assert night.commands >= 20 and night.chatter >= 6 and night.snores >= 40
+    assert night.utterances >= night.commands + night.chatter
+    assert night.rejected >= night.chatter  # talk and snores reached the recogniser
+
+
+@RECOGNISER_SAYS_YES
+def test_every_command_is_answered(night: SoakResult) -> None:
+    assert night.answered == night.commands, night.missed
+
+
+@RECOGNISER_SAYS_YES
+def test_no_session_starts_without_a_request(night: SoakResult) -> None:
+    assert night.false_starts == ()
+
+
+@RECOGNISER_SAYS_YES
+def test_nothing_else_is_taken_for_a_command(night: SoakResult) -> None:
+    assert night.stray == ()
+
+
+def test_memory_threads_and_files_do_not_grow(night: SoakResult) -> None:
+    assert night.end.rss_mb - night.start.rss_mb <= 10.0, (night.start, night.end)
+    assert night.end.threads <= night.start.threads
+    assert night.end.files <= night.start.files
