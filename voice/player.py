@@ -7,6 +7,7 @@ from the next block (a few milliseconds). Times are seconds on this clock: `now(
 
 from __future__ import annotations
 
+import itertools
 import sys
 import threading
 from dataclasses import dataclass
@@ -51,11 +52,14 @@ class Sink(Protocol):
         """Release the device."""
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class _Scheduled:
+    """A cue placed on the stream's frame clock."""
+
     start: int
     """First frame (on the stream clock)."""
     pcm: np.ndarray
+    """Mono int16 samples."""
 
     @property
     def end(self) -> int:
@@ -150,7 +154,8 @@ class LivePlayer:
         warn("the speaker stopped; the count waits until it is back (still listening)")
         self._release()
         self._rewind()
-        waits = (*REOPEN_BACKOFF_S, *([REOPEN_BACKOFF_S[-1]] * REOPEN_TRIES))
+        waits = itertools.chain(REOPEN_BACKOFF_S,
+                                itertools.repeat(REOPEN_BACKOFF_S[-1], REOPEN_TRIES))
         for wait in waits:
             if self._closing.wait(wait):
                 return
@@ -185,8 +190,8 @@ class LivePlayer:
                 pass
 
     def now(self) -> float:
-        """Seconds of audio handed to the device so far (it stands still while the
-        device is gone)."""
+        """Seconds of audio handed to the device so far. It stands still while the device is
+        gone, and steps back to the start of the cue cut off when it returns."""
         with self._lock:
             return self._frames / self.sample_rate
 
