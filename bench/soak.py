@@ -59,7 +59,7 @@ SNORE_SPELLS = ((0.08, 0.22), (0.40, 0.55), (0.72, 0.82))
 ANSWER_WINDOW_S = 2.5
 """A command counts as answered when the coach hears it by this long after it ends
 (seconds)."""
-TRIGGER_TIMEOUT_S = 120.0
+TRIGGER_TIMEOUT_S = 60.0
 """An episode waiting this long for its moment is abandoned (seconds)."""
 SPEECH_COMMANDS = ROOT_DIR.parent / "shared" / "data" / "speech-commands"
 """Real recordings of single words (Speech Commands, CC BY 4.0), when present."""
@@ -275,7 +275,8 @@ class VirtualSink:
         self.t = 0.0
         """The clock (seconds); the caller moves it."""
         self.cues: list[Cue] = []
-        self._cut_at = 0.0
+        """The current answer's cues."""
+        self._silent_from = 0.0
         self.said = 0
         """Cues planned so far."""
 
@@ -289,23 +290,22 @@ class VirtualSink:
         self.said += len(cues)
 
     def clear(self) -> None:
-        """Drop every cue not yet finished."""
-        self.cues = [c for c in self.cues if c.end <= self.t]
-        self._cut_at = self.t
+        """Silence now: forget the current answer (what had played stops here)."""
+        heard = [min(c.end, self.t) for c in self.cues if c.start <= self.t]
+        self._silent_from = max([self._silent_from, *heard])
+        self.cues = []
 
     def close(self) -> None:
         """Nothing to release."""
 
     def counted(self) -> int:
-        """Count words started so far in the current answer."""
+        """Count words of the current answer started so far."""
         return sum(1 for c in self.cues if c.kind == "count" and c.start <= self.t)
 
     def quiet_for(self) -> float:
-        """How long nothing has been playing (seconds; 0 while something plays)."""
-        last = max([self._cut_at, *(c.end for c in self.cues)])
-        if any(c.start <= self.t < c.end for c in self.cues) or last > self.t:
-            return 0.0
-        return self.t - last
+        """How long nothing has been playing (seconds; 0 while something plays or is due)."""
+        last = max([self._silent_from, *(c.end for c in self.cues)])
+        return max(0.0, self.t - last)
 
 
 @dataclass(frozen=True)
@@ -439,6 +439,10 @@ class Sleeper:
             act.next_line = len(act.lines)
         if act.next_line == len(act.lines):
             self.acts.pop(0)
+
+    def unsaid(self) -> list[Line]:
+        """Lines whose moment has not come yet."""
+        return [line for act in self.acts for line in act.lines[act.next_line:]]
 
     def _ready(self, line: Line, t: float) -> bool:
         context = self.loop.context()
@@ -582,6 +586,8 @@ def _figures(seconds: float, wall_s: float, sleeper: Sleeper, coach: WatchedCoac
     used: set[int] = set()
     missed: list[str] = [f"{line.words!r} never said (its moment did not come)"
                          for line in sleeper.abandoned if line.expect is not None]
+    unsaid = [line for line in sleeper.unsaid() if line.expect is not None]
+    missed += [f"{line.words!r} never said (the night ended first)" for line in unsaid]
     for said in commands:
         match = next((k for k, st in enumerate(heard) if k not in used
                       and said.start <= st.t <= said.end + ANSWER_WINDOW_S
@@ -602,7 +608,9 @@ def _figures(seconds: float, wall_s: float, sleeper: Sleeper, coach: WatchedCoac
                     and (said is None or said.line.expect != "cramp")]
     rejected = sum(1 for r in ears.recognised if r.intent == "none")
     return SoakResult(
-        audio_s=seconds, wall_s=wall_s, commands=len(commands) + len(sleeper.abandoned),
+        audio_s=seconds, wall_s=wall_s,
+        commands=len(commands) + len([line for line in sleeper.abandoned if line.expect])
+        + len(unsaid),
         answered=len(used), missed=tuple(missed),
         false_starts=tuple(_describe(st, ears, sleeper, bedroom) for st in false_starts),
         stray=tuple(_describe(st, ears, sleeper, bedroom) for st in stray), chatter=chatter,
