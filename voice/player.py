@@ -7,6 +7,7 @@ from the next block (a few milliseconds). Times are seconds on this clock: `now(
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import sys
 import threading
@@ -27,6 +28,8 @@ REOPEN_BACKOFF_S = (0.2, 0.5, 1.0, 2.0)
 one repeats."""
 REOPEN_TRIES = 43200
 """Further attempts at the last wait before giving up (2 s each: a whole day)."""
+START_TIMEOUT_S = 5.0
+"""How long opening the speaker may take before it counts as not there (seconds)."""
 SUPERVISE_S = 0.5
 """How often the watcher thread looks for a failed stream (seconds)."""
 REPLAY_S = 0.3
@@ -111,9 +114,12 @@ class LivePlayer:
             raise _no_speaker(exc) from exc
         self._failed.clear()
         try:
-            stream.start()
+            _start_within(stream, START_TIMEOUT_S)
         except sd.PortAudioError as exc:
             stream.close()
+            raise _no_speaker(exc) from exc
+        except TimeoutError as exc:
+            _leave_stuck_driver(sd)
             raise _no_speaker(exc) from exc
         return stream
 
@@ -272,6 +278,38 @@ def import_sounddevice() -> Any:
         raise MissingResource(f"no sound system ({exc}); install PortAudio "
                               "(apt-get install libportaudio2), or use --text") from None
     return sounddevice
+
+
+def _start_within(stream: Any, timeout: float) -> None:
+    """Start `stream`, or TimeoutError if the driver has not returned within `timeout`.
+
+    With a sound server that has no speaker, ALSA's pulse plugin fails to create the
+    stream and PortAudio then waits forever while cleaning up inside `start()`.
+    """
+    outcome: list[BaseException | None] = []
+
+    def start() -> None:
+        try:
+            stream.start()
+            outcome.append(None)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            outcome.append(exc)
+
+    worker = threading.Thread(target=start, name="speaker-start", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if not outcome:
+        raise TimeoutError(f"the sound system did not start playing within {timeout:g} s")
+    if outcome[0] is not None:
+        raise outcome[0]
+
+
+def _leave_stuck_driver(sd: Any) -> None:
+    """PortAudio is stuck inside a stream's start: closing that stream or shutting
+    PortAudio down at exit would wait forever too, so neither is done."""
+    handler = getattr(sd, "_exit_handler", None)
+    if handler is not None:
+        atexit.unregister(handler)
 
 
 def _no_speaker(exc: Exception) -> MissingResource:

@@ -60,7 +60,11 @@ def run(args: argparse.Namespace) -> int:
     library = open_library(content, fallback=True)
     library.warm_up(night)
     ears = _ears(args, matcher, content)
-    sink = _sink(args, library, content)
+    try:
+        sink = _sink(args, library, content)
+    except BaseException:
+        ears.close()
+        raise
     try:
         with _log(args) as log:
             loop = LiveLoop(Coach(content), Conductor(library, night), sink, night, _show, log)
