@@ -1,17 +1,20 @@
 """One whole utterance → text → intent, with the recogniser's rejection applied.
 
-Used by `cramp-coach recognize` and the benchmarks. An utterance the recogniser rejected
+Used by live listening, `cramp-coach recognize` and the benchmarks. An utterance that holds
+no human speech (the speech gate) is not decoded; an utterance the recogniser rejected
 (text "") is intent `none`; otherwise the intent matcher reads the text in the same
 listening context and the confidence is the lower of the two.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 
 from voice.intents import Intent, IntentMatcher
 from voice.speech_in.base import Hypothesis, SpeechIn
 from voice.speech_in.pocketsphinx_engine import PocketSphinxEngine
+from voice.speech_in.speech_gate import SpeechGate
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,21 @@ def to_intent(hypothesis: Hypothesis, matcher: IntentMatcher, context: str) -> I
     return replace(intent, confidence=round(min(intent.confidence, hypothesis.confidence), 3))
 
 
-def recognise(engine: SpeechIn, matcher: IntentMatcher, pcm: bytes, context: str) -> Recognition:
-    """Hear one utterance and read its intent."""
+@functools.lru_cache(maxsize=1)
+def default_gate() -> SpeechGate:
+    """The speech gate shared by everything in this process."""
+    return SpeechGate()
+
+
+NOT_SPEECH = Hypothesis(text="", confidence=0.0, final=True)
+"""What an utterance without human speech is heard as."""
+
+
+def recognise(engine: SpeechIn, matcher: IntentMatcher, pcm: bytes, context: str,
+              gate: SpeechGate | None = None) -> Recognition:
+    """Hear one utterance and read its intent; sound that is not speech (by `gate`, the
+    shared one by default) is `none` without decoding."""
+    if not (gate or default_gate()).is_speech(pcm):
+        return Recognition(NOT_SPEECH, to_intent(NOT_SPEECH, matcher, context))
     hypothesis = hear_utterance(engine, pcm, context)
     return Recognition(hypothesis, to_intent(hypothesis, matcher, context))
