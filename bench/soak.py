@@ -526,6 +526,26 @@ def warm_up(library: SpeechLibrary, content: Content, night: bool) -> None:
             library.sentence(sentence, night)
 
 
+WARM_UP_SNORES = 100
+"""Snores heard in every context before memory is first measured."""
+
+
+def warm_up_hearing(hearing: Hearing, speech: list[np.ndarray], seed: int) -> None:
+    """Hear speech and snores over the fan in every context, as an evening of listening
+    will have done: the recogniser's memory grows to its working size on its first long,
+    noisy utterances (about 50 MB for PocketSphinx) and then stays there."""
+    rng = np.random.default_rng(seed + 1)
+    snores = []
+    for i in range(WARM_UP_SNORES):
+        sound = snore_sound(Snore(0.0, float(rng.uniform(1.0, 1.6)), SNORE_RMS,
+                                  seed + 1000 + i))
+        sound += coloured_noise(rng, len(sound), 1.0) * FAN_RMS
+        snores.append(np.clip(sound, -32768, 32767).astype(np.int16))
+    for context in ("idle", "count", "question"):
+        for pcm in (*speech, *snores):
+            hearing.hear(pcm.tobytes(), context)
+
+
 def open_hearing(matcher: IntentMatcher) -> Hearing:
     """The real PocketSphinx recogniser behind the intent matcher."""
     from voice.speech_in.select import open_engine
@@ -551,11 +571,8 @@ def run_night(hours: float, seed: int = 1, episodes: Sequence[tuple[Line, ...]] 
     bedroom = Bedroom(seconds, seed)
     n_chatter = chatter if chatter is not None else max(6, round(hours * 4))
     acts = script(seconds, episodes, n_chatter)
-    speech = [synthesise(line.words, line.voice) for act in acts for line in act.lines
-              if line.voice != "clip"]
-    for context in ("idle", "count", "question"):  # as hours of listening will have done
-        for pcm in speech:
-            hearing.hear(pcm.tobytes(), context)
+    warm_up_hearing(hearing, [synthesise(line.words, line.voice) for act in acts
+                              for line in act.lines if line.voice != "clip"], seed)
     sleeper = Sleeper(acts, bedroom, sink, loop, seed)
     loop.connect(ears)
     ears.start(loop)
@@ -656,7 +673,7 @@ def _source(heard: Recognised | None, sleeper: Sleeper, bedroom: Bedroom) -> str
 
 # --- the report ------------------------------------------------------------------------------
 
-def report(result: SoakResult, hours: float, seed: int) -> str:
+def report(result: SoakResult, hours: float, seed: int, code: str = "") -> str:
     """The figures as the Markdown of docs/soak.md."""
     r = result
     rows = [
@@ -688,7 +705,8 @@ def report(result: SoakResult, hours: float, seed: int) -> str:
         "|---|---|",
         *(f"| {name} | {value} |" for name, value in rows),
         "",
-        f"Machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; code at {_commit()}.",
+        f"Machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; "
+        f"code at {code or _commit()}.",
     ]
     for title, items in (("Commands not answered", r.missed),
                          ("False session starts", r.false_starts),
@@ -716,8 +734,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=ROOT_DIR / "docs" / "soak.md")
     args = parser.parse_args(argv)
+    code = _commit()
     result = run_night(args.hours, args.seed, progress=lambda s: print(s, flush=True))
-    text = report(result, args.hours, args.seed)
+    text = report(result, args.hours, args.seed, code)
     args.out.write_text(text)
     print(text)
     ok = (result.answered == result.commands and not result.false_starts
