@@ -2,16 +2,17 @@
 
 Uses the US-English acoustic model and dictionary shipped inside the `pocketsphinx`
 package, so nothing is downloaded. Each context's grammar (from the intent templates, see
-`grammar.py`) is wrapped with a garbage path, a loop of a few broad phones:
+`grammar.py`) is wrapped with garbage paths: a loop of phones and, in `idle`, a loop of
+frequent English words that are not the context's own:
 
-    public <utterance> = /1/ <command> | /w/ <garbage>+ ;
+    public <utterance> = /1/ <command> | /w/ <garbage>+ | /v/ <other>+ ;
 
-A grammar recogniser forces every sound into some phrase; the garbage path gives it
-somewhere else to put sounds that fit no command well. Saying no happens in three steps:
-an utterance with less voiced audio than `SphinxSettings.min_voiced_s` is heard as
-nothing (silence, noise); an utterance decoded as garbage is nothing; a decode that does
-not reach the end of a command (PocketSphinx then returns the best partial path) is
-nothing.
+A grammar recogniser forces every sound into some phrase; the garbage paths give it
+somewhere else to put sounds that fit no command well. Saying no happens in steps: sound
+that holds no human voice never gets here (`speech_gate.py`); an utterance with less
+voiced audio than `SphinxSettings.min_voiced_s` is heard as nothing; an utterance decoded
+as garbage is nothing; a decode that does not reach the end of a command (PocketSphinx
+then returns the best partial path) is nothing.
 
 Streaming: `feed` decodes incrementally and returns partial hypotheses; `finish` decodes
 the whole utterance once more with utterance-level normalisation (so a file and the same
@@ -30,6 +31,7 @@ never depends on what was heard before.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +46,10 @@ from voice.speech_in.grammar import TOP_RULE, ContextGrammar, Phones, load_dicti
 GARBAGE_RULE = "garbage"
 """JSGF rule of the garbage path."""
 _BG_PREFIX = "gb_"
-"""Garbage "words" are spelt `gb_PHONE` in the decoder, so they never look like commands."""
+"""Garbage "words" are spelt `gb_PHONE` (phone loop) or `gb_WORD` (other words) in the
+decoder, so they never look like commands."""
+OTHER_RULE = "other"
+"""JSGF rule of the other-words path."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,19 @@ class SphinxSettings:
     """A 10 ms frame counts as voiced this far above the utterance's noise floor (dB)."""
     short_command_variants: bool = True
     """Give one-word commands common accent variants ("stop" as S T AO P, S T AA ...)."""
+    other_words: int = 300
+    """How many of English's most frequent words (ranked by the language model shipped
+    with the acoustic model; the context's own words left out) make up a second garbage
+    path: other speech then comes out as the words it really is ("can you pass the
+    salt") instead of the nearest command ("can i massage the sole"). 0: none."""
+    other_weight: float = 1e-3
+    """Prior of the other-words path against the commands (JSGF weight)."""
+    other_contexts: tuple[str, ...] = ("idle",)
+    """Contexts with the other-words path. Measured on held-out halves of the real and
+    synthetic sets, it turns away most other speech and also costs recall: in `idle`,
+    where a false command starts a session and wakes the house, chatter heard as nothing
+    went from 62% to 88% and synthetic commands from 72% to 65%; in `count` it would cost
+    a quarter of the real "stop"s, and stopping when asked matters more there."""
 
 
 ALL_PHONES = ("AA", "AE", "AH", "AO", "AW", "AY", "B", "CH", "D", "DH", "EH", "ER", "EY", "F",
@@ -150,6 +168,19 @@ def accent_variants(phones: Phones) -> list[Phones]:
     return [v for v in dict.fromkeys(out) if v != phones]
 
 
+@functools.lru_cache(maxsize=4)
+def frequent_words(n: int) -> tuple[str, ...]:
+    """The `n` most frequent English words (plain letters, in the dictionary), ranked by
+    their unigram probability in the language model shipped with the acoustic model."""
+    if n <= 0:
+        return ()
+    ps = import_pocketsphinx()
+    model = ps.NGramModel.readfile(str(model_dir() / "en-us.lm.bin"))
+    ranked = sorted((w for w in load_dictionary() if w.isalpha()),
+                    key=lambda w: (-model.prob([w]), w))
+    return tuple(ranked[:n])
+
+
 def voiced_seconds(samples: np.ndarray, voiced_db: float) -> float:
     """Seconds of 10 ms frames at least `voiced_db` above the quietest tenth of the audio."""
     frame = SAMPLE_RATE // 100
@@ -175,6 +206,7 @@ class PocketSphinxEngine:
             raise ValueError("PocketSphinxEngine needs at least one context grammar")
         self.settings = settings
         self._grammars = dict(grammars)
+        self._other_words = frequent_words(settings.other_words)
         self._decoder = self._new_decoder()
         self._add_words()
         self._fsgs: dict[str, Any] = {}
@@ -215,6 +247,9 @@ class PocketSphinxEngine:
                     self._add_word(word, phones)
         for phone in ALL_PHONES:
             self._add_word(_BG_PREFIX + phone.lower(), (phone,))
+        dictionary = load_dictionary()
+        for word in self._other_words:
+            self._add_word(_BG_PREFIX + word, dictionary[word])
         self._decoder.add_word(_BG_PREFIX + "sil", "SIL", True)  # applies the additions
 
     def _add_word(self, word: str, phones: Phones) -> None:
@@ -249,9 +284,16 @@ class PocketSphinxEngine:
         text = grammar.jsgf.replace(f"public <{TOP_RULE}> =", f"<{TOP_RULE}> =")
         words = " | ".join(_BG_PREFIX + p.lower() for p in phones)
         more = self.settings.garbage_more
+        other = ""
+        paths = f"/1/ <{TOP_RULE}> | /{weight:g}/ <{GARBAGE_RULE}>"
+        others = [w for w in self._other_words if w not in grammar.words]
+        if others and grammar.context in self.settings.other_contexts:
+            names = " | ".join(_BG_PREFIX + w for w in others)
+            other = f"<{OTHER_RULE}> = ({names})+;\n"
+            paths += f" | /{self.settings.other_weight:g}/ <{OTHER_RULE}>"
         return (f"{text}<phone> = {words};\n"
                 f"<{GARBAGE_RULE}> = /1/ <phone> | /{more:g}/ <phone> <{GARBAGE_RULE}>;\n"
-                f"public <utterance> = /1/ <{TOP_RULE}> | /{weight:g}/ <{GARBAGE_RULE}>;\n")
+                f"{other}public <utterance> = {paths};\n")
 
     def _add_search(self, context: str, grammar: ContextGrammar) -> None:
         try:
