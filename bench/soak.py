@@ -696,7 +696,8 @@ def report(result: SoakResult, hours: float, seed: int, code: str = "") -> str:
         (f"`python bench/soak.py --hours {hours:g} --seed {seed}` — simulated bedroom audio "
          "(a fan all night, snoring in three spells, chatter not meant for the coach, and "
          "cramp episodes spoken at the right moments) through the real webrtcvad endpointer, "
-         "the real PocketSphinx recogniser, the intent matcher and `LiveLoop`/coach on a "
+         "the Silero speech gate, the real PocketSphinx recogniser, the intent matcher and "
+         "`LiveLoop`/coach on a "
          "virtual clock. Commands are synthesised (espeak-ng, flite) or real recordings "
          "(Speech Commands, Warden 2018, CC BY 4.0). The short version runs in CI as "
          "tests/test_soak.py."),
