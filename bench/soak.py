@@ -37,6 +37,7 @@ from voice.content import Content, load_content
 from voice.intents import IntentMatcher
 from voice.live import LiveLoop
 from voice.speech_in.base import SAMPLE_RATE
+from voice.memory import release_free_memory
 from voice.speech_in.listener import EngineHearing, Hearing, UtteranceListener
 from voice.speech_in.listener import Heard as HeardUtterance
 from voice.speech_out import Pyttsx3Voice, SpeechLibrary, sentences
@@ -576,6 +577,7 @@ def run_night(hours: float, seed: int = 1, episodes: Sequence[tuple[Line, ...]] 
     sleeper = Sleeper(acts, bedroom, sink, loop, seed)
     loop.connect(ears)
     ears.start(loop)
+    release_free_memory()  # as the listener does after every utterance it hears
     start, peak = resources(), 0.0
     began = time.perf_counter()
     block, blocks = int(BLOCK_S * SAMPLE_RATE), int(seconds / BLOCK_S)

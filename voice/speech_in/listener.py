@@ -15,6 +15,7 @@ from typing import Protocol
 import numpy as np
 
 from voice.intents import Intent, IntentMatcher
+from voice.memory import release_free_memory
 from voice.speech_in.base import SAMPLE_RATE, SpeechIn
 from voice.speech_in.recognizer import recognise
 from voice.speech_in.endpoint import Endpointer, EndpointSettings, Utterance
@@ -92,6 +93,7 @@ class UtteranceListener:
             if self.record_dir is not None:
                 self._record(utterance, intent)
             self.on_heard(Heard(intent, utterance, context, decode_s))
+            release_free_memory()  # the decode's buffers, so a night of listening stays small
 
     def _record(self, utterance: Utterance, intent: Intent) -> None:
         if self.record_dir is None:
