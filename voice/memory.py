@@ -1,10 +1,10 @@
 """Giving freed memory back to the system, so a coach that listens all night stays small.
 
 Decoding an utterance allocates and frees many short-lived buffers (audio, features, the
-recogniser's search); glibc's allocator keeps the freed pages for reuse, so the resident
-size creeps up over a night although nothing leaks (measured: +13.7 MB over 8 hours,
-and 18 MB less after one trim). `release_free_memory` asks glibc to hand them back; it
-takes well under a millisecond and does nothing where glibc is not the allocator.
+recogniser's search); glibc's allocator keeps freed pages for reuse, so the resident size
+of a listening process includes memory nothing uses. `release_free_memory` asks glibc to
+hand those pages back (in a one-hour soak: 18 MB); it takes well under a millisecond and
+does nothing where glibc is not the allocator.
 """
 
 from __future__ import annotations
