@@ -7,7 +7,10 @@ import json
 import os
 import subprocess
 import sys
+import wave
 from pathlib import Path
+
+import numpy as np
 
 from voice import CONTENT_DIR, ROOT_DIR
 from voice.coach import Coach
@@ -46,3 +49,14 @@ def cli(*args: str, stdin: str | None = None, cwd: Path | None = None,
 
 def json_lines(text: str) -> list[dict]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def write_wav_frames(path: Path, frames: np.ndarray, rate: int, width: int = 2) -> Path:
+    """Write frames (n, or n x channels) as they are, with the stdlib wave module."""
+    channels = 1 if frames.ndim == 1 else frames.shape[1]
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(width)
+        w.setframerate(rate)
+        w.writeframes(frames.tobytes())
+    return path

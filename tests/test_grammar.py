@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from hassil.sample import sample_intents
 
-from voice import CONTENT_DIR
-from voice.content import load_content
+from tests.core import matcher as shared_matcher
 from voice.intents import IntentMatcher
 from voice.speech_in.grammar import (
     build_grammar,
@@ -22,7 +21,7 @@ pocketsphinx = pytest.importorskip("pocketsphinx")
 
 @pytest.fixture(scope="module")
 def matcher() -> IntentMatcher:
-    return IntentMatcher(load_content(CONTENT_DIR))
+    return shared_matcher()
 
 
 @pytest.fixture(scope="module")

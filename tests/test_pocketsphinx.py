@@ -16,9 +16,8 @@ from audio_sets import (
     tools_missing,
 )
 
-from voice import CONTENT_DIR
-from voice.content import load_content
 from voice.errors import BadInput
+from tests.core import matcher as shared_matcher
 from voice.intents import IntentMatcher
 from voice.speech_in.base import SpeechIn
 from voice.speech_in.pocketsphinx_engine import (
@@ -44,7 +43,7 @@ CHATTER_FLOOR = 0.35
 
 @pytest.fixture(scope="module")
 def matcher() -> IntentMatcher:
-    return IntentMatcher(load_content(CONTENT_DIR))
+    return shared_matcher()
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
 from audio_sets import VOICES, load_16k, render, tools_missing
+
+from tests.core import write_wav_frames
 
 pytestmark = pytest.mark.skipif(bool(tools_missing()), reason="needs espeak-ng and flite")
 
@@ -25,27 +26,17 @@ def cli(*args: str, models_dir: Path | None = None) -> subprocess.CompletedProce
                           text=True, timeout=300, check=False)
 
 
-def write_wav(path: Path, samples: np.ndarray, rate: int, channels: int = 1,
-              width: int = 2) -> Path:
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(channels)
-        w.setsampwidth(width)
-        w.setframerate(rate)
-        w.writeframes(samples.tobytes())
-    return path
-
-
 @pytest.fixture(scope="module")
 def speech(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """"stop" (16 kHz mono) and "help, calf cramp" as 44.1 kHz stereo."""
     folder = tmp_path_factory.mktemp("speech")
     voice = VOICES[0]
-    stop = write_wav(folder / "stop.wav", load_16k(render("stop", voice)), 16000)
+    stop = write_wav_frames(folder / "stop.wav", load_16k(render("stop", voice)), 16000)
     cramp16 = load_16k(render("help, calf cramp", VOICES[2])).astype(np.float64)
     n = int(len(cramp16) * 44100 / 16000)
     cramp44 = np.interp(np.arange(n) * 16000 / 44100, np.arange(len(cramp16)), cramp16)
     stereo = np.repeat(np.round(cramp44).astype("<i2")[:, None], 2, axis=1)
-    cramp = write_wav(folder / "cramp-44k-stereo.wav", stereo, 44100, channels=2)
+    cramp = write_wav_frames(folder / "cramp-44k-stereo.wav", stereo, 44100)
     return {"stop": stop, "cramp": cramp}
 
 
@@ -56,8 +47,8 @@ def bad(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     empty.write_bytes(b"")
     text = folder / "notes.wav"
     text.write_text("not audio at all\n")
-    eight = write_wav(folder / "eight-bit.wav", np.full(8000, 128, dtype=np.uint8), 8000,
-                      width=1)
+    eight = write_wav_frames(folder / "eight-bit.wav", np.full(8000, 128, dtype=np.uint8), 8000,
+                             width=1)
     return {"missing": folder / "missing.wav", "directory": folder, "empty": empty,
             "not-wav": text, "8-bit": eight}
 

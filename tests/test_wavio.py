@@ -14,6 +14,7 @@ import pytest
 
 from voice import ROOT_DIR
 from voice.errors import BadInput
+from tests.core import write_wav_frames
 from voice.wavio import Audio, read_wav, read_wav_16k, write_wav_atomic
 
 needs_sox = pytest.mark.skipif(shutil.which("sox") is None, reason="sox is not installed")
@@ -23,17 +24,6 @@ def tone(seconds: float, rate: int, freq: float = 440.0, amp: int = 10000) -> np
     """A sine tone as np.int16."""
     t = np.arange(int(seconds * rate)) / rate
     return np.rint(amp * np.sin(2 * np.pi * freq * t)).astype(np.int16)
-
-
-def write_stdlib(path: Path, frames: np.ndarray, rate: int, width: int = 2) -> Path:
-    """Write frames (n or n x channels) with the stdlib wave module."""
-    channels = 1 if frames.ndim == 1 else frames.shape[1]
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(channels)
-        w.setsampwidth(width)
-        w.setframerate(rate)
-        w.writeframes(frames.tobytes())
-    return path
 
 
 def sox(*args: str) -> None:
@@ -76,7 +66,7 @@ def run_python(code: str, *, obey_permissions: bool = False) -> str:
 
 def test_mono_16bit_round_trip(tmp_path: Path) -> None:
     x = tone(0.5, 22050)
-    audio = read_wav(write_stdlib(tmp_path / "a.wav", x, 22050))
+    audio = read_wav(write_wav_frames(tmp_path / "a.wav", x, 22050))
     assert isinstance(audio, Audio)
     assert audio.sample_rate == 22050
     assert audio.samples.dtype == np.int16
@@ -87,12 +77,12 @@ def test_mono_16bit_round_trip(tmp_path: Path) -> None:
 def test_stereo_is_averaged_to_mono(tmp_path: Path) -> None:
     left = np.array([1000, -2000, 32767, -32768, 3], dtype=np.int16)
     right = np.array([3000, 2000, 32767, -32768, 0], dtype=np.int16)
-    audio = read_wav(write_stdlib(tmp_path / "s.wav", np.stack([left, right], axis=1), 8000))
+    audio = read_wav(write_wav_frames(tmp_path / "s.wav", np.stack([left, right], axis=1), 8000))
     np.testing.assert_array_equal(audio.samples, [2000, 0, 32767, -32768, 2])
 
 
 def test_samples_cannot_be_changed(tmp_path: Path) -> None:
-    audio = read_wav(write_stdlib(tmp_path / "a.wav", tone(0.1, 8000), 8000))
+    audio = read_wav(write_wav_frames(tmp_path / "a.wav", tone(0.1, 8000), 8000))
     with pytest.raises(ValueError):
         audio.samples[0] = 1
 
@@ -109,7 +99,7 @@ def test_sox_stereo_48k_reads(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("rate", [8000, 16000, 22050, 44100, 48000])
 def test_read_16k_resamples_and_keeps_the_tone(tmp_path: Path, rate: int) -> None:
-    x = read_wav_16k(write_stdlib(tmp_path / "t.wav", tone(1.0, rate, freq=1000.0), rate))
+    x = read_wav_16k(write_wav_frames(tmp_path / "t.wav", tone(1.0, rate, freq=1000.0), rate))
     assert x.dtype == np.int16
     assert abs(len(x) - 16000) <= 1
     spectrum = np.abs(np.fft.rfft(x.astype(np.float64)))
@@ -118,14 +108,14 @@ def test_read_16k_resamples_and_keeps_the_tone(tmp_path: Path, rate: int) -> Non
 
 
 def test_length_cap(tmp_path: Path) -> None:
-    path = write_stdlib(tmp_path / "long.wav", np.zeros(8000 * 5, np.int16), 8000)
+    path = write_wav_frames(tmp_path / "long.wav", np.zeros(8000 * 5, np.int16), 8000)
     assert "too long" in bad_input(path, max_seconds=4.0)
     assert len(read_wav(path, max_seconds=6.0).samples) == 40000
     assert len(read_wav(path, max_seconds=None).samples) == 40000
 
 
 def test_cut_off_data_reads_what_is_there(tmp_path: Path) -> None:
-    path = write_stdlib(tmp_path / "cut.wav", tone(1.0, 8000), 8000)
+    path = write_wav_frames(tmp_path / "cut.wav", tone(1.0, 8000), 8000)
     path.write_bytes(path.read_bytes()[: 44 + 2 * 1000 + 1])
     assert len(read_wav(path).samples) == 1000
 
@@ -148,12 +138,12 @@ def test_zero_bytes(tmp_path: Path) -> None:
 
 
 def test_zero_frames(tmp_path: Path) -> None:
-    path = write_stdlib(tmp_path / "none.wav", np.zeros(0, np.int16), 16000)
+    path = write_wav_frames(tmp_path / "none.wav", np.zeros(0, np.int16), 16000)
     assert "0 frames" in bad_input(path)
 
 
 def test_header_only_claiming_data(tmp_path: Path) -> None:
-    path = write_stdlib(tmp_path / "h.wav", tone(1.0, 8000), 8000)
+    path = write_wav_frames(tmp_path / "h.wav", tone(1.0, 8000), 8000)
     path.write_bytes(path.read_bytes()[:44])
     assert "0 frames" in bad_input(path)
 
@@ -166,13 +156,13 @@ def test_not_a_wav(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("keep", [3, 11, 20, 30])
 def test_truncated_header(tmp_path: Path, keep: int) -> None:
-    path = write_stdlib(tmp_path / "t.wav", tone(0.1, 8000), 8000)
+    path = write_wav_frames(tmp_path / "t.wav", tone(0.1, 8000), 8000)
     path.write_bytes(path.read_bytes()[:keep])
     assert "truncated" in bad_input(path)
 
 
 def test_8bit(tmp_path: Path) -> None:
-    path = write_stdlib(tmp_path / "u8.wav", np.full(800, 128, np.uint8), 8000, width=1)
+    path = write_wav_frames(tmp_path / "u8.wav", np.full(800, 128, np.uint8), 8000, width=1)
     message = bad_input(path)
     assert "8-bit" in message
     assert "16-bit PCM WAV needed; convert with: sox" in message
@@ -218,7 +208,7 @@ def test_more_than_two_channels(tmp_path: Path) -> None:
 
 
 def test_unreadable(tmp_path: Path) -> None:
-    path = write_stdlib(tmp_path / "locked.wav", tone(0.1, 8000), 8000)
+    path = write_wav_frames(tmp_path / "locked.wav", tone(0.1, 8000), 8000)
     path.chmod(0)
     said = run_python(
         "from voice.wavio import read_wav\n"
