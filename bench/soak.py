@@ -527,23 +527,12 @@ def warm_up(library: SpeechLibrary, content: Content, night: bool) -> None:
             library.sentence(sentence, night)
 
 
-WARM_UP_SNORES = 100
-"""Snores heard in every context before memory is first measured."""
-
-
-def warm_up_hearing(hearing: Hearing, speech: list[np.ndarray], seed: int) -> None:
-    """Hear speech and snores over the fan in every context, as an evening of listening
-    will have done: the recogniser's memory grows to its working size on its first long,
-    noisy utterances (about 50 MB for PocketSphinx) and then stays there."""
-    rng = np.random.default_rng(seed + 1)
-    snores = []
-    for i in range(WARM_UP_SNORES):
-        sound = snore_sound(Snore(0.0, float(rng.uniform(1.0, 1.6)), SNORE_RMS,
-                                  seed + 1000 + i))
-        sound += coloured_noise(rng, len(sound), 1.0) * FAN_RMS
-        snores.append(np.clip(sound, -32768, 32767).astype(np.int16))
+def warm_up_hearing(hearing: Hearing, speech: list[np.ndarray]) -> None:
+    """Hear the night's speech once in every context, as an evening of listening will have
+    done: the recogniser's memory grows to its working size on its first utterances and
+    then stays there. (Snores never reach the recogniser: the speech gate stops them.)"""
     for context in ("idle", "count", "question"):
-        for pcm in (*speech, *snores):
+        for pcm in speech:
             hearing.hear(pcm.tobytes(), context)
 
 
@@ -573,7 +562,7 @@ def run_night(hours: float, seed: int = 1, episodes: Sequence[tuple[Line, ...]] 
     n_chatter = chatter if chatter is not None else max(6, round(hours * 4))
     acts = script(seconds, episodes, n_chatter)
     warm_up_hearing(hearing, [synthesise(line.words, line.voice) for act in acts
-                              for line in act.lines if line.voice != "clip"], seed)
+                              for line in act.lines if line.voice != "clip"])
     sleeper = Sleeper(acts, bedroom, sink, loop, seed)
     loop.connect(ears)
     ears.start(loop)
