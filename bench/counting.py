@@ -196,6 +196,9 @@ def summarise(results: Results, counts: dict[str, list[Count]]) -> None:
         results.describe(SECTION, data, f"{len(runs)} counts of {runs[0].expected} words, "
                          "each word's onset measured from the audio")
         every = np.concatenate([r.errors_ms() for r in runs])
+        # a count with fewer than two words found has no drift (the naive loop's words
+        # can run together so that only one onset is found)
+        drifts = [abs(d) for d in (r.drift_ms() for r in runs) if np.isfinite(d)]
         coach = kind != "naive"
         figures = {
             "max": Figure(SECTION, "max onset error", float(np.max(np.abs(every))), "ms",
@@ -203,8 +206,8 @@ def summarise(results: Results, counts: dict[str, list[Count]]) -> None:
             "mean": Figure(SECTION, "mean onset error", mean(list(np.abs(every))), "ms",
                            label, data, len(every)),
             "drift": Figure(SECTION, "drift over a count (fitted, first to last word)",
-                            mean([abs(r.drift_ms()) for r in runs]), "ms", label, data,
-                            len(runs), DRIFT if coach else None),
+                            mean(drifts), "ms", label, data, len(drifts),
+                            DRIFT if coach else None),
             "found": Figure(SECTION, "counts with every word found",
                             100.0 * sum(r.complete for r in runs) / len(runs), "%", label,
                             data, len(runs)),

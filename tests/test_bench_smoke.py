@@ -76,3 +76,17 @@ def test_page_and_plots_are_written(smoke: tuple[Results, Path, bool]) -> None:
         data = (out / name).read_bytes()
         assert data.startswith(PNG_MAGIC) and len(data) > 10_000, name
         assert f"]({name})" in page
+
+
+def test_counts_with_one_word_found_have_no_drift_figure() -> None:
+    from bench.counting import Count, summarise
+
+    results = Results()
+    summarise(results, {"live": [Count((0.0, 1.0, 2.001), 3)],
+                        "naive": [Count((0.5,), 3), Count((0.0, 1.2, 2.4), 3)]})
+    drift = {f.engine: f for f in results.figures if f.name.startswith("drift")}
+    assert all(f.value is None or math.isfinite(f.value) for f in results.figures)
+    assert drift["naive loop"].trials == 1 and drift["naive loop"].value == pytest.approx(400.0)
+    only_one = Results()
+    summarise(only_one, {"naive": [Count((0.5,), 3)]})
+    assert [f.value for f in only_one.figures if f.name.startswith("drift")] == [None]
