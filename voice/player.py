@@ -20,7 +20,12 @@ from voice.conductor import Cue
 from voice.errors import MissingResource
 
 BLOCK_FRAMES = 256
-"""Frames per output block: how soon a `clear()` is heard (256 at 22 050 Hz ≈ 12 ms)."""
+"""Frames per output block (256 at 22 050 Hz ≈ 12 ms): a `clear()` takes effect from the
+next block, and is heard once the audio already queued (`OUTPUT_LATENCY_S`) has played."""
+OUTPUT_LATENCY_S = 0.15
+"""Audio kept queued ahead of the speaker (seconds). A busy machine may leave the callback
+late; what is queued covers that, so the device never runs dry and slips the count.
+It is also how late a `clear()` can be heard."""
 START_LEAD_S = 0.05
 """Cues are never scheduled closer than this to `now()` (seconds)."""
 REOPEN_BACKOFF_S = (0.2, 0.5, 1.0, 2.0)
@@ -108,7 +113,7 @@ class LivePlayer:
         try:
             stream = sd.OutputStream(samplerate=self.sample_rate, channels=1, dtype="int16",
                                      blocksize=BLOCK_FRAMES, device=self.device,
-                                     latency="low", callback=self._callback,
+                                     latency=OUTPUT_LATENCY_S, callback=self._callback,
                                      finished_callback=lambda: self._on_finished(generation))
         except (sd.PortAudioError, ValueError) as exc:
             raise _no_speaker(exc) from exc
