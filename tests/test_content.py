@@ -43,6 +43,8 @@ def test_shipped_content_is_valid() -> None:
     ("remedies.yaml", "sources: [M4, C1]", "sources: [M4, NOPE]", "unknown source 'NOPE'"),
     ("prompts.yaml", "ask_easing:\n", "ask_easingg:\n", "'ask_easing' is missing"),
     ("sources.yaml", "N1: https://", "N1: ftp-ish ", "not a URL"),
+    ("intents.yaml", "heard_in: [question]", "heard_in: [questions]",
+     "heard_in names unknown context 'questions'"),
 ])
 def test_broken_copy_reports_file_and_line(tmp_path: Path, file: str, old: str, new: str,
                                            problem: str) -> None:

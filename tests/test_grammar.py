@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from hassil.intents import Intent
 from hassil.sample import sample_intents
 
 from tests.core import matcher as shared_matcher
@@ -10,6 +11,7 @@ from voice.intents import IntentMatcher
 from voice.speech_in.grammar import (
     build_grammar,
     build_grammars,
+    heard_blocks,
     load_dictionary,
     pronounce,
     tokens_of,
@@ -60,11 +62,13 @@ def test_every_word_is_pronounceable(grammars: dict) -> None:
 @pytest.mark.parametrize("context", ["idle", "count", "question"])
 def test_template_sentences_are_in_the_grammar(matcher: IntentMatcher, fsgs: dict,
                                                context: str) -> None:
-    """A sample of what the templates allow is accepted by the compiled grammar."""
+    """A sample of what the templates allow (the blocks heard in that context) is accepted
+    by the compiled grammar."""
     missing = []
     for name in matcher.contexts[context]:
+        heard = Intent(name=name, data=heard_blocks(matcher, name, context))
         one = type(matcher.intents)(
-            language="en", intents={name: matcher.intents.intents[name]},
+            language="en", intents={name: heard},
             slot_lists=matcher.intents.slot_lists,
             expansion_rules=matcher.intents.expansion_rules,
             skip_words=[], settings=matcher.intents.settings)
@@ -81,6 +85,23 @@ def test_other_contexts_intents_are_not_in_a_narrow_grammar(fsgs: dict) -> None:
     assert fsgs["idle"].accept("help calf cramp")
     assert fsgs["question"].accept("yes please")
     assert not fsgs["count"].accept("yes please")
+
+
+def test_bare_answers_and_one_word_warnings_are_not_heard_while_idle(fsgs: dict) -> None:
+    """A lone "left foot" or "red" while idle is sleep-talk or a misheard word more often
+    than a cramp or a warning; it answers "which muscle?" and counts mid-count."""
+    for bare in ("left foot", "calf", "the left toe", "red", "numb", "swelling"):
+        assert not fsgs["idle"].accept(bare), bare
+    for said in ("help left foot", "calf cramp", "my left calf is cramping", "it's red",
+                 "my calf is swollen", "swelling in my leg", "i can't feel my foot"):
+        assert fsgs["idle"].accept(said), said
+    assert fsgs["question"].accept("left foot") and fsgs["question"].accept("calf")
+    assert fsgs["count"].accept("red") and fsgs["question"].accept("numb")
+
+
+def test_typed_text_reads_every_block(matcher: IntentMatcher) -> None:
+    for text, intent in (("left foot", "cramp"), ("red", "red_flag"), ("calf", "cramp")):
+        assert matcher.parse(text, "idle").name == intent, text
 
 
 def test_parts_joined_inside_a_word_are_spelt_out(fsgs: dict) -> None:

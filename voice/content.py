@@ -257,7 +257,28 @@ def _check_intents(chk: _Checker, data: _LineMap) -> dict[str, tuple[str, ...]]:
             if name not in INTENT_NAMES:
                 chk.add(file, _line(raw, ctx), f"context '{ctx}' names unknown intent '{name}'")
         contexts[ctx] = tuple(n for n in names if n in INTENT_NAMES)
+    _check_heard_in(chk, intents, tuple(contexts))
     return contexts
+
+
+def _check_heard_in(chk: _Checker, intents: _LineMap, known: tuple[str, ...]) -> None:
+    """`metadata: {heard_in: [...]}` on a sentence block names listening contexts."""
+    for name, intent in intents.items():
+        blocks = intent.get("data") if isinstance(intent, dict) else None
+        for block in blocks if isinstance(blocks, list) else ():
+            meta = block.get("metadata") if isinstance(block, dict) else None
+            if meta is None:
+                continue
+            heard = meta.get("heard_in") if isinstance(meta, dict) else None
+            line = _line(block, "metadata")
+            if not isinstance(heard, list) or not heard:
+                chk.add("intents.yaml", line, f"intent '{name}': metadata needs a 'heard_in' "
+                        "list of listening contexts")
+                continue
+            for ctx in heard:
+                if ctx not in known:
+                    chk.add("intents.yaml", line, f"intent '{name}': heard_in names unknown "
+                            f"context '{ctx}'")
 
 
 def _read_voice(chk: _Checker) -> VoiceSettings | None:

@@ -32,7 +32,7 @@ from hassil.expression import (
     Sequence,
     TextChunk,
 )
-from hassil.intents import TextSlotList
+from hassil.intents import IntentData, TextSlotList
 from hassil.sample import sample_expression
 
 from voice.intents import IntentMatcher
@@ -383,6 +383,22 @@ def _balanced_outer(text: str) -> bool:
     return False
 
 
+def heard_blocks(matcher: IntentMatcher, intent: str, context: str) -> list[IntentData]:
+    """The sentence blocks of `intent` that a recogniser listens for in `context`.
+
+    A block with `metadata: {heard_in: [...]}` is heard only in those contexts: a bare
+    "left foot" answers "which muscle?", but said while idle it is far more often
+    sleep-talk or a misheard word than a cramp, and a false start wakes the house. Typed
+    text is read with every block.
+    """
+    out = []
+    for data in matcher.intents.intents[intent].data:
+        heard_in = (data.metadata or {}).get("heard_in")
+        if heard_in is None or context in heard_in:
+            out.append(data)
+    return out
+
+
 def build_grammar(matcher: IntentMatcher, context: str,
                   dictionary: Mapping[str, Phones] | None = None) -> ContextGrammar:
     """The JSGF grammar of one listening context (its intents only)."""
@@ -393,13 +409,13 @@ def build_grammar(matcher: IntentMatcher, context: str,
     writer = _Writer(matcher.intents, dictionary)
     bodies: list[str] = []
     for name in names:
-        sentences = [s for data in matcher.intents.intents[name].data for s in data.sentences]
+        sentences = [s for data in heard_blocks(matcher, name, context) for s in data.sentences]
         body = writer._alternative([s.expression for s in sentences], False)
         if body is not None:
             writer.rules[f"intent_{name}"] = body
             bodies.append(f"<intent_{name}>")
     singles = {w for data_name in names for w in writer.single_words(
-        [s.expression for d in matcher.intents.intents[data_name].data for s in d.sentences])}
+        [s.expression for d in heard_blocks(matcher, data_name, context) for s in d.sentences])}
     lines = ["#JSGF V1.0;", f"grammar {context};"]
     lines += [f"<{rule}> = {body};" for rule, body in writer.rules.items() if body is not None]
     lines.append(f"public <{TOP_RULE}> = {' | '.join(bodies)};")
@@ -431,7 +447,7 @@ def vosk_phrases(matcher: IntentMatcher, context: str, *, style: str = "words",
     if style == "words":
         writer = _Writer(matcher.intents, _AnyWord())
         for name in matcher.contexts[context]:
-            for data in matcher.intents.intents[name].data:
+            for data in heard_blocks(matcher, name, context):
                 writer._alternative([s.expression for s in data.sentences], False)
         return sorted(writer.words)
     if style == "sentences":
