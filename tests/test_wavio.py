@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.core import write_wav_frames
 from voice import ROOT_DIR
 from voice.errors import BadInput
-from tests.core import write_wav_frames
 from voice.wavio import Audio, read_wav, read_wav_16k, write_wav_atomic
 
 needs_sox = pytest.mark.skipif(shutil.which("sox") is None, reason="sox is not installed")

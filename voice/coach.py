@@ -14,7 +14,6 @@ from types import MappingProxyType
 
 from voice.content import TOPICS, Content
 
-
 # ----- actions ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from voice.coach import Coach, Finished, Heard, State, Timeout
-from voice.conductor import REPLY_DELAY_S, Conductor, Plan, WavRenderer
+from voice.conductor import REPLY_DELAY_S, Conductor, WavRenderer
 from voice.intents import Intent
 
 USER_GAP_S = 0.6

@@ -17,9 +17,10 @@ import numpy as np
 from voice.intents import Intent, IntentMatcher
 from voice.memory import release_free_memory
 from voice.speech_in.base import SAMPLE_RATE, SpeechIn
-from voice.speech_in.recognizer import recognise
 from voice.speech_in.endpoint import Endpointer, EndpointSettings, Utterance
+from voice.speech_in.recognizer import recognise
 from voice.wavio import write_wav_atomic
+
 
 class Hearing(Protocol):
     """One utterance of speech → an intent (`none` when rejected)."""
