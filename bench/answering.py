@@ -47,9 +47,13 @@ STOP_P95 = Target("<=", 500.0, "ms")
 HELP_PHRASES = tuple((text, voice, rate)
                      for text in ("help, calf cramp", "my calf is cramping", "calf cramp",
                                   "help, cramp in my calf")
-                     for voice, rate in (("en-us", 150), ("en-gb", 170), ("en-us", 130)))
+                     for voice, rate in (("flite:slt", 0), ("en-us", 150), ("flite:awb", 0),
+                                         ("en-gb", 170), ("en-us", 130)))
 """Ways of asking for help, in the order they are tried: the one in use changes whenever
-the coach does not start a stretch and count, so that most trials reach the count."""
+the coach does not start a stretch and count, so that most trials reach the count. Voices
+are espeak-ng (name, words per minute) and flite (`flite:NAME`, its own rate): the
+recogniser turns most espeak-ng requests away while idle (see the hearing section), and a
+latency needs requests that are answered."""
 STOP_PHRASE = ("stop", "en-us", 150)
 PAD_S = 0.05
 """Silence kept around each synthesised command (seconds)."""
@@ -100,10 +104,14 @@ class Session:
 
 
 def speak(text: str, voice: str, rate: int, path: Path) -> Path:
-    """espeak-ng saying `text`, trimmed to its sound plus a short pad."""
+    """espeak-ng (or flite, for a `flite:NAME` voice) saying `text`, trimmed to its sound
+    plus a short pad."""
     raw = path.with_suffix(".raw.wav")
-    subprocess.run(["espeak-ng", "-v", voice, "-s", str(rate), "-w", str(raw), text],
-                   check=True)
+    if voice.startswith("flite:"):
+        command = ["flite", "-voice", voice.split(":", 1)[1], "-t", text, "-o", str(raw)]
+    else:
+        command = ["espeak-ng", "-v", voice, "-s", str(rate), "-w", str(raw), text]
+    subprocess.run(command, check=True)
     audio = read_wav(raw)
     pad = np.zeros(round(PAD_S * audio.sample_rate), dtype=np.int16)
     write_wav_atomic(path, np.concatenate([pad, trim(audio.samples), pad]), audio.sample_rate)
@@ -116,14 +124,15 @@ class Phrase:
 
     wav: Path
     label: str
-    """What was said, how (`"stop" (espeak-ng en-us, 150 wpm)`)."""
+    """What was said, how (`"stop" (espeak-ng en-us, 150 wpm)`, `"calf cramp" (flite slt)`)."""
 
 
 def synthesise(folder: Path) -> tuple[list[Phrase], Phrase]:
     """The help phrases and the stop, as WAVs."""
     def phrase(name: str, text: str, voice: str, rate: int) -> Phrase:
-        return Phrase(speak(text, voice, rate, folder / f"{name}.wav"),
-                      f'"{text}" (espeak-ng {voice}, {rate} wpm)')
+        how = (f"flite {voice.split(':', 1)[1]}" if voice.startswith("flite:")
+               else f"espeak-ng {voice}, {rate} wpm")
+        return Phrase(speak(text, voice, rate, folder / f"{name}.wav"), f'"{text}" ({how})')
 
     helps = [phrase(f"help{i}", *spec) for i, spec in enumerate(HELP_PHRASES)]
     return helps, phrase("stop", *STOP_PHRASE)
