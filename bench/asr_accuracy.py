@@ -2,6 +2,7 @@
 
     python bench/asr_accuracy.py            # everything (a few minutes on 2 cores)
     python bench/asr_accuracy.py --quick    # a fixed subset
+    python bench/asr_accuracy.py --idle-starts   # only: false session starts while idle
 
 1. Synthetic commands (tests/audio_sets.py: 44 commands x 4 voices), clean and with
    brown/pink noise at 10 dB SNR, heard by the grammar recogniser (PocketSphinx, one JSGF
@@ -162,6 +163,26 @@ def real_speech(hear: Hear, every: int = 1) -> RealSpeech:
                       no=per_folder["no"], per_folder=per_folder, outcomes=outcomes)
 
 
+SESSION_STARTERS = ("cramp", "red_flag")
+"""Intents that start coaching (or urgent advice) when heard while idle."""
+
+
+def idle_session_starts(hear: Hear) -> tuple[int, int, list[str]]:
+    """Every Speech Commands clip that is no request (other words, yes/no/stop, noise) and
+    the everyday sentences, heard while idle: how many there were, how many would have
+    started a session, and what those were heard as."""
+    pcms = [(f, read_clip(p)) for f in (*OTHER_WORDS, "yes", "no", "stop", "_silence_")
+            for p in clips(f)]
+    pcms += [("chatter", item.samples.tobytes())
+             for item in build_set([Command(text, "none") for text in CHATTER])]
+    starts = []
+    for source, pcm in pcms:
+        got = hear(pcm, "idle")
+        if got.intent in SESSION_STARTERS:
+            starts.append(f"{source}: {got.text!r} -> {got.intent}")
+    return len(pcms), len(starts), starts
+
+
 def timing(outcomes: Sequence[Outcome]) -> tuple[float, float]:
     """Median decode time per utterance (ms) and overall real-time factor."""
     if not outcomes:
@@ -176,7 +197,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a fixed subset only")
     parser.add_argument("--misses", action="store_true", help="list what was misheard")
+    parser.add_argument("--idle-starts", action="store_true",
+                        help="only: how many clips that are no request would start a session")
     args = parser.parse_args(argv)
+    if args.idle_starts:
+        matcher = IntentMatcher(load_content(CONTENT_DIR))
+        n, started, heard = idle_session_starts(grammar_hearer(from_matcher(matcher), matcher))
+        print(f"no request heard while idle: {started} of {n} would start a session "
+              f"({started / n:.1%})")
+        print("\n".join(f"  {h}" for h in heard))
+        return 0
     every = 4 if args.quick else 1
     matcher = IntentMatcher(load_content(CONTENT_DIR))
     engine = from_matcher(matcher)
