@@ -39,22 +39,31 @@ from voice.onsets import onsets
 from voice.speech_out import trim
 from voice.wavio import read_wav, write_wav_atomic
 
+sys.path.insert(0, str(ROOT_DIR / "tests"))
+from audio_sets import ESPEAK_WPM, Voice, render
+
 SECTION = "answering"
 REPLY_P50 = Target("<=", 300.0, "ms")
 REPLY_P95 = Target("<=", 500.0, "ms")
 STOP_P50 = Target("<=", 300.0, "ms")
 STOP_P95 = Target("<=", 500.0, "ms")
-HELP_PHRASES = tuple((text, voice, rate)
+
+
+def _espeak(name: str, wpm: int) -> Voice:
+    return Voice(f"espeak-{name}-{wpm}", "espeak-ng", name, wpm / ESPEAK_WPM)
+
+
+HELP_PHRASES = tuple((text, voice)
                      for text in ("help, calf cramp", "my calf is cramping", "calf cramp",
                                   "help, cramp in my calf")
-                     for voice, rate in (("flite:slt", 0), ("en-us", 150), ("flite:awb", 0),
-                                         ("en-gb", 170), ("en-us", 130)))
+                     for voice in (Voice("flite-slt", "flite", "slt"), _espeak("en-us", 150),
+                                   Voice("flite-awb", "flite", "awb"), _espeak("en-gb", 170),
+                                   _espeak("en-us", 130)))
 """Ways of asking for help, in the order they are tried: the one in use changes whenever
 the coach does not start a stretch and count, so that most trials reach the count. Voices
-are espeak-ng (name, words per minute) and flite (`flite:NAME`, its own rate): the
-recogniser turns most espeak-ng requests away while idle (see the hearing section), and a
-latency needs requests that are answered."""
-STOP_PHRASE = ("stop", "en-us", 150)
+are espeak-ng and flite: the recogniser turns most espeak-ng requests away while idle (see
+the hearing section), and a latency needs requests that are answered."""
+STOP_PHRASE = ("stop", _espeak("en-us", 150))
 PAD_S = 0.05
 """Silence kept around each synthesised command (seconds)."""
 AFTER_STOP_S = 1.6
@@ -103,19 +112,20 @@ class Session:
         return None
 
 
-def speak(text: str, voice: str, rate: int, path: Path) -> Path:
-    """espeak-ng (or flite, for a `flite:NAME` voice) saying `text`, trimmed to its sound
-    plus a short pad."""
-    raw = path.with_suffix(".raw.wav")
-    if voice.startswith("flite:"):
-        command = ["flite", "-voice", voice.split(":", 1)[1], "-t", text, "-o", str(raw)]
-    else:
-        command = ["espeak-ng", "-v", voice, "-s", str(rate), "-w", str(raw), text]
-    subprocess.run(command, check=True)
-    audio = read_wav(raw)
+def speak(text: str, voice: Voice, path: Path) -> Path:
+    """`voice` saying `text` (tests/audio_sets.py renders it), trimmed to its sound plus a
+    short pad."""
+    audio = read_wav(render(text, voice))
     pad = np.zeros(round(PAD_S * audio.sample_rate), dtype=np.int16)
     write_wav_atomic(path, np.concatenate([pad, trim(audio.samples), pad]), audio.sample_rate)
     return path
+
+
+def described(voice: Voice) -> str:
+    """How a voice is named on the page (`espeak-ng en-us, 150 wpm`, `flite slt`)."""
+    if voice.tool == "flite":
+        return f"flite {voice.voice}"
+    return f"espeak-ng {voice.voice}, {round(ESPEAK_WPM * voice.speed)} wpm"
 
 
 @dataclass(frozen=True)
@@ -129,10 +139,9 @@ class Phrase:
 
 def synthesise(folder: Path) -> tuple[list[Phrase], Phrase]:
     """The help phrases and the stop, as WAVs."""
-    def phrase(name: str, text: str, voice: str, rate: int) -> Phrase:
-        how = (f"flite {voice.split(':', 1)[1]}" if voice.startswith("flite:")
-               else f"espeak-ng {voice}, {rate} wpm")
-        return Phrase(speak(text, voice, rate, folder / f"{name}.wav"), f'"{text}" ({how})')
+    def phrase(name: str, text: str, voice: Voice) -> Phrase:
+        return Phrase(speak(text, voice, folder / f"{name}.wav"),
+                      f'"{text}" ({described(voice)})')
 
     helps = [phrase(f"help{i}", *spec) for i, spec in enumerate(HELP_PHRASES)]
     return helps, phrase("stop", *STOP_PHRASE)

@@ -200,15 +200,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--idle-starts", action="store_true",
                         help="only: how many clips that are no request would start a session")
     args = parser.parse_args(argv)
+    matcher = IntentMatcher(load_content(CONTENT_DIR))
     if args.idle_starts:
-        matcher = IntentMatcher(load_content(CONTENT_DIR))
         n, started, heard = idle_session_starts(grammar_hearer(from_matcher(matcher), matcher))
         print(f"no request heard while idle: {started} of {n} would start a session "
               f"({started / n:.1%})")
         print("\n".join(f"  {h}" for h in heard))
         return 0
     every = 4 if args.quick else 1
-    matcher = IntentMatcher(load_content(CONTENT_DIR))
     engine = from_matcher(matcher)
     lenient = from_matcher(matcher, settings=SphinxSettings(strict_contexts=()))
     grammar, naive = grammar_hearer(engine, matcher), naive_hearer(matcher)

@@ -408,14 +408,15 @@ def build_grammar(matcher: IntentMatcher, context: str,
     names = tuple(matcher.contexts[context])
     writer = _Writer(matcher.intents, dictionary)
     bodies: list[str] = []
+    singles: set[str] = set()
     for name in names:
-        sentences = [s for data in heard_blocks(matcher, name, context) for s in data.sentences]
-        body = writer._alternative([s.expression for s in sentences], False)
+        expressions = [s.expression for data in heard_blocks(matcher, name, context)
+                       for s in data.sentences]
+        body = writer._alternative(expressions, False)
         if body is not None:
             writer.rules[f"intent_{name}"] = body
             bodies.append(f"<intent_{name}>")
-    singles = {w for data_name in names for w in writer.single_words(
-        [s.expression for d in heard_blocks(matcher, data_name, context) for s in d.sentences])}
+        singles |= writer.single_words(expressions)
     lines = ["#JSGF V1.0;", f"grammar {context};"]
     lines += [f"<{rule}> = {body};" for rule, body in writer.rules.items() if body is not None]
     lines.append(f"public <{TOP_RULE}> = {' | '.join(bodies)};")
