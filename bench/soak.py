@@ -529,8 +529,8 @@ def warm_up(library: SpeechLibrary, content: Content, night: bool) -> None:
 
 def warm_up_hearing(hearing: Hearing, speech: list[np.ndarray]) -> None:
     """Hear the night's speech once in every context, as an evening of listening will have
-    done: the recogniser's memory grows to its working size on its first utterances and
-    then stays there. (Snores never reach the recogniser: the speech gate stops them.)"""
+    done: code, caches and the decoder's buffers reach their working size on the first
+    utterances. (Snores never reach the recogniser: the speech gate stops them.)"""
     for context in ("idle", "count", "question"):
         for pcm in speech:
             hearing.hear(pcm.tobytes(), context)
@@ -581,6 +581,7 @@ def run_night(hours: float, seed: int = 1, episodes: Sequence[tuple[Line, ...]] 
             if progress is not None and i:
                 progress(f"{sink.t / 3600:5.2f} h  {resources().rss_mb:6.1f} MB  "
                          f"{time.perf_counter() - began:6.0f} s")
+    release_free_memory()  # the end is read in the same state as the start
     end = resources()
     return _figures(seconds, time.perf_counter() - began, sleeper, coach, ears, bedroom,
                     n_chatter, start, end, max(peak, end.rss_mb))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import platform
+
 import numpy as np
 import pytest
 from audio_sets import (
@@ -182,3 +184,37 @@ def test_intent_accuracy_at_10_db_snr(engine: PocketSphinxEngine,
 def test_engine_needs_a_grammar() -> None:
     with pytest.raises(ValueError):
         PocketSphinxEngine({})
+
+
+def _heap_in_use() -> int:
+    """Bytes glibc's allocator has handed out and not had back."""
+    import ctypes
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_size_t) for name in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+            "uordblks", "fordblks", "keepcost")]
+
+    libc = ctypes.CDLL("libc.so.6")
+    libc.mallinfo2.restype = MallInfo2
+    info = libc.mallinfo2()
+    return int(info.uordblks + info.hblkhd)
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="reads glibc's allocator")
+def test_what_the_decoder_holds_does_not_depend_on_the_last_utterance(
+        engine: PocketSphinxEngine) -> None:
+    """All night, each context's last utterance differs; the memory held must not."""
+    long_talk = pcm("it is too warm in here, open the window a little, and the forecast "
+                    "says it will rain all day tomorrow")
+    short = pcm("stop")
+    for context in engine.contexts:  # buffers reach their working size
+        engine.decode(long_talk, context)
+        engine.decode(short, context)
+    held = []
+    for audio in (short, long_talk, short, long_talk):
+        for context in engine.contexts:
+            engine.decode(audio, context)
+            held.append(_heap_in_use())
+    spread = (max(held) - min(held)) / 1e6
+    assert spread < 1.5, f"held memory varied by {spread:.1f} MB with the last utterance"

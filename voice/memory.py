@@ -3,7 +3,7 @@
 Decoding an utterance allocates and frees many short-lived buffers (audio, features, the
 recogniser's search); glibc's allocator keeps freed pages for reuse, so the resident size
 of a listening process includes memory nothing uses. `release_free_memory` asks glibc to
-hand those pages back (in a one-hour soak: 18 MB); it takes well under a millisecond and
+hand those pages back; it takes well under a millisecond and
 does nothing where glibc is not the allocator.
 """
 

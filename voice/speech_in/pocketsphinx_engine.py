@@ -387,6 +387,8 @@ class PocketSphinxEngine:
         hyp = decoder.hyp()
         raw = hyp.hypstr if hyp is not None else ""
         frames = int(decoder.n_frames())
+        decoder.start_utt()  # an empty utterance frees this search's history of the last
+        decoder.end_utt()    # one; kept, each context would hold megabytes all night
         decoder.activate_search(self._pending)
         words = raw.split()
         if not words:
