@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 
 import pytest
 from pulse import PulseServer, missing_tools
+
+# === Ctrl-C: the tests send it to the coach ===============================================
+
+
+def pytest_configure() -> None:
+    """Started in the background (`cmd &`), a shell sets Ctrl-C to ignored and children
+    inherit that, so a coach the tests interrupt would never hear it. A handler is not
+    inherited: with one here, every program the tests start gets Ctrl-C as in a terminal."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
 
 # === PulseAudio: a private sound server with virtual devices (tests/pulse.py) ==============
 
