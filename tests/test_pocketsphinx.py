@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import platform
-
 import numpy as np
 import pytest
 from audio_sets import (
@@ -21,6 +19,7 @@ from audio_sets import (
 from tests.core import matcher as shared_matcher
 from voice.errors import BadInput
 from voice.intents import IntentMatcher
+from voice.memory import _glibc
 from voice.speech_in.base import SpeechIn
 from voice.speech_in.pocketsphinx_engine import (
     PocketSphinxEngine,
@@ -195,13 +194,13 @@ def _heap_in_use() -> int:
             "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
             "uordblks", "fordblks", "keepcost")]
 
-    libc = ctypes.CDLL("libc.so.6")
+    libc = _glibc()
     libc.mallinfo2.restype = MallInfo2
     info = libc.mallinfo2()
     return int(info.uordblks + info.hblkhd)
 
 
-@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="reads glibc's allocator")
+@pytest.mark.skipif(_glibc() is None, reason="reads glibc's allocator")
 def test_what_the_decoder_holds_does_not_depend_on_the_last_utterance(
         engine: PocketSphinxEngine) -> None:
     """All night, each context's last utterance differs; the memory held must not."""

@@ -3,8 +3,8 @@
 Decoding an utterance allocates and frees many short-lived buffers (audio, features, the
 recogniser's search); glibc's allocator keeps freed pages for reuse, so the resident size
 of a listening process includes memory nothing uses. `release_free_memory` asks glibc to
-hand those pages back; it takes well under a millisecond and
-does nothing where glibc is not the allocator.
+hand those pages back; it takes well under a millisecond and does nothing where glibc is
+not the allocator.
 """
 
 from __future__ import annotations
