@@ -12,7 +12,9 @@
 2. Real people (Speech Commands test clips, ../shared/data/speech-commands): in the
    `count` context, "stop" must be heard as stop and every other word, and background
    noise, as nothing; yes/no in the `question` context.
-3. Median decode time per command and real-time factor (decode time / audio length).
+3. The coach's own voice: its count words, as a microphone beside the speaker hears
+   them while it counts, must be heard as nothing.
+4. Median decode time per command and real-time factor (decode time / audio length).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from audio_sets import COMMANDS, VOICES, Command, Item, build_set, subset
 from voice import CONTENT_DIR
 from voice.content import load_content
 from voice.intents import IntentMatcher
+from voice.speech_in.base import SAMPLE_RATE
 from voice.speech_in.pocketsphinx_engine import (
     PocketSphinxEngine,
     SphinxSettings,
@@ -44,6 +47,7 @@ from voice.speech_in.pocketsphinx_engine import (
     model_dir,
 )
 from voice.speech_in.recognizer import recognise
+from voice.wavio import resample
 
 SPEECH_COMMANDS = ROOT.parent / "shared" / "data" / "speech-commands"
 """The real-speech clips (see its README)."""
@@ -183,6 +187,30 @@ def idle_session_starts(hear: Hear) -> tuple[int, int, list[str]]:
     return len(pcms), len(starts), starts
 
 
+def own_count(hear: Hear) -> tuple[int, int, list[str]]:
+    """The coach's own count words, in its real voice (pyttsx3, day and night rates), heard
+    while counting as a microphone beside the speaker would: how many, how many were heard
+    as nothing, and what the rest were taken for."""
+    from voice.speech_out import Pyttsx3Voice, SpeechLibrary
+
+    content = load_content(CONTENT_DIR)
+    library = SpeechLibrary(Pyttsx3Voice(), content.voice)
+    pad = np.zeros(SAMPLE_RATE * 3 // 10, dtype=np.int16)
+    taken = []
+    n = 0
+    for night in (False, True):
+        for i in range(1, content.voice.hold_s + 1):
+            clip = library.count_word(i, night)
+            audio = np.concatenate([pad, resample(clip.samples, clip.sample_rate, SAMPLE_RATE),
+                                    pad])
+            got = hear(audio.tobytes(), "count")
+            n += 1
+            if got.intent != "none":
+                taken.append(f"{clip.text!r} ({'night' if night else 'day'}) -> {got.intent} "
+                             f"({got.text!r})")
+    return n, n - len(taken), taken
+
+
 def timing(outcomes: Sequence[Outcome]) -> tuple[float, float]:
     """Median decode time per utterance (ms) and overall real-time factor."""
     if not outcomes:
@@ -241,6 +269,11 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{real.other:6.1%}   _silence_ -> none {real.silence:6.1%}")
     print(f"  question context: yes -> yes {real.yes:6.1%}   no -> no {real.no:6.1%}")
     print("  per folder: " + "  ".join(f"{k} {v:.0%}" for k, v in real.per_folder.items()))
+    n, nothing, taken = own_count(grammar)
+    print(f"the coach's own count (its voice, as a microphone beside the speaker hears it), "
+          f"count context: heard as nothing {nothing / n:6.1%} (n={n})")
+    if args.misses:
+        print("\n".join(f"      {t}" for t in taken))
     ms, rtf = timing(all_outcomes)
     ms_real, rtf_real = timing(real.outcomes)
     print(f"decode time: synthetic median {ms:.0f} ms per command, RTF {rtf:.3f}; "

@@ -16,6 +16,7 @@ from audio_sets import (
     tools_missing,
 )
 
+from tests import core
 from tests.core import matcher as shared_matcher
 from voice.errors import BadInput
 from voice.intents import IntentMatcher
@@ -28,6 +29,7 @@ from voice.speech_in.pocketsphinx_engine import (
     voiced_seconds,
 )
 from voice.speech_in.recognizer import recognise
+from voice.wavio import resample
 
 pytestmark = pytest.mark.skipif(bool(tools_missing()), reason="needs espeak-ng and flite")
 
@@ -217,3 +219,33 @@ def test_what_the_decoder_holds_does_not_depend_on_the_last_utterance(
             held.append(_heap_in_use())
     spread = (max(held) - min(held)) / 1e6
     assert spread < 1.5, f"held memory varied by {spread:.1f} MB with the last utterance"
+
+
+OWN_COUNT_FLOOR = 0.7
+"""Share of the coach's own count words (its real voice) that must be heard as nothing
+while counting; 0.5 without the own-voice path, 0.78 with it."""
+
+
+def test_the_coachs_own_count_is_not_a_command(engine: PocketSphinxEngine,
+                                               matcher: IntentMatcher) -> None:
+    """A microphone hears the speaker too: the coach counting "one … thirty" (day and night
+    voices, real pyttsx3 output) must not stop, pause or end its own count."""
+    library = core.library()
+    pad = np.zeros(4800, dtype=np.int16)
+    heard, reasons = [], []
+    for night in (False, True):
+        for n in range(1, 31):
+            clip = library.count_word(n, night)
+            audio = np.concatenate([pad, resample(clip.samples, clip.sample_rate, 16000), pad])
+            heard.append(recognise(engine, matcher, audio.tobytes(), "count").intent.name)
+            reasons.append(engine.last.reason if engine.last is not None else "")
+    assert heard.count("none") / len(heard) >= OWN_COUNT_FLOOR, heard
+    assert "own voice" in reasons
+
+
+def test_only_the_count_context_has_the_coachs_own_words(matcher: IntentMatcher) -> None:
+    from voice.speech_in.grammar import build_grammar
+
+    own = build_grammar(matcher, "count").own_words
+    assert {"one", "twenty", "thirty"} <= set(own) and own["thirty"] == ("TH", "ER", "D", "IY")
+    assert not build_grammar(matcher, "idle").own_words

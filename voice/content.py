@@ -121,6 +121,12 @@ class Content:
         """A prompt's wording."""
         return self.prompts[key].text(night)
 
+    @property
+    def own_speech(self) -> dict[str, tuple[str, ...]]:
+        """What the coach itself says while it listens, by listening context: its count
+        words in `count`. A microphone hears the speaker too."""
+        return {"count": self.voice.count_words}
+
 
 class _LineMap(dict):  # type: ignore[type-arg]
     """A YAML mapping that remembers the line of each key."""

@@ -135,6 +135,8 @@ class IntentMatcher:
         self._skip_words = [str(w) for w in data.get("skip_words", [])]
         self._red_flag_phrases = tuple(normalize(p) for p in data.get("red_flag_phrases", []))
         self.contexts: dict[str, tuple[str, ...]] = dict(content.contexts)
+        self.own_speech: dict[str, tuple[str, ...]] = content.own_speech
+        """What the coach itself says while listening in each context (for recognisers)."""
         self._keywords = [(str(intent), tuple(normalize(w) for w in words))
                           for intent, words in (data.get("keywords") or {}).items()]
         self._slot_words = {name: self._list_phrases(name) for name in ("side", "muscle")}

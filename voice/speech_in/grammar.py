@@ -18,7 +18,7 @@ import itertools
 import random
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hassil import Intents
@@ -87,6 +87,9 @@ class ContextGrammar:
     """Template words with no pronunciation; the grammar leaves them out."""
     single_words: frozenset[str] = frozenset()
     """Words that are a whole command on their own ("stop", "yes")."""
+    own_words: Mapping[str, Phones] = field(default_factory=dict)
+    """Words of what the coach itself says while listening in this context (its count),
+    with their pronunciations: heard from the speaker, they are the coach's own voice."""
 
 
 def pronounce(word: str, dictionary: Mapping[str, Phones]) -> Phones | None:
@@ -423,7 +426,15 @@ def build_grammar(matcher: IntentMatcher, context: str,
     return ContextGrammar(context=context, intents=names, jsgf="\n".join(lines) + "\n",
                           words=frozenset(writer.words), added=dict(writer.added),
                           dropped=tuple(sorted(writer.dropped)),
-                          single_words=frozenset(singles & writer.words))
+                          single_words=frozenset(singles & writer.words),
+                          own_words=own_words(matcher.own_speech.get(context, ()), dictionary))
+
+
+def own_words(speech: Iterable[str], dictionary: Mapping[str, Phones]) -> dict[str, Phones]:
+    """The words of `speech` ("twenty-one") that have a pronunciation, with it."""
+    words = {w for line in speech for w in re.split(r"[^a-z']+", line.lower()) if w}
+    found = {w: pronounce(w, dictionary) for w in sorted(words)}
+    return {w: phones for w, phones in found.items() if phones}
 
 
 def build_grammars(matcher: IntentMatcher,
