@@ -43,6 +43,10 @@ PROMPTS = (
 FILES = ("intents.yaml", "remedies.yaml", "prompts.yaml", "sources.yaml", "voice.yaml")
 
 
+COUNT_PROMPTS = ("paused", "paused_again", "continuing")
+"""Prompts the coach says while it listens in the `count` context."""
+
+
 @dataclass(frozen=True)
 class Wording:
     """One thing the coach says, in its day and night forms."""
@@ -123,9 +127,13 @@ class Content:
 
     @property
     def own_speech(self) -> dict[str, tuple[str, ...]]:
-        """What the coach itself says while it listens, by listening context: its count
-        words in `count`. A microphone hears the speaker too."""
-        return {"count": self.voice.count_words}
+        """What the coach itself says while it listens, by listening context: in `count`,
+        the stretch instructions, the count words and the pause prompts. A microphone
+        hears the speaker too."""
+        spoken = [*self.stretches.values(), self.steps["stretch_again"],
+                  *(self.prompts[k] for k in COUNT_PROMPTS)]
+        lines = [w.text(night) for w in spoken for night in (False, True)]
+        return {"count": (*lines, *self.voice.count_words)}
 
 
 class _LineMap(dict):  # type: ignore[type-arg]

@@ -17,9 +17,10 @@ import functools
 import itertools
 import random
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from hassil import Intents
 from hassil.expression import (
@@ -88,8 +89,11 @@ class ContextGrammar:
     single_words: frozenset[str] = frozenset()
     """Words that are a whole command on their own ("stop", "yes")."""
     own_words: Mapping[str, Phones] = field(default_factory=dict)
-    """Words of what the coach itself says while listening in this context (its count),
-    with their pronunciations: heard from the speaker, they are the coach's own voice."""
+    """Words of what the coach itself says while listening in this context (its count, its
+    instructions), with their pronunciations: heard from the speaker, they are the coach's
+    own voice."""
+    own_alone: frozenset[str] = frozenset()
+    """Those of `own_words` the coach says as a line of their own (its count words)."""
 
 
 def pronounce(word: str, dictionary: Mapping[str, Phones]) -> Phones | None:
@@ -427,14 +431,47 @@ def build_grammar(matcher: IntentMatcher, context: str,
                           words=frozenset(writer.words), added=dict(writer.added),
                           dropped=tuple(sorted(writer.dropped)),
                           single_words=frozenset(singles & writer.words),
-                          own_words=own_words(matcher.own_speech.get(context, ()), dictionary))
+                          **_own(matcher.own_speech.get(context, ()), dictionary,
+                                 matcher.sentences(context), singles & writer.words))
 
 
-def own_words(speech: Iterable[str], dictionary: Mapping[str, Phones]) -> dict[str, Phones]:
-    """The words of `speech` ("twenty-one") that have a pronunciation, with it."""
-    words = {w for line in speech for w in re.split(r"[^a-z']+", line.lower()) if w}
+OWN_MIN_PHONES = 3
+"""Fewest phones of a word of the coach's sentences in its own-voice path: short words
+("a", "it", "of") string together into anything, a real "stop" among it."""
+
+
+def _own(speech: Sequence[str], dictionary: Mapping[str, Phones], commands: Iterable[str],
+         singles: Iterable[str]) -> dict[str, Any]:
+    words = own_words(speech, dictionary, commands)
+    alone = {line[0] for line in map(_own_line_words, speech) if len(line) == 1}
+    starts = {tuple(p[:2]) for w in singles if (p := pronounce(w, dictionary))}
+    words = {w: p for w, p in words.items()
+             if w in alone or (tuple(p[:2]) not in starts and len(p) >= OWN_MIN_PHONES)}
+    return {"own_words": words, "own_alone": frozenset(alone & set(words))}
+
+
+def own_words(speech: Iterable[str], dictionary: Mapping[str, Phones],
+              commands: Iterable[str] = ()) -> dict[str, Phones]:
+    """The words of `speech` ("twenty-one") that have a pronunciation, with it.
+
+    No sentence of `commands` may be made of these words alone, or a user who says a
+    command the coach also says ("carry on") would be heard as the coach: the words of
+    such a sentence are left out, except a word the coach says as a line of its own (a
+    count word), unless the sentence is made of those only.
+    """
+    lines = [_own_line_words(line) for line in speech]
+    words = {w for line in lines for w in line}
+    whole = {line[0] for line in lines if len(line) == 1}
+    for sentence in commands:
+        said = set(sentence.lower().split())
+        if said and said <= words:
+            words -= said if said <= whole else said - whole
     found = {w: pronounce(w, dictionary) for w in sorted(words)}
     return {w: phones for w, phones in found.items() if phones}
+
+
+def _own_line_words(line: str) -> list[str]:
+    return [w for w in re.split(r"[^a-z']+", line.lower()) if w]
 
 
 def build_grammars(matcher: IntentMatcher,
