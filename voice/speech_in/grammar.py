@@ -17,7 +17,7 @@ import functools
 import itertools
 import random
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -440,8 +440,10 @@ OWN_MIN_PHONES = 3
 ("a", "it", "of") string together into anything, a real "stop" among it."""
 
 
-def _own(speech: Sequence[str], dictionary: Mapping[str, Phones], commands: Iterable[str],
+def _own(speech: tuple[str, ...], dictionary: Mapping[str, Phones], commands: Iterable[str],
          singles: Iterable[str]) -> dict[str, Any]:
+    """`ContextGrammar`'s own-voice fields: the words, less those that sound like a one-word
+    command or are too short to tell apart."""
     words = own_words(speech, dictionary, commands)
     alone = {line[0] for line in map(_own_line_words, speech) if len(line) == 1}
     starts = {tuple(p[:2]) for w in singles if (p := pronounce(w, dictionary))}
