@@ -17,7 +17,7 @@ import functools
 import itertools
 import random
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -432,7 +432,7 @@ def build_grammar(matcher: IntentMatcher, context: str,
                           dropped=tuple(sorted(writer.dropped)),
                           single_words=frozenset(singles & writer.words),
                           **_own(matcher.own_speech.get(context, ()), dictionary,
-                                 matcher.sentences(context), singles & writer.words))
+                                 lambda: matcher.sentences(context), singles & writer.words))
 
 
 OWN_MIN_PHONES = 3
@@ -440,11 +440,13 @@ OWN_MIN_PHONES = 3
 ("a", "it", "of") string together into anything, a real "stop" among it."""
 
 
-def _own(speech: tuple[str, ...], dictionary: Mapping[str, Phones], commands: Iterable[str],
-         singles: Iterable[str]) -> dict[str, Any]:
+def _own(speech: tuple[str, ...], dictionary: Mapping[str, Phones],
+         commands: Callable[[], Iterable[str]], singles: Iterable[str]) -> dict[str, Any]:
     """`ContextGrammar`'s own-voice fields: the words, less those that sound like a one-word
-    command or are too short to tell apart."""
-    words = own_words(speech, dictionary, commands)
+    command or are too short to tell apart (`commands` is read only when there is speech)."""
+    if not speech:
+        return {}
+    words = own_words(speech, dictionary, commands())
     alone = {line[0] for line in map(_own_line_words, speech) if len(line) == 1}
     starts = {tuple(p[:2]) for w in singles if (p := pronounce(w, dictionary))}
     words = {w: p for w, p in words.items()
