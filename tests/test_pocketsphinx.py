@@ -29,6 +29,7 @@ from voice.speech_in.pocketsphinx_engine import (
     voiced_seconds,
 )
 from voice.speech_in.recognizer import recognise
+from voice.speech_out import Clip
 from voice.wavio import resample
 
 pytestmark = pytest.mark.skipif(bool(tools_missing()), reason="needs espeak-ng and flite")
@@ -228,18 +229,22 @@ OWN_COUNT_FLOOR = 0.7
 while counting; 0.5 without the own-voice path, 0.78 with it."""
 
 
+def from_the_speaker(clip: Clip) -> bytes:
+    """A clip the coach plays, as 16 kHz PCM with a little silence around it."""
+    pad = np.zeros(4800, dtype=np.int16)
+    return np.concatenate([pad, resample(clip.samples, clip.sample_rate, 16000), pad]).tobytes()
+
+
 def test_the_coachs_own_count_is_not_a_command(engine: PocketSphinxEngine,
                                                matcher: IntentMatcher) -> None:
     """A microphone hears the speaker too: the coach counting "one … thirty" (day and night
     voices, real pyttsx3 output) must not stop, pause or end its own count."""
     library = core.library()
-    pad = np.zeros(4800, dtype=np.int16)
     heard, reasons = [], []
     for night in (False, True):
         for n in range(1, 31):
-            clip = library.count_word(n, night)
-            audio = np.concatenate([pad, resample(clip.samples, clip.sample_rate, 16000), pad])
-            heard.append(recognise(engine, matcher, audio.tobytes(), "count").intent.name)
+            audio = from_the_speaker(library.count_word(n, night))
+            heard.append(recognise(engine, matcher, audio, "count").intent.name)
             reasons.append(engine.last.reason if engine.last is not None else "")
     assert heard.count("none") / len(heard) >= OWN_COUNT_FLOOR, heard
     assert "own voice" in reasons
@@ -261,14 +266,12 @@ def test_the_coachs_own_instructions_are_mostly_not_commands(engine: PocketSphin
     from voice.speech_out import sentences
 
     library = core.library()
-    pad = np.zeros(4800, dtype=np.int16)
     said = [s for line in core.content().own_speech["count"] for s in sentences(line)
             if len(s.split()) > 1]
     heard = []
     for text in said:
-        clip = library.sentence(text, False)
-        audio = np.concatenate([pad, resample(clip.samples, clip.sample_rate, 16000), pad])
-        heard.append(recognise(engine, matcher, audio.tobytes(), "count").intent.name)
+        audio = from_the_speaker(library.sentence(text, False))
+        heard.append(recognise(engine, matcher, audio, "count").intent.name)
     assert len(said) >= 20
     assert heard.count("none") / len(heard) >= OWN_COUNT_FLOOR, list(zip(said, heard))
     assert heard.count("red_flag") <= 2, list(zip(said, heard))

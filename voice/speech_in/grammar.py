@@ -20,7 +20,6 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from hassil import Intents
 from hassil.expression import (
@@ -427,12 +426,13 @@ def build_grammar(matcher: IntentMatcher, context: str,
     lines = ["#JSGF V1.0;", f"grammar {context};"]
     lines += [f"<{rule}> = {body};" for rule, body in writer.rules.items() if body is not None]
     lines.append(f"public <{TOP_RULE}> = {' | '.join(bodies)};")
+    own, alone = own_voice(matcher.own_speech.get(context, ()), dictionary,
+                           lambda: matcher.sentences(context), singles & writer.words)
     return ContextGrammar(context=context, intents=names, jsgf="\n".join(lines) + "\n",
                           words=frozenset(writer.words), added=dict(writer.added),
                           dropped=tuple(sorted(writer.dropped)),
                           single_words=frozenset(singles & writer.words),
-                          **_own(matcher.own_speech.get(context, ()), dictionary,
-                                 lambda: matcher.sentences(context), singles & writer.words))
+                          own_words=own, own_alone=alone)
 
 
 OWN_MIN_PHONES = 3
@@ -440,38 +440,35 @@ OWN_MIN_PHONES = 3
 ("a", "it", "of") string together into anything, a real "stop" among it."""
 
 
-def _own(speech: tuple[str, ...], dictionary: Mapping[str, Phones],
-         commands: Callable[[], Iterable[str]], singles: Iterable[str]) -> dict[str, Any]:
-    """`ContextGrammar`'s own-voice fields: the words, less those that sound like a one-word
-    command or are too short to tell apart (`commands` is read only when there is speech)."""
-    if not speech:
-        return {}
-    words = own_words(speech, dictionary, commands())
-    alone = {line[0] for line in map(_own_line_words, speech) if len(line) == 1}
-    starts = {tuple(p[:2]) for w in singles if (p := pronounce(w, dictionary))}
-    words = {w: p for w, p in words.items()
-             if w in alone or (tuple(p[:2]) not in starts and len(p) >= OWN_MIN_PHONES)}
-    return {"own_words": words, "own_alone": frozenset(alone & set(words))}
+def own_voice(speech: Iterable[str], dictionary: Mapping[str, Phones],
+              commands: Callable[[], Iterable[str]], singles: Iterable[str]
+              ) -> tuple[dict[str, Phones], frozenset[str]]:
+    """`ContextGrammar`'s `own_words` and `own_alone` for what the coach says (`speech`).
 
-
-def own_words(speech: Iterable[str], dictionary: Mapping[str, Phones],
-              commands: Iterable[str] = ()) -> dict[str, Phones]:
-    """The words of `speech` ("twenty-one") that have a pronunciation, with it.
-
-    No sentence of `commands` may be made of these words alone, or a user who says a
-    command the coach also says ("carry on") would be heard as the coach: the words of
-    such a sentence are left out, except a word the coach says as a line of its own (a
-    count word), unless the sentence is made of those only.
+    A word the coach says as a line of its own (a count word) is always kept. Of the words
+    of its sentences, these are left out: a word that sounds like a one-word command of
+    `singles` (same first two phones), one under `OWN_MIN_PHONES`, and, so that a user who
+    says a command the coach also says ("carry on") is heard as the user, enough words
+    that no sentence of `commands` (read only when there is speech) is made of own words
+    alone.
     """
     lines = [_own_line_words(line) for line in speech]
+    if not lines:
+        return {}, frozenset()
     words = {w for line in lines for w in line}
-    whole = {line[0] for line in lines if len(line) == 1}
-    for sentence in commands:
+    alone = {line[0] for line in lines if len(line) == 1}
+    for sentence in commands():
         said = set(sentence.lower().split())
         if said and said <= words:
-            words -= said if said <= whole else said - whole
-    found = {w: pronounce(w, dictionary) for w in sorted(words)}
-    return {w: phones for w, phones in found.items() if phones}
+            words -= said if said <= alone else said - alone
+    starts = {tuple(p[:2]) for w in singles if (p := pronounce(w, dictionary))}
+    kept: dict[str, Phones] = {}
+    for word in sorted(words):
+        phones = pronounce(word, dictionary)
+        if phones and (word in alone or (tuple(phones[:2]) not in starts
+                                         and len(phones) >= OWN_MIN_PHONES)):
+            kept[word] = phones
+    return kept, frozenset(alone & set(kept))
 
 
 def _own_line_words(line: str) -> list[str]:
