@@ -6,7 +6,8 @@
 #   .ci/pulse.sh stop              # stops the server named by XDG_RUNTIME_DIR
 #
 # Devices: null sinks `speaker` (default sink; record speaker.monitor) and `micfeed`
-# (`paplay -d micfeed x.wav` is heard on `mic`, the default source).
+# (`paplay -d micfeed x.wav` is heard on `mic`, the default source). Without rewinds:
+# a null sink that rewinds drops the start of what its monitor records.
 # Programs using sounddevice/PortAudio must be started after `start`, with the exported
 # environment: PortAudio lists devices only when it is initialised.
 # pytest does not need this: tests/pulse.py starts its own server per session.
@@ -25,8 +26,8 @@ start() {
     unset PULSE_SERVER PULSE_SINK PULSE_SOURCE
     pulseaudio -D -n --exit-idle-time=-1 --log-target="file:$dir/pulseaudio.log" \
         --load=module-native-protocol-unix \
-        --load="module-null-sink sink_name=speaker" \
-        --load="module-null-sink sink_name=micfeed" \
+        --load="module-null-sink sink_name=speaker norewinds=1" \
+        --load="module-null-sink sink_name=micfeed norewinds=1" \
         --load="module-remap-source master=micfeed.monitor source_name=mic" >&2
     tries=0
     until pactl info >/dev/null 2>&1; do

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT_DIR / "tests"))
 from pulse import PulseServer, missing_tools
 
 ROOM_MODULES = (
-    "module-null-sink sink_name=room channels=2 channel_map=front-left,front-right",
+    "module-null-sink sink_name=room channels=2 channel_map=front-left,front-right norewinds=1",
     ("module-remap-sink sink_name=stage master=room channels=1 master_channel_map=front-left "
      "channel_map=mono remix=no"),
     ("module-remap-sink sink_name=voice master=room channels=1 master_channel_map=front-right "

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from pulse import PulseServer, missing_tools
+from pulse import NULL_SINK_OPTIONS, PulseServer, missing_tools
 from running import Running
 
 from voice import ROOT_DIR
@@ -116,7 +116,7 @@ def test_the_count_survives_the_speaker_vanishing_and_goes_on_to_thirty(
     time.sleep(3.0)
     coach.send_signal(signal.SIGSTOP)  # so it cannot play before the recorder is there
     try:
-        pulse.pactl("load-module", "module-null-sink", "sink_name=speaker")
+        pulse.pactl("load-module", "module-null-sink", "sink_name=speaker", NULL_SINK_OPTIONS)
         pulse.pactl("set-default-sink", "speaker")
         pulse.start_recording_speaker(tmp_path / "after.wav")
     finally:
