@@ -34,10 +34,11 @@ from voice import CONTENT_DIR, MODELS_DIR, ROOT_DIR
 from voice.coach import Coach, Event, Heard, Phase, State
 from voice.conductor import Conductor, Cue
 from voice.content import Content, load_content
-from voice.intents import IntentMatcher
+from voice.intents import Intent, IntentMatcher
 from voice.live import LiveLoop
 from voice.memory import release_free_memory
 from voice.speech_in.base import SAMPLE_RATE
+from voice.speech_in.early import EarlyHearing
 from voice.speech_in.listener import EngineHearing, Hearing, UtteranceListener
 from voice.speech_in.listener import Heard as HeardUtterance
 from voice.speech_out import Pyttsx3Voice, SpeechLibrary, sentences
@@ -269,21 +270,29 @@ class Bedroom:
 
 class VirtualSink:
     """A sink on a clock the caller moves: nothing is played; the cues of the current answer
-    are kept so the soak can see when the coach counts and when it is quiet."""
+    are kept so the soak can see when the coach counts and when it is quiet.
+
+    `t` is the night's time (the audio's). The sink's own clock (`now`) is `t` less the time
+    spent held: it stands still while the coach is hushed, and steps back to the start of
+    the cue a hush cut off when it resumes, as the live player's does.
+    """
 
     def __init__(self, sample_rate: int) -> None:
         self.sample_rate = sample_rate
         self.t = 0.0
-        """The clock (seconds); the caller moves it."""
+        """The night's time (seconds); the caller moves it."""
         self.cues: list[Cue] = []
         """The current answer's cues."""
         self._silent_from = 0.0
+        self._lag = 0.0
+        """How far the sink's clock is behind the night's (seconds)."""
+        self._held_at: float | None = None
         self.said = 0
         """Cues planned so far."""
 
     def now(self) -> float:
-        """The clock (seconds)."""
-        return self.t
+        """The sink's clock (seconds)."""
+        return (self._held_at if self._held_at is not None else self.t) - self._lag
 
     def play(self, cues: tuple[Cue, ...]) -> None:
         """Keep the cues of an answer."""
@@ -292,21 +301,49 @@ class VirtualSink:
 
     def clear(self) -> None:
         """Silence now: forget the current answer (what had played stops here)."""
-        heard = [min(c.end, self.t) for c in self.cues if c.start <= self.t]
+        now = self.now()
+        heard = [min(c.end, now) for c in self.cues if c.start <= now]
         self._silent_from = max([self._silent_from, *heard])
         self.cues = []
+        self._run_again()
+
+    def hold(self) -> None:
+        """Silence now, with the clock standing still."""
+        if self._held_at is None:
+            now = self.now()
+            self._silent_from = max([self._silent_from,
+                                     *(min(c.end, now) for c in self.cues if c.start <= now)])
+            self._held_at = self.t
+
+    def resume(self) -> None:
+        """End a hold: on from the start of the cue it cut off."""
+        if self._held_at is None:
+            return
+        self._run_again()
+        now = self.now()
+        cut = [c.start for c in self.cues if c.start < now < c.end]
+        if cut:
+            self._lag += now - min(cut)
+
+    def _run_again(self) -> None:
+        if self._held_at is not None:
+            self._lag += self.t - self._held_at
+            self._held_at = None
 
     def close(self) -> None:
         """Nothing to release."""
 
     def counted(self) -> int:
         """Count words of the current answer started so far."""
-        return sum(1 for c in self.cues if c.kind == "count" and c.start <= self.t)
+        now = self.now()
+        return sum(1 for c in self.cues if c.kind == "count" and c.start <= now)
 
     def quiet_for(self) -> float:
         """How long nothing has been playing (seconds; 0 while something plays or is due)."""
+        if self._held_at is not None:
+            return self.t - self._held_at
         last = max([self._silent_from, *(c.end for c in self.cues)])
-        return max(0.0, self.t - last)
+        return max(0.0, self.now() - last)
 
 
 @dataclass(frozen=True)
@@ -349,14 +386,32 @@ class Recognised:
     context: str
 
 
-class SoakEars:
-    """The listener as the coach's ears: intents other than `none` go to the loop."""
+@dataclass(frozen=True)
+class Hush:
+    """The coach silenced by a running guess."""
 
-    def __init__(self, hearing: Hearing, clock: Callable[[], float]) -> None:
+    t: float
+    """When (seconds into the night)."""
+    early: str
+    """The intent the running guess read as."""
+    final: str
+    """What the whole utterance was heard as (`none` also when it was too short)."""
+
+
+class SoakEars:
+    """The listener as the coach's ears, as the microphone's are: intents go to the loop,
+    `none` as nothing heard, and a running guess of "stop" hushes it."""
+
+    def __init__(self, hearing: EngineHearing, matcher: IntentMatcher,
+                 clock: Callable[[], float]) -> None:
         self.clock = clock
         self.loop: LiveLoop | None = None
-        self.listener = UtteranceListener(hearing, self._on_heard)
+        self.listener = UtteranceListener(hearing, self._on_heard,
+                                          early=EarlyHearing(hearing.engine, matcher),
+                                          on_early=self._on_early)
         self.recognised: list[Recognised] = []
+        self.hushes: list[Hush] = []
+        self._early: tuple[float, str] | None = None
 
     def start(self, loop: LiveLoop) -> None:
         """Report to `loop`."""
@@ -373,8 +428,27 @@ class SoakEars:
         intent, now = heard.intent, self.clock()
         self.recognised.append(Recognised(now, now - heard.utterance.duration_s, intent.name,
                                           intent.text, heard.context))
-        if intent.name != "none" and self.loop is not None:
+        if self._early is not None:
+            self.hushes.append(Hush(*self._early, intent.name))
+            self._early = None
+        if self.loop is None:
+            return
+        if intent.name == "none":
+            self.loop.heard_nothing()
+        else:
             self.loop.heard(intent)
+
+    def _on_early(self, intent: Intent | None) -> None:
+        if intent is None:
+            if self._early is not None:
+                self.hushes.append(Hush(*self._early, "none"))
+                self._early = None
+            if self.loop is not None:
+                self.loop.heard_nothing()
+            return
+        self._early = (self.clock(), intent.name)
+        if self.loop is not None:
+            self.loop.heard_early(intent)
 
 
 # --- the night's script ----------------------------------------------------------------------
@@ -511,10 +585,17 @@ class SoakResult:
     """Stretches of sound the endpointer passed to the recogniser."""
     rejected: int
     """Of those, heard as nothing meant for the coach."""
+    hushes: tuple[Hush, ...]
+    """Times the coach was silenced by a running guess, and what followed."""
     start: Resources
     """After warming up."""
     end: Resources
     peak_rss_mb: float
+
+    @property
+    def false_hushes(self) -> tuple[Hush, ...]:
+        """Hushes after which the whole utterance was not what the guess said."""
+        return tuple(h for h in self.hushes if h.final != h.early)
 
 
 def warm_up(library: SpeechLibrary, content: Content, night: bool) -> None:
@@ -536,7 +617,7 @@ def warm_up_hearing(hearing: Hearing, speech: list[np.ndarray]) -> None:
             hearing.hear(pcm.tobytes(), context)
 
 
-def open_hearing(matcher: IntentMatcher) -> Hearing:
+def open_hearing(matcher: IntentMatcher) -> EngineHearing:
     """The real PocketSphinx recogniser behind the intent matcher."""
     from voice.speech_in.select import open_engine
 
@@ -553,11 +634,14 @@ def run_night(hours: float, seed: int = 1, episodes: Sequence[tuple[Line, ...]] 
     library = SpeechLibrary(Pyttsx3Voice(), content.voice)
     warm_up(library, content, night=True)
     sink = VirtualSink(library.sample_rate)
-    coach = WatchedCoach(content, sink.now)
+    def night_time() -> float:
+        return sink.t
+
+    coach = WatchedCoach(content, night_time)
     loop = LiveLoop(coach, Conductor(library, night=True), sink, night=True,
                     show=lambda _text: None)
     hearing = open_hearing(matcher)
-    ears = SoakEars(hearing, sink.now)
+    ears = SoakEars(hearing, matcher, night_time)
     bedroom = Bedroom(seconds, seed)
     n_chatter = chatter if chatter is not None else max(6, round(hours * 4))
     acts = script(seconds, episodes, n_chatter)
@@ -624,6 +708,7 @@ def _figures(seconds: float, wall_s: float, sleeper: Sleeper, coach: WatchedCoac
         false_starts=tuple(_describe(st, ears, sleeper, bedroom) for st in false_starts),
         stray=tuple(_describe(st, ears, sleeper, bedroom) for st in stray), chatter=chatter,
         snores=len(bedroom.snores), utterances=len(ears.recognised), rejected=rejected,
+        hushes=tuple(ears.hushes),
         start=start, end=end, peak_rss_mb=peak)
 
 
@@ -676,6 +761,8 @@ def report(result: SoakResult, hours: float, seed: int, code: str = "") -> str:
         ("other sounds taken for commands", str(len(r.stray))),
         ("chatter lines / snores", f"{r.chatter} / {r.snores}"),
         ("utterances found / rejected as not for the coach", f"{r.utterances} / {r.rejected}"),
+        ("coach hushed while the user spoke / for nothing",
+         f"{len(r.hushes)} / {len(r.false_hushes)}"),
         ("RSS after warm-up / at the end / peak",
          (f"{r.start.rss_mb:.1f} / {r.end.rss_mb:.1f} / {r.peak_rss_mb:.1f} MB "
           f"(growth {r.end.rss_mb - r.start.rss_mb:+.1f} MB)")),
@@ -701,7 +788,10 @@ def report(result: SoakResult, hours: float, seed: int, code: str = "") -> str:
         f"Machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; "
         f"code at {code or _commit()}.",
     ]
+    false_hushes = tuple(f"{h.t / 3600:.2f} h: a running guess of {h.early}, then {h.final}"
+                         for h in r.false_hushes)
     for title, items in (("Commands not answered", r.missed),
+                         ("Hushed for nothing", false_hushes),
                          ("False session starts", r.false_starts),
                          ("Other sounds taken for commands", r.stray)):
         if items:

@@ -45,6 +45,8 @@ def test_shipped_content_is_valid() -> None:
     ("sources.yaml", "N1: https://", "N1: ftp-ish ", "not a URL"),
     ("intents.yaml", "heard_in: [question]", "heard_in: [questions]",
      "heard_in names unknown context 'questions'"),
+    ("intents.yaml", "hush_early: [stop]", "hush_early: [stop, massage]",
+     "'hush_early' names 'massage', which is not heard while counting"),
 ])
 def test_broken_copy_reports_file_and_line(tmp_path: Path, file: str, old: str, new: str,
                                            problem: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bench.soak import VirtualSink
 from tests.core import coach, content, library, matcher
-from voice.conductor import Conductor
+from voice.conductor import Conductor, Cue
 from voice.live import LiveLoop
 
 
@@ -47,7 +47,11 @@ def advance(loop: LiveLoop, sink: VirtualSink, until: float) -> None:
 
 
 def future_counts(sink: VirtualSink) -> list[int]:
-    return [c.n for c in sink.cues if c.kind == "count" and c.start > sink.t]
+    return [c.n for c in sink.cues if c.kind == "count" and c.start > sink.now()]
+
+
+def count_cue(sink: VirtualSink, n: int) -> Cue:
+    return next(c for c in sink.cues if c.kind == "count" and c.n == n)
 
 
 def test_pause_mid_count_resumes_from_the_next_word() -> None:
@@ -83,3 +87,81 @@ def test_a_red_flag_mid_count_cuts_the_count_and_ends_the_session() -> None:
     assert shown[-1] == content().steps["red_flag"].day
     advance(loop, sink, max(c.end for c in sink.cues) + 0.1)
     assert loop.sessions_ended == 1 and loop.context() == "idle"
+
+
+def hush_mid_word(loop: LiveLoop, sink: VirtualSink, n: int) -> float:
+    """Count to word `n`, and hush the coach halfway through it; the sink's time then."""
+    say(loop, "help, calf cramp")
+    word = count_cue(sink, n)
+    advance(loop, sink, word.start + (word.end - word.start) / 2)
+    loop.heard_early(matcher().parse("stop"))
+    loop.pump()
+    return sink.now()
+
+
+def test_a_running_guess_of_stop_silences_the_count_and_the_stop_ends_it() -> None:
+    loop, sink, _, _ = setup()
+    held = hush_mid_word(loop, sink, 8)
+    advance(loop, sink, sink.t + 0.6)  # the user is still saying it
+    assert sink.now() == held, "the clock stands still while hushed"
+    assert sink.quiet_for() >= 0.59
+    assert loop.context() == "count", "still listening for what the user says"
+    say(loop, "stop")
+    assert future_counts(sink) == []
+    advance(loop, sink, sink.t + 5.0)
+    assert future_counts(sink) == [] and sink.quiet_for() >= 5.0
+
+
+def test_a_hush_for_nothing_says_the_cut_word_again_and_counts_on_to_thirty() -> None:
+    loop, sink, _, _ = setup()
+    hush_mid_word(loop, sink, 8)
+    advance(loop, sink, sink.t + 0.9)
+    loop.heard_nothing()  # the whole utterance was not meant for the coach
+    loop.pump()
+    eight = count_cue(sink, 8)
+    assert sink.now() == eight.start, "back to the start of the word cut off"
+    assert future_counts(sink) == list(range(9, 31))
+    advance(loop, sink, sink.t + max(c.end for c in sink.cues) - sink.now() + 0.1)
+    assert loop.context() == "question"
+
+
+def test_a_hush_then_wait_pauses_and_continue_resumes_after_the_cut_word() -> None:
+    loop, sink, _, _ = setup()
+    hush_mid_word(loop, sink, 8)
+    advance(loop, sink, sink.t + 0.5)
+    say(loop, "wait")
+    assert future_counts(sink) == []
+    advance(loop, sink, sink.t + 2.0)
+    say(loop, "continue")
+    assert future_counts(sink)[-1] == 30 and future_counts(sink)[0] in (8, 9)
+
+
+def test_a_running_guess_while_the_coach_is_quiet_changes_nothing() -> None:
+    loop, sink, ears, _ = setup()
+    loop.heard_early(matcher().parse("stop"))
+    loop.pump()
+    before = sink.now()
+    advance(loop, sink, sink.t + 0.3)
+    assert sink.now() > before, "the clock runs: nothing was held"
+    say(loop, "help, calf cramp")
+    assert ears.contexts[-1] == "count" and future_counts(sink)[-1] == 30
+
+
+def test_the_word_a_hush_for_nothing_cut_off_is_not_hushed_again() -> None:
+    """The microphone hears the coach: its own word said again must not hush it again and
+    again."""
+    loop, sink, _, _ = setup()
+    hush_mid_word(loop, sink, 8)
+    loop.heard_nothing()
+    loop.pump()
+    resumed = sink.now()
+    advance(loop, sink, sink.t + 0.3)
+    loop.heard_early(matcher().parse("stop"))
+    loop.pump()
+    assert sink.now() > resumed + 0.29, "the word cut off is said again whole"
+    advance(loop, sink, sink.t + 1.0)
+    held = sink.now()
+    loop.heard_early(matcher().parse("stop"))
+    loop.pump()
+    advance(loop, sink, sink.t + 0.3)
+    assert sink.now() == held, "a later word can be hushed again"

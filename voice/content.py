@@ -272,7 +272,20 @@ def _check_intents(chk: _Checker, data: _LineMap) -> dict[str, tuple[str, ...]]:
                 chk.add(file, _line(raw, ctx), f"context '{ctx}' names unknown intent '{name}'")
         contexts[ctx] = tuple(n for n in names if n in INTENT_NAMES)
     _check_heard_in(chk, intents, tuple(contexts))
+    _check_hush_early(chk, data, contexts.get("count", ()))
     return contexts
+
+
+def _check_hush_early(chk: _Checker, data: _LineMap, counting: tuple[str, ...]) -> None:
+    """`hush_early` names intents heard while the coach counts."""
+    hush = data.get("hush_early", [])
+    if not isinstance(hush, list):
+        chk.add("intents.yaml", _line(data, "hush_early"), "'hush_early' must be a list of intents")
+        return
+    for name in hush:
+        if name not in counting:
+            chk.add("intents.yaml", _line(data, "hush_early"),
+                    f"'hush_early' names '{name}', which is not heard while counting")
 
 
 def _check_heard_in(chk: _Checker, intents: _LineMap, known: tuple[str, ...]) -> None:

@@ -137,6 +137,9 @@ class IntentMatcher:
         self.contexts: dict[str, tuple[str, ...]] = dict(content.contexts)
         self.own_speech: dict[str, tuple[str, ...]] = content.own_speech
         """What the coach itself says while listening in each context (for recognisers)."""
+        self.hush_early: frozenset[str] = frozenset(map(str, data.get("hush_early", [])))
+        """Intents that silence the speaker as soon as the recogniser's running guess is one
+        of them, before the utterance has ended."""
         self._keywords = [(str(intent), tuple(normalize(w) for w in words))
                           for intent, words in (data.get("keywords") or {}).items()]
         self._slot_words = {name: self._list_phrases(name) for name in ("side", "muscle")}

@@ -12,7 +12,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, TextIO
+from typing import Literal, Protocol, TextIO
 
 from voice.coach import Action, Coach, Count, Finished, Heard, Say, State, Timeout
 from voice.conductor import Conductor, Plan
@@ -21,6 +21,9 @@ from voice.player import START_LEAD_S, Sink
 
 POLL_S = 0.05
 """Longest the loop sleeps before looking at the clock again (seconds)."""
+REHUSH_S = 1.0
+"""After a hush that came to nothing, how long (seconds on the sink's clock, from the
+resumption) before another can hush the coach: the word it cut off is said again whole."""
 
 
 class Ears(Protocol):
@@ -38,8 +41,10 @@ class Ears(Protocol):
 
 @dataclass(frozen=True)
 class _Input:
-    intent: Intent | None
-    """None when the input has ended (end of typed input)."""
+    kind: Literal["heard", "early", "nothing", "ended"]
+    """An utterance's intent, a running guess to hush the speaker for, an utterance that
+    meant nothing, or the end of input (end of typed input)."""
+    intent: Intent | None = None
 
 
 class LiveLoop:
@@ -57,6 +62,10 @@ class LiveLoop:
         self._plan: Plan | None = None
         self._finished = True
         self._deadline: float | None = None
+        self._held = False
+        """Whether the speaker is held silent for what the user is still saying."""
+        self._rehush_after: float | None = None
+        """After a hush for nothing: no new hush before this time on the sink's clock."""
         self._ears: Ears | None = None
         self.sessions_ended = 0
         """How many sessions have ended (for --once and the soak)."""
@@ -64,11 +73,20 @@ class LiveLoop:
     # -- called from the ears' thread --
     def heard(self, intent: Intent) -> None:
         """The user said something."""
-        self._inbox.put(_Input(intent))
+        self._inbox.put(_Input("heard", intent))
+
+    def heard_early(self, intent: Intent) -> None:
+        """The user is saying something that silences the coach (a running guess: `heard`
+        or `heard_nothing` follows once they have finished)."""
+        self._inbox.put(_Input("early", intent))
+
+    def heard_nothing(self) -> None:
+        """An utterance meant nothing to the coach."""
+        self._inbox.put(_Input("nothing"))
 
     def input_ended(self) -> None:
         """No more input will come (typed input reached its end)."""
-        self._inbox.put(_Input(None))
+        self._inbox.put(_Input("ended"))
 
     # -- the loop --
     def context(self) -> str:
@@ -94,8 +112,8 @@ class LiveLoop:
                 item = self._inbox.get_nowait()
             except queue.Empty:
                 return ended
-            if item.intent is not None:
-                self._on_heard(item.intent)
+            if item.kind != "ended":
+                self._on_input(item)
                 ended = self._tick() or ended
 
     def run(self, ears: Ears, once: bool = False) -> int:
@@ -114,10 +132,10 @@ class LiveLoop:
                 item = self._inbox.get(timeout=self._wait())
             except queue.Empty:
                 continue
-            if item.intent is None:
+            if item.kind == "ended":
                 ended = True
                 continue
-            self._on_heard(item.intent)
+            self._on_input(item)
 
     def _wait(self) -> float:
         now = self.sink.now()
@@ -149,6 +167,33 @@ class LiveLoop:
             self._act(actions)
         return False
 
+    def _on_input(self, item: _Input) -> None:
+        if item.kind == "early" and item.intent is not None:
+            self._hush(item.intent)
+        elif item.kind == "heard" and item.intent is not None:
+            self._on_heard(item.intent)
+        elif self._held:
+            self._carry_on()
+
+    def _hush(self, intent: Intent) -> None:
+        """Silence the speaker while the user is still speaking, if the coach is talking;
+        not again over the word a hush for nothing cut off (the microphone hears the coach
+        too: its own word, said again, could hush it again and again)."""
+        if self._plan is None or self._finished or self._held:
+            return
+        if self._rehush_after is not None and self.sink.now() < self._rehush_after:
+            return
+        self._held = True
+        self._note(f"hushed for: {intent.text!r} -> {intent.name}")
+        self.sink.hold()
+
+    def _carry_on(self) -> None:
+        """A hush came to nothing: play on from the word it cut off."""
+        self._held = False
+        self._note("nothing heard: carrying on")
+        self.sink.resume()
+        self._rehush_after = self.sink.now() + REHUSH_S
+
     def _on_heard(self, intent: Intent) -> None:
         counted = 0
         if self._plan is not None and not self._finished:
@@ -156,6 +201,9 @@ class LiveLoop:
         self._note(f"heard: {intent.text!r} -> {intent.name} {dict(intent.slots)}")
         self.state, actions = self.coach.step(self.state,
                                               Heard(intent.name, intent.slots, counted))
+        if self._held and not actions:
+            self._carry_on()
+        self._held = False
         self._act(actions)
 
     def _act(self, actions: tuple[Action, ...]) -> None:

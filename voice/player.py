@@ -54,7 +54,14 @@ class Sink(Protocol):
         """Schedule cues (their `start` is on this clock)."""
 
     def clear(self) -> None:
-        """Silence now: drop every cue not yet finished."""
+        """Silence now: drop every cue not yet finished (a hold ends too)."""
+
+    def hold(self) -> None:
+        """Silence now and stop the clock, keeping what is planned (the user may be saying
+        stop; `resume` if they were not)."""
+
+    def resume(self) -> None:
+        """After `hold`: the clock runs again from the start of the cue that was cut off."""
 
     def close(self) -> None:
         """Release the device."""
@@ -92,6 +99,8 @@ class LivePlayer:
         self._recent: list[_Scheduled] = []
         """Cues handed to the device whole within the last REPLAY_S."""
         self._frames = 0
+        self._held = False
+        """While held the callback plays silence and the clock stands still."""
         self._generation = 0
         """Which stream is the current one; the finished callbacks of old ones are ignored."""
         self.errors = 0
@@ -133,6 +142,9 @@ class LivePlayer:
             self.errors += 1
         block = np.zeros(frames, dtype=np.int32)
         with self._lock:
+            if self._held:
+                out.fill(0)
+                return
             start = self._frames
             keep: list[_Scheduled] = []
             done: list[_Scheduled] = []
@@ -188,9 +200,14 @@ class LivePlayer:
         with self._lock:
             self._cues = [*self._recent, *self._cues]
             self._recent = []
-            started = [c.start for c in self._cues if c.start < self._frames]
-            if started:
-                self._frames = min(started)
+            self._back_to_cut_cue()
+
+    def _back_to_cut_cue(self) -> None:
+        """With the lock held: the clock goes back to the start of a cue begun but not
+        finished."""
+        started = [c.start for c in self._cues if c.start < self._frames]
+        if started:
+            self._frames = min(started)
 
     def _release(self) -> None:
         with self._device_lock:
@@ -214,10 +231,24 @@ class LivePlayer:
                                              cue.clip.samples))
 
     def clear(self) -> None:
-        """Silence from the next block on."""
+        """Silence from the next block on (and the end of a hold)."""
         with self._lock:
             self._cues = []
             self._recent = []
+            self._held = False
+
+    def hold(self) -> None:
+        """Silence from the next block on, with the clock standing still; what the device
+        has queued (`OUTPUT_LATENCY_S`) still plays."""
+        with self._lock:
+            self._held = True
+
+    def resume(self) -> None:
+        """End a hold: play on from the start of the cue it cut off."""
+        with self._lock:
+            if self._held:
+                self._held = False
+                self._back_to_cut_cue()
 
     def busy(self) -> bool:
         """Whether anything is still to be played."""
@@ -241,30 +272,57 @@ class PrintSink:
         self.sample_rate = sample_rate
         self._clock = time.monotonic
         self._t0 = self._clock()
-        self._timers: list[threading.Timer] = []
+        self._held_at: float | None = None
+        """Clock reading when a hold began (the sink's time stands still until `resume`)."""
+        self._pending: list[tuple[Cue, threading.Timer]] = []
         self._lock = threading.Lock()
 
     def now(self) -> float:
-        """Seconds since the sink was opened."""
-        return self._clock() - self._t0
+        """Seconds since the sink was opened, less the time spent held."""
+        return (self._held_at if self._held_at is not None else self._clock()) - self._t0
 
     def play(self, cues: tuple[Cue, ...]) -> None:
         """Print each count word when it is due."""
         with self._lock:
             for cue in cues:
                 if cue.kind == "count":
-                    timer = threading.Timer(max(0.0, cue.start - self.now()), _print_count,
-                                            args=(cue.clip.text,))
-                    timer.daemon = True
-                    timer.start()
-                    self._timers.append(timer)
+                    self._pending.append((cue, self._timer(cue)))
+
+    def _timer(self, cue: Cue) -> threading.Timer:
+        timer = threading.Timer(max(0.0, cue.start - self.now()), _print_count,
+                                args=(cue.clip.text,))
+        timer.daemon = True
+        if self._held_at is None:
+            timer.start()
+        return timer
 
     def clear(self) -> None:
-        """Cancel every count word not yet printed."""
+        """Cancel every count word not yet printed (and end a hold)."""
         with self._lock:
-            for timer in self._timers:
+            for _, timer in self._pending:
                 timer.cancel()
-            self._timers = []
+            self._pending = []
+            if self._held_at is not None:
+                self._t0 += self._clock() - self._held_at
+                self._held_at = None
+
+    def hold(self) -> None:
+        """Stop the clock; no count word is printed until `resume`."""
+        with self._lock:
+            if self._held_at is None:
+                self._held_at = self._clock()
+                for _, timer in self._pending:
+                    timer.cancel()
+                now = self.now()
+                self._pending = [(cue, timer) for cue, timer in self._pending if cue.start > now]
+
+    def resume(self) -> None:
+        """Run the clock again from where it stood and print what is still due."""
+        with self._lock:
+            if self._held_at is not None:
+                self._t0 += self._clock() - self._held_at
+                self._held_at = None
+                self._pending = [(cue, self._timer(cue)) for cue, _ in self._pending]
 
     def close(self) -> None:
         """Cancel what is pending."""

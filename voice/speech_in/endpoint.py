@@ -65,8 +65,8 @@ class Endpointer:
         self._unvoiced_run = 0
         self._speech: list[bytes] | None = None
         self._frames = 0
-        self.on_start: list = []
-        """Callbacks `f(stream_time_s)` run when an utterance starts."""
+        self.starts = 0
+        """How many utterances have started (so a watcher can tell one from the next)."""
 
     @property
     def in_speech(self) -> bool:
@@ -105,8 +105,7 @@ class Endpointer:
                 self._speech = list(self._preroll)
                 self._preroll.clear()
                 self._unvoiced_run = 0
-                for callback in self.on_start:
-                    callback(self.time_s)
+                self.starts += 1
             return None
         self._speech.append(frame)
         self._unvoiced_run = 0 if voiced else self._unvoiced_run + 1

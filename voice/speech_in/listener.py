@@ -17,6 +17,7 @@ import numpy as np
 from voice.intents import Intent, IntentMatcher
 from voice.memory import release_free_memory
 from voice.speech_in.base import SAMPLE_RATE, SpeechIn
+from voice.speech_in.early import EarlyHearing
 from voice.speech_in.endpoint import Endpointer, EndpointSettings, Utterance
 from voice.speech_in.recognizer import recognise
 from voice.wavio import write_wav_atomic
@@ -57,16 +58,38 @@ class Heard:
     """Time spent recognising it (seconds)."""
 
 
+@dataclass
+class _Watch:
+    """An utterance being heard early."""
+
+    start: int
+    """The endpointer's `starts` when it began."""
+    sent: int = 0
+    """Bytes of it streamed so far."""
+    fired: bool = False
+    """Whether an early intent has been reported for it."""
+
+
 class UtteranceListener:
-    """Feed PCM blocks; `on_heard` is called for every utterance found (`none` included)."""
+    """Feed PCM blocks; `on_heard` is called for every utterance found (`none` included).
+
+    With `early` (and `on_early`), utterances in the contexts it wants are also heard while
+    they are being said: `on_early(intent)` as soon as the running guess is a hushing intent,
+    then `on_heard` as always once the utterance ends, or `on_early(None)` if it ends too
+    short to be heard at all.
+    """
 
     def __init__(self, hearing: Hearing, on_heard: Callable[[Heard], None],
                  settings: EndpointSettings = EndpointSettings(),
-                 record_dir: Path | None = None) -> None:
+                 record_dir: Path | None = None, early: EarlyHearing | None = None,
+                 on_early: Callable[[Intent | None], None] | None = None) -> None:
         self.hearing = hearing
         self.on_heard = on_heard
         self.endpointer = Endpointer(settings)
         self.record_dir = record_dir
+        self.early = early if on_early is not None else None
+        self.on_early = on_early
+        self._watch: _Watch | None = None
         self._context = "idle"
         self._lock = threading.Lock()
         self.utterances = 0
@@ -86,6 +109,7 @@ class UtteranceListener:
     def feed(self, pcm: bytes) -> None:
         """Add audio (any block size)."""
         for utterance in self.endpointer.feed(pcm):
+            self._watch = None  # the whole utterance has the last word
             self.utterances += 1
             context = self.context
             started = time.perf_counter()
@@ -95,6 +119,34 @@ class UtteranceListener:
                 self._record(utterance, intent)
             self.on_heard(Heard(intent, utterance, context, decode_s))
             release_free_memory()  # the decode's buffers, so a night of listening stays small
+        if self.early is not None:
+            self._hear_early(self.early)
+
+    def _hear_early(self, early: EarlyHearing) -> None:
+        """Stream the utterance under way, if its context wants it, and report a hushing
+        intent once; report None for one that ended without being heard (too short)."""
+        ep, watch = self.endpointer, self._watch
+        if watch is not None and (not ep.in_speech or ep.starts != watch.start):
+            self._watch = None
+            if watch.fired and self.on_early is not None:
+                self.on_early(None)
+        if not ep.in_speech:
+            return
+        if self._watch is None:
+            context = self.context
+            if not early.wanted(context):
+                return
+            self._watch = _Watch(ep.starts)
+            early.begin(context)
+        watch = self._watch
+        if watch.fired:
+            return
+        so_far = ep.current()
+        intent = early.feed(so_far[watch.sent:], so_far)
+        watch.sent = len(so_far)
+        if intent is not None and self.on_early is not None:
+            watch.fired = True
+            self.on_early(intent)
 
     def _record(self, utterance: Utterance, intent: Intent) -> None:
         if self.record_dir is None:

@@ -16,10 +16,11 @@ import numpy as np
 
 from voice.content import Content
 from voice.errors import BadInput, MissingResource
-from voice.intents import IntentMatcher
+from voice.intents import Intent, IntentMatcher
 from voice.live import LiveLoop
 from voice.player import import_sounddevice
 from voice.speech_in.base import SAMPLE_RATE
+from voice.speech_in.early import EarlyHearing
 from voice.speech_in.listener import EngineHearing, Heard, Hearing, UtteranceListener
 
 BLOCK_S = 0.03
@@ -45,14 +46,16 @@ class MicrophoneEars:
     """Listens on an input device and reports what it hears to a `LiveLoop`."""
 
     def __init__(self, hearing: Hearing, device: str | int | None = None,
-                 record_dir: Any = None, verbose: bool = False) -> None:
+                 record_dir: Any = None, verbose: bool = False,
+                 early: EarlyHearing | None = None) -> None:
         self._sd = import_sounddevice()
         self.device = int(device) if device is not None and str(device).isdigit() else device
         self.verbose = verbose
         self.hearing = hearing
         self._blocks: queue.Queue[bytes] = queue.Queue(maxsize=QUEUE_BLOCKS)
         self._loop: LiveLoop | None = None
-        self.listener = UtteranceListener(hearing, self._on_heard, record_dir=record_dir)
+        self.listener = UtteranceListener(hearing, self._on_heard, record_dir=record_dir,
+                                          early=early, on_early=self._on_early)
         self.overflows = 0
         """Input overflows reported by the device."""
         self.reopens = 0
@@ -154,8 +157,22 @@ class MicrophoneEars:
         if self.verbose:
             _log(f"heard [{heard.context}] {heard.intent.text!r} -> {heard.intent.name} "
                  f"({heard.intent.confidence:.2f}, {heard.decode_s * 1000:.0f} ms)")
-        if heard.intent.name != "none" and self._loop is not None:
+        if self._loop is None:
+            return
+        if heard.intent.name == "none":
+            self._loop.heard_nothing()
+        else:
             self._loop.heard(heard.intent)
+
+    def _on_early(self, intent: Intent | None) -> None:
+        if self.verbose and intent is not None:
+            _log(f"hearing {intent.text!r} -> {intent.name}: hush")
+        if self._loop is None:
+            return
+        if intent is None:
+            self._loop.heard_nothing()
+        else:
+            self._loop.heard_early(intent)
 
 
 def find_microphone(sd: Any, device: str | int | None) -> Any:
@@ -178,4 +195,4 @@ def open_microphone_ears(args: argparse.Namespace, matcher: IntentMatcher,
 
     engine = open_engine(args.engine, args.model, args.models_dir, matcher)
     return MicrophoneEars(EngineHearing(engine, matcher), args.input, args.record,
-                          verbose=args.verbose)
+                          verbose=args.verbose, early=EarlyHearing(engine, matcher))

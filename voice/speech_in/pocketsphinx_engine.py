@@ -396,10 +396,14 @@ class PocketSphinxEngine:
     # ---- whole utterances --------------------------------------------------------------
 
     def decode(self, pcm: bytes, context: str | None = None) -> Decoded:
-        """Recognise one whole utterance of 16 kHz 16-bit mono PCM in `context`."""
+        """Recognise one whole utterance of 16 kHz 16-bit mono PCM in `context`. An
+        utterance being streamed (`start`/`feed`) is abandoned: this is its final word."""
         ctx = self.context if context is None else context
         if ctx not in self._grammars:
             raise BadInput(f"unknown listening context {ctx!r}")
+        if self._active:
+            self._decoder.end_utt()
+            self._active = False
         samples = np.frombuffer(pcm[: len(pcm) - len(pcm) % 2], dtype="<i2")
         voiced = voiced_seconds(samples, self.settings.voiced_db)
         if voiced < self.settings.min_voiced_s:

@@ -1,0 +1,62 @@
+"""Hearing a command while it is still being said, for the ones that cannot wait.
+
+The endpointer only hands over an utterance once a quarter of a second of silence has
+followed it, and the whole-utterance decode comes after that. For "stop" said over the
+coach's voice that is too late: the speaker should fall silent as the word ends. So while
+the user speaks in a context where the coach talks (`count`), the utterance is streamed
+into the recogniser as it arrives, and its running guess is read by the matcher. When the
+guess is one of the intents in `hush_early` (content/intents.yaml) and the audio so far
+holds human speech (the speech gate), that intent is reported at once. The whole utterance
+is still decoded afterwards and has the last word: a running guess only ever hushes.
+
+    early = EarlyHearing(engine, matcher)
+    early.begin("count")                      # an utterance has started
+    intent = early.feed(new_pcm, so_far_pcm)  # an Intent once the guess is "stop", else None
+"""
+
+from __future__ import annotations
+
+from voice.intents import Intent, IntentMatcher
+from voice.speech_in.base import SpeechIn
+from voice.speech_in.recognizer import default_gate
+from voice.speech_in.speech_gate import SpeechGate
+
+EARLY_CONTEXTS = ("count",)
+"""Listening contexts in which the coach is talking while it listens."""
+
+
+class EarlyHearing:
+    """Streams an utterance into a recogniser and reports a hushing intent as soon as the
+    running guess is one."""
+
+    def __init__(self, engine: SpeechIn, matcher: IntentMatcher,
+                 gate: SpeechGate | None = None,
+                 contexts: tuple[str, ...] = EARLY_CONTEXTS) -> None:
+        self.engine = engine
+        self.matcher = matcher
+        self.contexts = contexts
+        self._gate = gate or default_gate()
+        self._context = ""
+
+    def wanted(self, context: str) -> bool:
+        """Whether utterances in `context` are heard early."""
+        return context in self.contexts and bool(self.matcher.hush_early)
+
+    def begin(self, context: str) -> None:
+        """An utterance has started in `context`."""
+        self._context = context
+        self.engine.set_context(context)
+        self.engine.start()
+
+    def feed(self, pcm: bytes, so_far: bytes) -> Intent | None:
+        """Stream `pcm` (the utterance's newest audio; `so_far` is all of it): the hushing
+        intent the running guess reads as, or None."""
+        guess = self.engine.feed(pcm)
+        if guess is None or not guess.text:
+            return None
+        intent = self.matcher.parse(guess.text, self._context)
+        if intent.name not in self.matcher.hush_early:
+            return None
+        if not self._gate.is_speech(so_far):
+            return None
+        return intent
