@@ -258,6 +258,17 @@ def test_only_the_count_context_has_the_coachs_own_words(matcher: IntentMatcher)
     assert not build_grammar(matcher, "idle").own_words
 
 
+def test_no_own_word_is_a_command_with_its_soft_first_sound_lost(
+        matcher: IntentMatcher) -> None:
+    """The coach says "the top of your foot"; a user's "stop" whose "s" the microphone lost
+    must still be the user's (and "swelling" not the coach's "when")."""
+    from voice.speech_in.grammar import build_grammar
+
+    own = build_grammar(matcher, "count").own_words
+    assert "top" not in own and "when" not in own
+    assert "toward" in own, "other words of the instructions stay the coach's"
+
+
 def test_the_coachs_own_instructions_are_mostly_not_commands(engine: PocketSphinxEngine,
                                                              matcher: IntentMatcher) -> None:
     """What the coach says while it listens for the count's commands: the stretch

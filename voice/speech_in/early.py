@@ -6,7 +6,8 @@ coach's voice that is too late: the speaker should fall silent as the word ends.
 the user speaks in a context where the coach talks (`count`), the utterance is streamed
 into the recogniser as it arrives, and its running guess is read by the matcher. When the
 guess is one of the intents in `hush_early` (content/intents.yaml) and the audio so far
-holds human speech (the speech gate), that intent is reported at once. The whole utterance
+holds human speech (the speech gate, asked again as more audio comes while the guess
+stands), that intent is reported. The whole utterance
 is still decoded afterwards and has the last word: a running guess only ever hushes.
 
     early = EarlyHearing(engine, matcher)
@@ -37,6 +38,8 @@ class EarlyHearing:
         self.contexts = contexts
         self._gate = gate or default_gate()
         self._context = ""
+        self._guess: Intent | None = None
+        """The hushing intent the running guess reads as, until the gate hears speech."""
 
     def wanted(self, context: str) -> bool:
         """Whether utterances in `context` are heard early."""
@@ -45,6 +48,7 @@ class EarlyHearing:
     def begin(self, context: str) -> None:
         """An utterance has started in `context`."""
         self._context = context
+        self._guess = None
         self.engine.set_context(context)
         self.engine.start()
 
@@ -52,11 +56,10 @@ class EarlyHearing:
         """Stream `pcm` (the utterance's newest audio; `so_far` is all of it): the hushing
         intent the running guess reads as, or None."""
         guess = self.engine.feed(pcm)
-        if guess is None or not guess.text:
-            return None
-        intent = self.matcher.parse(guess.text, self._context)
-        if intent.name not in self.matcher.hush_early:
-            return None
-        if not self._gate.is_speech(so_far):
-            return None
-        return intent
+        if guess is not None:  # the guess changed
+            intent = self.matcher.parse(guess.text, self._context) if guess.text else None
+            hushing = intent is not None and intent.name in self.matcher.hush_early
+            self._guess = intent if hushing else None
+        if self._guess is None or not self._gate.is_speech(so_far):
+            return None  # a guess the gate does not yet call speech is tried again
+        return self._guess

@@ -440,6 +440,10 @@ OWN_MIN_PHONES = 3
 ("a", "it", "of") string together into anything, a real "stop" among it."""
 
 
+SOFT_ONSETS = frozenset({"S", "SH", "F", "TH", "HH"})
+"""First sounds quiet enough to be lost at the start of a word ("stop" heard as "top")."""
+
+
 def own_voice(speech: Iterable[str], dictionary: Mapping[str, Phones],
               commands: Callable[[], Iterable[str]], singles: Iterable[str]
               ) -> tuple[dict[str, Phones], frozenset[str]]:
@@ -447,7 +451,8 @@ def own_voice(speech: Iterable[str], dictionary: Mapping[str, Phones],
 
     A word the coach says as a line of its own (a count word) is always kept. Of the words
     of its sentences, these are left out: a word that sounds like a one-word command of
-    `singles` (same first two phones), one under `OWN_MIN_PHONES`, and, so that a user who
+    `singles` (same first two phones, or, after a soft first sound, its second and third:
+    "top" is "stop" with its "s" lost), one under `OWN_MIN_PHONES`, and, so that a user who
     says a command the coach also says ("carry on") is heard as the user, enough words
     that no sentence of `commands` (read only when there is speech) is made of own words
     alone.
@@ -461,7 +466,9 @@ def own_voice(speech: Iterable[str], dictionary: Mapping[str, Phones],
         said = set(sentence.lower().split())
         if said and said <= words:
             words -= said if said <= alone else said - alone
-    starts = {tuple(p[:2]) for w in singles if (p := pronounce(w, dictionary))}
+    single_phones = [p for w in singles if (p := pronounce(w, dictionary))]
+    starts = {tuple(p[:2]) for p in single_phones}
+    starts |= {tuple(p[1:3]) for p in single_phones if len(p) > 2 and p[0] in SOFT_ONSETS}
     kept: dict[str, Phones] = {}
     for word in sorted(words):
         phones = pronounce(word, dictionary)
