@@ -38,9 +38,10 @@ WHY = {
     "decode of the whole utterance, after the endpointer's silence, is most of it. Decoding "
     "while the user speaks (so that little is left at the end), a shorter end-of-speech "
     "silence, or a faster search (smaller grammar, narrower beams) would close the gap.",
-    "stop → silence p50": "A stop is acted on only after the endpointer's silence and the "
-    "decode; the count word then playing is cut once the 150 ms queued for the speaker "
-    "has played. Acting on a partial hypothesis of \"stop\" would close it.",
+    "stop → silence p50": "The speaker is hushed as soon as the recogniser's running guess "
+    "reads stop; when the guess forms late or not at all, the stop is acted on only after "
+    "the endpointer's silence and the decode. Either way the 150 ms queued for the speaker "
+    "still plays.",
     "false session starts per hour (idle)": "A grammar recogniser forces sound into its "
     "phrases, and its rejection lets some of it through as a command (examples under the "
     "hearing table). A stronger garbage model or a stricter idle grammar (for instance "
