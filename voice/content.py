@@ -272,7 +272,9 @@ def _check_intents(chk: _Checker, data: _LineMap) -> dict[str, tuple[str, ...]]:
                 chk.add(file, _line(raw, ctx), f"context '{ctx}' names unknown intent '{name}'")
         contexts[ctx] = tuple(n for n in names if n in INTENT_NAMES)
     _check_heard_in(chk, intents, tuple(contexts))
-    _check_hush_early(chk, data, contexts.get("count", ()))
+    counted = raw.get("count")
+    if isinstance(counted, list) and all(n in INTENT_NAMES for n in counted):
+        _check_hush_early(chk, data, contexts.get("count", ()))  # else said already
     return contexts
 
 
