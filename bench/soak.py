@@ -301,18 +301,14 @@ class VirtualSink:
 
     def clear(self) -> None:
         """Silence now: forget the current answer (what had played stops here)."""
-        now = self.now()
-        heard = [min(c.end, now) for c in self.cues if c.start <= now]
-        self._silent_from = max([self._silent_from, *heard])
+        self._stop_playing()
         self.cues = []
         self._run_again()
 
     def hold(self) -> None:
         """Silence now, with the clock standing still."""
         if self._held_at is None:
-            now = self.now()
-            self._silent_from = max([self._silent_from,
-                                     *(min(c.end, now) for c in self.cues if c.start <= now)])
+            self._stop_playing()
             self._held_at = self.t
 
     def resume(self) -> None:
@@ -324,6 +320,12 @@ class VirtualSink:
         cut = [c.start for c in self.cues if c.start < now < c.end]
         if cut:
             self._lag += now - min(cut)
+
+    def _stop_playing(self) -> None:
+        """What had played stops here."""
+        now = self.now()
+        heard = [min(c.end, now) for c in self.cues if c.start <= now]
+        self._silent_from = max([self._silent_from, *heard])
 
     def _run_again(self) -> None:
         if self._held_at is not None:

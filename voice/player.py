@@ -302,9 +302,7 @@ class PrintSink:
             for _, timer in self._pending:
                 timer.cancel()
             self._pending = []
-            if self._held_at is not None:
-                self._t0 += self._clock() - self._held_at
-                self._held_at = None
+            self._run_again()
 
     def hold(self) -> None:
         """Stop the clock; no count word is printed until `resume`."""
@@ -320,9 +318,14 @@ class PrintSink:
         """Run the clock again from where it stood and print what is still due."""
         with self._lock:
             if self._held_at is not None:
-                self._t0 += self._clock() - self._held_at
-                self._held_at = None
+                self._run_again()
                 self._pending = [(cue, self._timer(cue)) for cue, _ in self._pending]
+
+    def _run_again(self) -> None:
+        """With the lock held: the clock runs on from where a hold stopped it."""
+        if self._held_at is not None:
+            self._t0 += self._clock() - self._held_at
+            self._held_at = None
 
     def close(self) -> None:
         """Cancel what is pending."""
