@@ -22,8 +22,11 @@ from voice.errors import BadInput
 from voice.intents import IntentMatcher
 from voice.memory import _glibc
 from voice.speech_in.base import SpeechIn
+from voice.speech_in.confirm import sound_distance
+from voice.speech_in.grammar import load_dictionary
 from voice.speech_in.pocketsphinx_engine import (
     PocketSphinxEngine,
+    SphinxSettings,
     accent_variants,
     from_matcher,
     voiced_seconds,
@@ -36,11 +39,14 @@ pytestmark = pytest.mark.skipif(bool(tools_missing()), reason="needs espeak-ng a
 
 SUBSET_EVERY = 3
 """Every third command of the synthetic set (15 commands x 4 voices)."""
-CLEAN_FLOOR = 0.6
-"""Least intent accuracy on the clean subset (measured 0.62; target 0.95, not reached:
+CLEAN_FLOOR = 0.5
+"""Least intent accuracy on the clean subset (measured 0.55; target 0.95, not reached:
 see bench/asr_accuracy.py). It was 0.72 before the count grammar's own-voice path, which
 takes a few espeak-ng count commands ("stop counting", "continue") for the coach's own
-words and turns away 93 more of 380 real other words said while counting."""
+words and turns away 93 more of 380 real other words said while counting; and 0.62 before
+the second hearing of idle commands, which turns away a few commands whose free-form
+reading is far off (espeak-ng's "charley horse" as "the arts") and ten times as many
+everyday sentences."""
 NOISY_FLOOR = 0.50
 """Least intent accuracy on the subset at 10 dB SNR (measured 0.60; target 0.90)."""
 CHATTER_FLOOR = 0.35
@@ -294,3 +300,53 @@ def test_no_command_is_made_of_the_coachs_own_words(matcher: IntentMatcher) -> N
 
     own = set(build_grammar(matcher, "count").own_words)
     assert not [s for s in matcher.sentences("count") if set(s.split()) <= own]
+
+
+def test_sound_distance_reads_phones_not_spelling() -> None:
+    pronounce = load_dictionary().get
+    assert sound_distance("help calf cramp", "help calf cramp", pronounce) == 0.0
+    assert sound_distance("i have a ham string cramp", "i have a hamstring grant",
+                          pronounce) < 0.2
+    assert sound_distance("could my shoes help", "good night sleep well", pronounce) > 0.6
+    assert sound_distance("stop(2)", "stop", pronounce) == 0.0
+
+
+FORCED_CHATTER = [
+    ("I have to be at work early tomorrow.", 2),
+    ("My phone needs charging, where is the cable?", 3),
+    ("Nobody in the town could remember when the bridge had last been mended.", 2),
+    ("Nobody in the town could remember when the bridge had last been mended.", 3),
+    ("Good night, sleep well.", 3),
+    ("He counted the steps to the top of the tower and stopped to catch his breath.", 2),
+]
+"""Everyday sentences (text, voice) that the idle grammar alone takes for commands."""
+
+
+def test_chatter_forced_into_a_command_is_not_confirmed(engine: PocketSphinxEngine,
+                                                        matcher: IntentMatcher) -> None:
+    """While idle, a command the free-form second hearing does not confirm is nothing;
+    without the second hearing, each of these would have made the coach speak."""
+    unconfirmed = from_matcher(matcher, settings=SphinxSettings(confirm_contexts=()))
+    for text, voice in FORCED_CHATTER:
+        audio = pcm(text, voice)
+        alone = recognise(unconfirmed, matcher, audio, "idle").intent
+        assert alone.name != "none", (text, voice)
+        heard = recognise(engine, matcher, audio, "idle").intent
+        assert heard.name == "none", (text, voice, heard)
+        assert engine.last is not None and engine.last.reason == "not confirmed"
+        assert engine.last.free_form and engine.last.raw == alone.text
+
+
+def test_commands_are_confirmed_by_the_second_hearing(engine: PocketSphinxEngine,
+                                                      matcher: IntentMatcher) -> None:
+    for text, muscle in [("help, calf cramp", "calf"), ("I have a hamstring cramp",
+                                                        "hamstring")]:
+        for voice in (2, 3):
+            heard = recognise(engine, matcher, pcm(text, voice), "idle").intent
+            assert (heard.name, heard.slots.get("muscle")) == ("cramp", muscle), (text, voice)
+            assert engine.last is not None and engine.last.free_form
+
+
+def test_only_idle_commands_are_heard_twice(engine: PocketSphinxEngine) -> None:
+    engine.decode(pcm("stop", 2), "count")
+    assert engine.last is not None and engine.last.text and engine.last.free_form == ""
