@@ -35,7 +35,8 @@ HEADLINES = (
 
 WHY = {
     "reply latency p50": "The answering section says where the time goes; the recogniser's "
-    "decode of the whole utterance, after the endpointer's silence, is most of it. Decoding "
+    "decode of the whole utterance, after the endpointer's silence, is most of it, and "
+    "while idle the second hearing that confirms a command adds to it. Decoding "
     "while the user speaks (so that little is left at the end), a shorter end-of-speech "
     "silence, or a faster search (smaller grammar, narrower beams) would close the gap.",
     "stop → silence p50": "The speaker is hushed as soon as the recogniser's running guess "
@@ -44,8 +45,9 @@ WHY = {
     "still plays.",
     "false session starts per hour (idle)": "A grammar recogniser forces sound into its "
     "phrases, and its rejection lets some of it through as a command (examples under the "
-    "hearing table). A stronger garbage model or a stricter idle grammar (for instance "
-    "requiring \"help\" or a muscle word with a confident acoustic match) would close it.",
+    "hearing table); the second hearing of idle commands turns most of it away, not all. A "
+    "stronger acoustic model, or an idle grammar that requires \"help\" or a muscle word, "
+    "would close it.",
     "CPU while idle-listening (share of one core)": "The VAD runs on every 30 ms block and "
     "noise that it takes for speech is decoded.",
     "max onset error": "Within a count, one word came late and every word after it by the "
