@@ -14,8 +14,8 @@ somewhere else to put sounds that fit no command well. Saying no happens in step
 that holds no human voice never gets here (`speech_gate.py`); an utterance with less
 voiced audio than `SphinxSettings.min_voiced_s` is heard as nothing; an utterance decoded
 as garbage is nothing; a decode that does not reach the end of a command (PocketSphinx
-then returns the best partial path) is nothing; and while idle, a command whose sounds a second,
-free hearing of phones does not confirm is nothing (`confirm.py`).
+then returns the best partial path) is nothing; and while idle, a command whose sounds a
+second, free hearing of phones does not confirm is nothing (`confirm.py`).
 
 Streaming: `feed` decodes incrementally and returns partial hypotheses; `finish` decodes
 the whole utterance once more with utterance-level normalisation (so a file and the same
