@@ -150,11 +150,11 @@ BAD_WAVS: dict[str, tuple[Callable[[Path], Path], str]] = {
 
 @pytest.fixture(scope="module")
 def speech() -> Iterator[Path]:
-    """'my calf is cramping' as espeak-ng says it (22 050 Hz mono)."""
+    """'help, calf cramp' as espeak-ng says it (22 050 Hz mono)."""
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng is not installed")
     folder = Path(tempfile.mkdtemp(prefix="bad-input-"))
-    yield say(folder / "calf.wav", "my calf is cramping")
+    yield say(folder / "calf.wav", "help, calf cramp")
     shutil.rmtree(folder, ignore_errors=True)
 
 
