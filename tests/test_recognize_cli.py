@@ -32,7 +32,7 @@ def speech(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("speech")
     voice = VOICES[0]
     stop = write_wav_frames(folder / "stop.wav", load_16k(render("stop", voice)), 16000)
-    cramp16 = load_16k(render("help, calf cramp", VOICES[2])).astype(np.float64)
+    cramp16 = load_16k(render("help, calf cramp", VOICES[3])).astype(np.float64)
     n = int(len(cramp16) * 44100 / 16000)
     cramp44 = np.interp(np.arange(n) * 16000 / 44100, np.arange(len(cramp16)), cramp16)
     stereo = np.repeat(np.round(cramp44).astype("<i2")[:, None], 2, axis=1)
@@ -75,7 +75,7 @@ def test_44k_stereo_input_is_heard(speech: dict[str, Path]) -> None:
     row = json.loads(run.stdout)
     assert row["intent"] == "cramp" and row["slots"] == {"muscle": "calf"}, row
     assert row["audio_s"] == pytest.approx(
-        len(load_16k(render("help, calf cramp", VOICES[2]))) / 16000, abs=0.01)
+        len(load_16k(render("help, calf cramp", VOICES[3]))) / 16000, abs=0.01)
 
 
 def test_context_narrows_what_is_heard(speech: dict[str, Path]) -> None:
