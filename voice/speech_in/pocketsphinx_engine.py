@@ -247,6 +247,10 @@ class PocketSphinxEngine:
         self.settings = settings
         self._grammars = dict(grammars)
         self._other_words = frequent_words(settings.other_words)
+        self._added: dict[str, Phones] = {}
+        """Words the dictionary lacks, every grammar's, with their derived phones."""
+        for grammar in self._grammars.values():
+            self._added.update(grammar.added)
         self._decoder = self._new_decoder()
         self._add_words()
         self._fsgs: dict[str, Any] = {}
@@ -277,9 +281,7 @@ class PocketSphinxEngine:
 
     def _add_words(self) -> None:
         """Derived pronunciations, accent variants of one-word commands, background words."""
-        added: dict[str, Phones] = {}
-        for grammar in self._grammars.values():
-            added.update(grammar.added)
+        added = self._added
         for word, phones in added.items():
             self._add_word(word, phones)
         if self.settings.short_command_variants:
@@ -491,13 +493,7 @@ class PocketSphinxEngine:
 
     def _pronounce(self, word: str) -> Phones | None:
         """A word's phones: the dictionary's, or those derived for a grammar word."""
-        known = load_dictionary().get(word)
-        if known is not None:
-            return known
-        for grammar in self._grammars.values():
-            if word in grammar.added:
-                return grammar.added[word]
-        return None
+        return load_dictionary().get(word) or self._added.get(word)
 
 
 def _command_words(text: str) -> str:
