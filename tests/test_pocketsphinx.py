@@ -351,6 +351,46 @@ def test_commands_are_confirmed_by_the_second_hearing(engine: PocketSphinxEngine
             assert engine.last is not None and engine.last.free_form
 
 
-def test_only_idle_commands_are_heard_twice(engine: PocketSphinxEngine) -> None:
-    engine.decode(pcm("stop", 2), "count")
-    assert engine.last is not None and engine.last.text and engine.last.free_form == ""
+FORCED_WARNINGS = [
+    ("I think the heating comes on at six tomorrow.", 2, "count"),
+    ("I think the heating comes on at six tomorrow.", 3, "question"),
+    ("should I drink water", 1, "question"),
+    ("The kids have swimming after school on Thursday.", 3, "count"),
+    ("The dog was barking at the fox again.", 1, "count"),
+    ("I can't find my glasses anywhere.", 2, "question"),
+    ("We need to buy milk and bread tomorrow.", 2, "count"),
+]
+"""Talk (text, voice, context) that the count and question grammars alone take for a
+warning sign: the coach would stop and tell the user to get medical help."""
+
+
+def test_talk_forced_into_a_warning_sign_is_not_confirmed(engine: PocketSphinxEngine,
+                                                          matcher: IntentMatcher) -> None:
+    once = from_matcher(matcher, settings=SphinxSettings(confirm_contexts=("idle",)))
+    for text, voice, context in FORCED_WARNINGS:
+        audio = pcm(text, voice)
+        alone = recognise(once, matcher, audio, context).intent
+        assert alone.name == "red_flag", (text, voice, context, alone)
+        heard = recognise(engine, matcher, audio, context).intent
+        assert heard.name == "none", (text, voice, context, heard)
+        assert engine.last is not None and engine.last.reason == "not confirmed"
+
+
+def test_long_commands_are_heard_twice_while_counting_or_asking(
+        engine: PocketSphinxEngine, matcher: IntentMatcher) -> None:
+    for text, intent, context in [("it's getting worse", "worse", "count"),
+                                  ("my calf is swollen", "red_flag", "count"),
+                                  ("my calf is swollen", "red_flag", "question")]:
+        for voice in (2, 3):
+            heard = recognise(engine, matcher, pcm(text, voice), context).intent
+            assert heard.name == intent, (text, voice, context, heard)
+            assert engine.last is not None and engine.last.free_form, (text, voice)
+
+
+def test_short_commands_are_heard_once_while_counting_or_asking(
+        engine: PocketSphinxEngine) -> None:
+    for text, context in [("stop", "count"), ("yes", "question")]:
+        engine.decode(pcm(text, 2), context)
+        assert engine.last is not None and engine.last.text and engine.last.free_form == ""
+    engine.decode(pcm("stop", 2), "idle")
+    assert engine.last is not None and engine.last.text and engine.last.free_form

@@ -1,13 +1,15 @@
-"""A second hearing for commands that would wake the house: do the sounds agree?
+"""A second hearing for commands that would wake the house or alarm it: do the sounds agree?
 
 A grammar recogniser forces any speech into its nearest command: "I have to be at work
 early tomorrow" comes out as "i have charley horse during the gym". Heard while the coach
-is idle, that would start a session in the middle of the night. So where a false command
-costs most, an accepted command is heard once more by the same acoustic model as a free
-run of English phones (a phone loop weighted by English phone statistics, no words), and
-kept only when the phones heard sound like the command's. Chatter heard freely keeps its
-own length and shape, far from a short command; a command heard freely stays near it even
-when single sounds differ.
+is idle, that would start a session in the middle of the night; heard while it counts or
+asks, talk in the room becomes a warning sign ("i banged the ankle") and the coach tells
+the user to get medical help. So an accepted command is heard once more by the same
+acoustic model as a free run of English phones (a phone loop weighted by English phone
+statistics, no words), and kept only when the phones heard sound like the command's.
+Chatter heard freely keeps its own length and shape, far from the command; a command
+heard freely stays near it even when single sounds differ. Which commands are heard twice
+is the engine's choice (`SphinxSettings.confirm_contexts`).
 
 "Sound like" is the edit distance between the two phone strings, normalised by the longer
 one, with vowels merged into five classes (accents and synthetic voices move vowels far
