@@ -14,7 +14,10 @@
    noise, as nothing; yes/no in the `question` context.
 3. The coach's own voice: its count words, as a microphone beside the speaker hears
    them while it counts, must be heard as nothing.
-4. Median decode time per command and real-time factor (decode time / audio length).
+4. Talk in the room while the coach counts or asks (the answering benchmark's everyday
+   sentences, 4 voices): how much of it is taken for a warning sign, which would make the
+   coach stop and tell the user to get medical help, and for any command.
+5. Median decode time per command and real-time factor (decode time / audio length).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 import numpy as np
 from audio_sets import COMMANDS, VOICES, Command, Item, build_set, subset
 
+from bench.hearing import CHATTER as ROOM_TALK
 from voice import CONTENT_DIR
 from voice.content import load_content
 from voice.intents import IntentMatcher
@@ -187,6 +191,18 @@ def idle_session_starts(hear: Hear) -> tuple[int, int, list[str]]:
     return len(pcms), len(starts), starts
 
 
+def talk_in_session(hear: Hear, context: str) -> tuple[int, int, int, list[str]]:
+    """Everyday sentences heard in `context`: how many, how many were taken for a warning
+    sign, for any command, and what those were heard as."""
+    items = build_set([Command(text, "none") for text in ROOM_TALK])
+    taken = [(item, hear(item.samples.tobytes(), context)) for item in items]
+    taken = [(item, got) for item, got in taken if got.intent != "none"]
+    warnings = sum(got.intent == "red_flag" for _, got in taken)
+    return len(items), warnings, len(taken), [
+        f"{item.voice.name:<10} {item.command.text!r} -> {got.intent} ({got.text!r})"
+        for item, got in taken]
+
+
 def own_count(hear: Hear) -> tuple[int, int, list[str]]:
     """The coach's own count words, in its real voice (pyttsx3, day and night rates), heard
     while counting as a microphone beside the speaker would: how many, how many were heard
@@ -263,6 +279,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         heard = [hear(item.samples.tobytes(), "idle").intent for item in build_set(chatter)]
         print(f"  everyday speech while idle, {name:<8} heard as nothing "
               f"{heard.count('none') / len(heard):6.1%} (n={len(heard)})", flush=True)
+    for context in ("count", "question"):
+        for name, hear in hearers:
+            n, warnings, taken, heard_as = talk_in_session(hear, context)
+            print(f"  everyday speech while {'counting' if context == 'count' else 'asking':<8} "
+                  f"{name:<8} taken for a warning sign {warnings / n:6.1%}, for any command "
+                  f"{taken / n:6.1%} (n={n})", flush=True)
+            if args.misses and name == "grammar":
+                print("\n".join(f"      {h}" for h in heard_as))
     real = real_speech(grammar, every=2 if args.quick else 1)
     print("speech commands (real people), grammar recogniser:")
     print(f"  count context: stop -> stop {real.stop:6.1%}   other words -> none "
