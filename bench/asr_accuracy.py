@@ -285,7 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  everyday speech while {'counting' if context == 'count' else 'asking':<8} "
                   f"{name:<8} taken for a warning sign {warnings / n:6.1%}, for any command "
                   f"{taken / n:6.1%} (n={n})", flush=True)
-            if args.misses and name == "grammar":
+            if args.misses and name == "grammar" and heard_as:
                 print("\n".join(f"      {h}" for h in heard_as))
     real = real_speech(grammar, every=2 if args.quick else 1)
     print("speech commands (real people), grammar recogniser:")
