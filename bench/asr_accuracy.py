@@ -191,10 +191,10 @@ def idle_session_starts(hear: Hear) -> tuple[int, int, list[str]]:
     return len(pcms), len(starts), starts
 
 
-def talk_in_session(hear: Hear, context: str) -> tuple[int, int, int, list[str]]:
-    """Everyday sentences heard in `context`: how many, how many were taken for a warning
-    sign, for any command, and what those were heard as."""
-    items = build_set([Command(text, "none") for text in ROOM_TALK])
+def talk_in_session(hear: Hear, items: Sequence[Item],
+                    context: str) -> tuple[int, int, int, list[str]]:
+    """Everyday sentences (`items`) heard in `context`: how many, how many were taken for a
+    warning sign, for any command, and what those were heard as."""
     taken = [(item, hear(item.samples.tobytes(), context)) for item in items]
     taken = [(item, got) for item, got in taken if got.intent != "none"]
     warnings = sum(got.intent == "red_flag" for _, got in taken)
@@ -279,9 +279,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         heard = [hear(item.samples.tobytes(), "idle").intent for item in build_set(chatter)]
         print(f"  everyday speech while idle, {name:<8} heard as nothing "
               f"{heard.count('none') / len(heard):6.1%} (n={len(heard)})", flush=True)
+    room_talk = build_set([Command(text, "none") for text in ROOM_TALK])
     for context in ("count", "question"):
         for name, hear in hearers:
-            n, warnings, taken, heard_as = talk_in_session(hear, context)
+            n, warnings, taken, heard_as = talk_in_session(hear, room_talk, context)
             print(f"  everyday speech while {'counting' if context == 'count' else 'asking':<8} "
                   f"{name:<8} taken for a warning sign {warnings / n:6.1%}, for any command "
                   f"{taken / n:6.1%} (n={n})", flush=True)
