@@ -47,6 +47,10 @@ def test_shipped_content_is_valid() -> None:
      "heard_in names unknown context 'questions'"),
     ("intents.yaml", "hush_early: [stop]", "hush_early: [stop, massage]",
      "'hush_early' names 'massage', which is not heard while counting"),
+    ("intents.yaml", "  count: [stop]\n", "  counting: [stop]\n",
+     "'spotted' names unknown listening context 'counting'"),
+    ("intents.yaml", "  count: [stop]\n", "  count: stop\n",
+     "'spotted' for 'count' must be a list of phrases"),
 ])
 def test_broken_copy_reports_file_and_line(tmp_path: Path, file: str, old: str, new: str,
                                            problem: str) -> None:

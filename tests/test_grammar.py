@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 from hassil.intents import Intent
 from hassil.sample import sample_intents
 
 from tests.core import matcher as shared_matcher
+from voice import CONTENT_DIR
+from voice.content import load_content
+from voice.errors import BadInput
 from voice.intents import IntentMatcher
 from voice.speech_in.grammar import (
     build_grammar,
@@ -147,3 +153,20 @@ def test_vosk_phrases_are_the_context_vocabulary(matcher: IntentMatcher) -> None
                                                               style="sentences", cap=50)
     with pytest.raises(ValueError):
         vosk_phrases(matcher, "count", style="nonsense")
+
+
+def test_spotted_phrases_and_leading_commands_reach_the_grammar(grammars: dict) -> None:
+    count = grammars["count"]
+    assert count.spotted == ("stop",)
+    assert ("stop",) in count.leading and ("hold", "on") in count.leading
+    assert grammars["idle"].spotted == ()
+
+
+def test_a_spotted_phrase_must_be_a_command_of_its_context(tmp_path: Path) -> None:
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, target)
+    intents = target / "intents.yaml"
+    intents.write_text(intents.read_text().replace("  count: [stop]\n", "  count: [snooze]\n"))
+    matcher = IntentMatcher(load_content(target))
+    with pytest.raises(BadInput, match="spotted phrase 'snooze' is no command heard in 'count'"):
+        build_grammar(matcher, "count")

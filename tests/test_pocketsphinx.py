@@ -16,6 +16,7 @@ from audio_sets import (
     tools_missing,
 )
 
+from bench.hearing import SPEECH_COMMANDS
 from tests import core
 from tests.core import matcher as shared_matcher
 from voice.errors import BadInput
@@ -33,7 +34,7 @@ from voice.speech_in.pocketsphinx_engine import (
 )
 from voice.speech_in.recognizer import recognise
 from voice.speech_out import Clip
-from voice.wavio import resample
+from voice.wavio import read_wav_16k, resample
 
 pytestmark = pytest.mark.skipif(bool(tools_missing()), reason="needs espeak-ng and flite")
 
@@ -92,13 +93,13 @@ def test_streaming_blocks_give_partials_then_a_final(engine: PocketSphinxEngine)
 
 
 def test_a_file_and_the_same_audio_streamed_agree(engine: PocketSphinxEngine) -> None:
-    audio = pcm("keep going", voice=1)
+    audio = pcm("it's getting worse", voice=1)
     whole = engine.decode(audio, "count")
     engine.set_context("count")
     engine.start()
     for i in range(0, len(audio), 1600):
         engine.feed(audio[i:i + 1600])
-    assert engine.finish().text == whole.text == "keep going"
+    assert engine.finish().text == whole.text == "its getting worse"
 
 
 def test_the_context_changes_at_the_next_utterance(engine: PocketSphinxEngine) -> None:
@@ -387,10 +388,70 @@ def test_long_commands_are_heard_twice_while_counting_or_asking(
             assert engine.last is not None and engine.last.free_form, (text, voice)
 
 
-def test_short_commands_are_heard_once_while_counting_or_asking(
+def test_leading_and_short_commands_are_heard_once_while_counting_or_asking(
         engine: PocketSphinxEngine) -> None:
-    for text, context in [("stop", "count"), ("yes", "question")]:
+    for text, context in [("stop", "count"), ("wait", "count"), ("yes", "question")]:
         engine.decode(pcm(text, 2), context)
-        assert engine.last is not None and engine.last.text and engine.last.free_form == ""
+        assert engine.last is not None and engine.last.text and engine.last.free_form == "", text
     engine.decode(pcm("stop", 2), "idle")
     assert engine.last is not None and engine.last.text and engine.last.free_form
+    engine.decode(pcm("continue", 1), "count")
+    assert engine.last is not None and engine.last.text == "continue" and engine.last.free_form
+
+
+def speech_command(folder: str, name: str) -> bytes:
+    """One real person's clip of Speech Commands (16 kHz mono 16-bit)."""
+    path = SPEECH_COMMANDS / folder / name
+    if not path.is_file():
+        pytest.skip(f"Speech Commands clip not found: {path}")
+    return read_wav_16k(path).tobytes()
+
+
+FORCED_GO = ["28497c5b_nohash_0.wav", "b83c1acf_nohash_4.wav", "5170b77f_nohash_4.wav"]
+"""Real people saying "go", which the count grammar alone takes for "go on" or "gone"."""
+
+
+def test_other_words_forced_into_a_count_command_are_not_confirmed(
+        engine: PocketSphinxEngine, matcher: IntentMatcher) -> None:
+    """While counting, every command but a leading one ("stop", "wait") is heard twice;
+    heard once, each of these would have resumed the count or ended the stretch."""
+    once = from_matcher(matcher, settings=SphinxSettings(confirm_most_contexts=()))
+    for name in FORCED_GO:
+        audio = speech_command("go", name)
+        alone = recognise(once, matcher, audio, "count").intent
+        assert alone.name in ("resume", "better"), (name, alone)
+        heard = recognise(engine, matcher, audio, "count").intent
+        assert heard.name == "none", (name, heard)
+        assert engine.last is not None and engine.last.reason == "not confirmed"
+
+
+SPOTTED_STOPS = ["1acc97de_nohash_0.wav", "4290ca61_nohash_0.wav", "8769c34c_nohash_0.wav",
+                 "91b03183_nohash_0.wav"]
+"""Real people saying "stop" that the count grammar takes for noise or the coach's voice."""
+
+
+def test_a_stop_the_grammar_misses_is_found_by_the_keyword_spotter(
+        engine: PocketSphinxEngine, matcher: IntentMatcher) -> None:
+    unspotted = from_matcher(matcher, settings=SphinxSettings(spot_max_phones=0))
+    for name in SPOTTED_STOPS:
+        audio = speech_command("stop", name)
+        alone = recognise(unspotted, matcher, audio, "count").intent
+        assert alone.name == "none", (name, alone)
+        assert unspotted.last is not None and unspotted.last.reason in ("garbage", "own voice")
+        heard = recognise(engine, matcher, audio, "count").intent
+        assert heard.name == "stop", (name, heard)
+        assert engine.last is not None and engine.last.spotted and engine.last.free_form
+
+
+def test_the_keyword_spotter_takes_no_stop_from_a_sentence(engine: PocketSphinxEngine,
+                                                           matcher: IntentMatcher) -> None:
+    """The coach's own instructions, heard from the speaker: the spotter finds "stop" in
+    "straight" and "stretch", but a sentence is too long to be a command said alone."""
+    line = core.content().own_speech["count"][0]
+    assert "Straighten" in line
+    audio = from_the_speaker(core.library().sentence(line, False))
+    unlimited = from_matcher(matcher, settings=SphinxSettings(spot_max_phones=10_000))
+    assert recognise(unlimited, matcher, audio, "count").intent.name == "stop"
+    assert unlimited.last is not None and unlimited.last.spotted
+    assert recognise(engine, matcher, audio, "count").intent.name == "none"
+    assert engine.last is not None and not engine.last.spotted

@@ -275,7 +275,24 @@ def _check_intents(chk: _Checker, data: _LineMap) -> dict[str, tuple[str, ...]]:
     counted = raw.get("count")
     if isinstance(counted, list) and all(n in INTENT_NAMES for n in counted):
         _check_hush_early(chk, data, contexts.get("count", ()))  # else said already
+    _check_spotted(chk, data, tuple(contexts))
     return contexts
+
+
+def _check_spotted(chk: _Checker, data: _LineMap, known: tuple[str, ...]) -> None:
+    """`spotted` maps listening contexts to lists of phrases."""
+    spotted = data.get("spotted", {})
+    if not isinstance(spotted, dict):
+        chk.add("intents.yaml", _line(data, "spotted"),
+                "'spotted' must map listening contexts to lists of phrases")
+        return
+    for ctx, phrases in spotted.items():
+        if ctx not in known:
+            chk.add("intents.yaml", _line(spotted, ctx),
+                    f"'spotted' names unknown listening context '{ctx}'")
+        elif not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
+            chk.add("intents.yaml", _line(spotted, ctx),
+                    f"'spotted' for '{ctx}' must be a list of phrases")
 
 
 def _check_hush_early(chk: _Checker, data: _LineMap, counting: tuple[str, ...]) -> None:

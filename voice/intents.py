@@ -149,6 +149,12 @@ class IntentMatcher:
         self._negated = {str(k): str(v) for k, v in (negation.get("flips") or {}).items()}
         self._leading = sorted((tuple(normalize(c).split())
                                 for c in data.get("leading_commands", [])), key=len, reverse=True)
+        self.leading_commands: tuple[tuple[str, ...], ...] = tuple(self._leading)
+        """Commands that count even when more words follow them, as words, longest first."""
+        self.spotted: dict[str, tuple[str, ...]] = {
+            str(ctx): tuple(normalize(p) for p in phrases)
+            for ctx, phrases in (data.get("spotted") or {}).items()}
+        """Listening context → phrases a keyword spotter listens for there."""
         self._hints = [(normalize(p), str(m)) for p, m in (data.get("muscle_hints") or {}).items()]
         self._elsewhere = tuple(normalize(w) for w in data.get("not_a_leg", []))
 

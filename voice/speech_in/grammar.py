@@ -35,6 +35,7 @@ from hassil.expression import (
 from hassil.intents import IntentData, TextSlotList
 from hassil.sample import sample_expression
 
+from voice.errors import BadInput
 from voice.intents import IntentMatcher
 
 GLUE_EXPANSION_CAP = 64
@@ -93,6 +94,12 @@ class ContextGrammar:
     own voice."""
     own_alone: frozenset[str] = frozenset()
     """Those of `own_words` the coach says as a line of their own (its count words)."""
+    leading: tuple[tuple[str, ...], ...] = ()
+    """Commands that count even when more words follow them ("stop", "hold on"), as words:
+    a command that begins with one is worth hearing at once."""
+    spotted: tuple[str, ...] = ()
+    """Phrases a keyword spotter listens for in this context when the grammar hears no
+    command ("stop"); each is a command of the context."""
 
 
 def pronounce(word: str, dictionary: Mapping[str, Phones]) -> Phones | None:
@@ -428,11 +435,17 @@ def build_grammar(matcher: IntentMatcher, context: str,
     lines.append(f"public <{TOP_RULE}> = {' | '.join(bodies)};")
     own, alone = own_voice(matcher.own_speech.get(context, ()), dictionary,
                            lambda: matcher.sentences(context), singles & writer.words)
+    spotted = matcher.spotted.get(context, ())
+    unknown = [p for p in spotted if not set(p.split()) <= writer.words]
+    if unknown:
+        raise BadInput(f"content/intents.yaml: spotted phrase {unknown[0]!r} is no command "
+                       f"heard in {context!r}")
     return ContextGrammar(context=context, intents=names, jsgf="\n".join(lines) + "\n",
                           words=frozenset(writer.words), added=dict(writer.added),
                           dropped=tuple(sorted(writer.dropped)),
                           single_words=frozenset(singles & writer.words),
-                          own_words=own, own_alone=alone)
+                          own_words=own, own_alone=alone,
+                          leading=tuple(matcher.leading_commands), spotted=spotted)
 
 
 OWN_MIN_PHONES = 3
