@@ -159,6 +159,7 @@ def test_spotted_phrases_and_leading_commands_reach_the_grammar(grammars: dict) 
     count = grammars["count"]
     assert count.spotted == ("stop",)
     assert ("stop",) in count.leading and ("hold", "on") in count.leading
+    assert grammars["question"].spotted == ("stop",)
     assert grammars["idle"].spotted == ()
 
 
