@@ -194,14 +194,23 @@ def _drain(process: subprocess.Popen[str], session: Session) -> None:
 
 
 def peak_rss_mib(pid: int) -> float | None:
-    """The process's peak resident memory so far (MiB), from /proc."""
+    """The coach's peak resident memory so far (MiB), from /proc: its process and its
+    children (the recogniser runs in one of its own), each at its own peak."""
+    import psutil
+
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
+        pids = [pid, *(c.pid for c in psutil.Process(pid).children(recursive=True))]
+    except psutil.Error:
+        return None
+    peaks = []
+    for each in pids:
+        try:
+            for line in Path(f"/proc/{each}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks.append(int(line.split()[1]) / 1024)
+        except OSError:
+            pass
+    return sum(peaks) if peaks else None
 
 
 def stop_coach(session: Session) -> None:

@@ -44,8 +44,15 @@ def brown_noise(seconds: float, rng: np.random.Generator, dbfs: float = FAN_DBFS
 
 
 def _cpu_seconds(process: psutil.Process) -> float:
-    times = process.cpu_times()
-    return float(times.user + times.system)
+    """CPU time of the coach and its children (the recogniser runs in one of its own)."""
+    total = 0.0
+    for each in (process, *process.children(recursive=True)):
+        try:
+            times = each.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += float(times.user + times.system)
+    return total
 
 
 class IdleProbe:

@@ -1,6 +1,8 @@
 """The microphone as the coach's ears: a sounddevice callback queues blocks (it never
 decodes), a worker thread runs them through the listener and reports intents to the live
-loop. If the input stream fails it is reopened with back-off, and the coach keeps going.
+loop, and the recogniser decodes in a process of its own (`remote.py`), so the audio
+threads are never held up. If the input stream fails it is reopened with back-off, and
+the coach keeps going.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import queue
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -47,8 +50,11 @@ class MicrophoneEars:
 
     def __init__(self, hearing: Hearing, device: str | int | None = None,
                  record_dir: Any = None, verbose: bool = False,
-                 early: EarlyHearing | None = None) -> None:
+                 early: EarlyHearing | None = None,
+                 on_close: Callable[[], None] | None = None) -> None:
         self._sd = import_sounddevice()
+        self._on_close = on_close
+        """Called once the device is released (ends the recogniser's process)."""
         self.device = int(device) if device is not None and str(device).isdigit() else device
         self.verbose = verbose
         self.hearing = hearing
@@ -106,6 +112,8 @@ class MicrophoneEars:
             self._stream.close()
         except self._sd.PortAudioError:
             pass
+        if self._on_close is not None:
+            self._on_close()
 
     # -- worker --
     def _work(self) -> None:
@@ -191,8 +199,13 @@ def open_microphone_ears(args: argparse.Namespace, matcher: IntentMatcher,
     device = args.input
     find_microphone(import_sounddevice(),  # before the recogniser loads: say so at once
                     int(device) if device is not None and str(device).isdigit() else device)
-    from voice.speech_in.select import open_engine
+    from voice.speech_in.remote import EngineSpec, RemoteEngine
 
-    engine = open_engine(args.engine, args.model, args.models_dir, matcher)
-    return MicrophoneEars(EngineHearing(engine, matcher), args.input, args.record,
-                          verbose=args.verbose, early=EarlyHearing(engine, matcher))
+    engine = RemoteEngine(EngineSpec(args.engine, args.model, args.models_dir, args.content))
+    try:
+        return MicrophoneEars(EngineHearing(engine, matcher), args.input, args.record,
+                              verbose=args.verbose, early=EarlyHearing(engine, matcher),
+                              on_close=engine.close)
+    except BaseException:
+        engine.close()
+        raise

@@ -1,0 +1,207 @@
+"""The recogniser in a process of its own, so that decoding never holds up the audio.
+
+PocketSphinx keeps Python's global lock for the whole of a decode (a quarter of a second
+to a second and a half for an utterance). In the coach's own process that stops the
+speaker's callback and the microphone's: the output runs dry, the count slips, and input
+is lost. So `listen` runs the recogniser in a child process and talks to it over a pipe;
+waiting on the pipe frees the lock, and the audio threads run on.
+
+    engine = RemoteEngine(EngineSpec("auto", None, models_dir, content_dir))
+    engine.hear_whole(pcm, "idle")          # one whole utterance -> Hypothesis
+    engine.set_context("count"); engine.start(); engine.feed(block)   # streaming, as SpeechIn
+    engine.close()
+
+The child ignores Ctrl-C (the parent decides when to stop) and ends when the pipe closes.
+If it dies, the next call starts a new one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from voice import errors
+from voice.errors import CoachError, MissingResource
+from voice.speech_in.base import Hypothesis
+
+START_TIMEOUT_S = 120.0
+"""Longest the child may take to load its recogniser (seconds)."""
+CLOSE_TIMEOUT_S = 5.0
+"""Longest the child may take to end once asked (seconds)."""
+RESTARTS = 3
+"""New children tried, one after another, when the child has died, before giving up."""
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """Which recogniser the child opens (the `--engine`, `--model` and content of `listen`)."""
+
+    engine: str
+    model: Path | None
+    models_dir: Path
+    content_dir: Path
+
+
+def _serve(conn: Connection, spec: EngineSpec) -> None:
+    """The child: open the recogniser, then answer calls until the pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from voice.content import load_content
+    from voice.intents import IntentMatcher
+    from voice.speech_in.recognizer import hear_utterance
+    from voice.speech_in.select import open_engine
+
+    try:
+        matcher = IntentMatcher(load_content(spec.content_dir))
+        engine = open_engine(spec.engine, spec.model, spec.models_dir, matcher)
+    except CoachError as exc:
+        conn.send(("error", type(exc).__name__, str(exc)))
+        return
+    conn.send(("ready", engine.name))
+    calls: dict[str, Callable[..., Any]] = {
+        "set_context": engine.set_context, "start": engine.start, "feed": engine.feed,
+        "finish": engine.finish,
+        "hear_whole": lambda pcm, context: hear_utterance(engine, pcm, context)}
+    while True:
+        try:
+            method, args = conn.recv()
+        except (EOFError, OSError):
+            return
+        if method == "close":
+            return
+        try:
+            conn.send(("ok", calls[method](*args)))
+        except CoachError as exc:
+            conn.send(("error", type(exc).__name__, str(exc)))
+
+
+def _error(kind: str, message: str) -> CoachError:
+    """The parent's copy of an error raised in the child (same class, same message)."""
+    cls = getattr(errors, kind, None)
+    if not (isinstance(cls, type) and issubclass(cls, CoachError)):
+        cls = CoachError
+    return cls(message)
+
+
+class RemoteEngine:
+    """A `SpeechIn` whose recogniser runs in a child process."""
+
+    def __init__(self, spec: EngineSpec) -> None:
+        self.spec = spec
+        self._lock = threading.Lock()
+        self._process: Any = None
+        self._conn: Connection | None = None
+        self.name = self._spawn()
+        self.restarts = 0
+        """Children started again after one died."""
+
+    def _spawn(self) -> str:
+        """Start a child and wait until its recogniser is loaded; returns the engine name."""
+        ctx = multiprocessing.get_context("spawn")
+        parent, child = ctx.Pipe()
+        process = ctx.Process(target=_serve, args=(child, self.spec), daemon=True,
+                              name="cramp-coach-recogniser")
+        with _ctrl_c_ignored():  # the child inherits it: Ctrl-C is the parent's to handle
+            process.start()
+        child.close()
+        if not parent.poll(START_TIMEOUT_S):
+            process.kill()
+            raise MissingResource("the speech recogniser did not start")
+        try:
+            reply = parent.recv()
+        except EOFError:
+            process.join(CLOSE_TIMEOUT_S)
+            raise MissingResource("the speech recogniser stopped while starting "
+                                  f"(exit code {process.exitcode})") from None
+        if reply[0] == "error":
+            process.join(CLOSE_TIMEOUT_S)
+            raise _error(reply[1], reply[2])
+        self._process, self._conn = process, parent
+        return str(reply[1])
+
+    def _call(self, method: str, *args: Any) -> Any:
+        with self._lock:
+            for attempt in range(RESTARTS + 1):
+                if self._conn is None:
+                    raise MissingResource("the speech recogniser is closed")
+                try:
+                    self._conn.send((method, args))
+                    reply = self._conn.recv()
+                except (EOFError, OSError):
+                    if attempt == RESTARTS:
+                        raise MissingResource("the speech recogniser keeps stopping") from None
+                    print("cramp-coach: the speech recogniser stopped; starting it again",
+                          file=sys.stderr, flush=True)
+                    self._reap()
+                    self._spawn()
+                    self.restarts += 1
+                    continue
+                if reply[0] == "error":
+                    raise _error(reply[1], reply[2])
+                return reply[1]
+        raise AssertionError("unreachable")
+
+    # -- SpeechIn --
+    def set_context(self, context: str) -> None:
+        """Listen for `context`'s commands from the next utterance on."""
+        self._call("set_context", context)
+
+    def start(self) -> None:
+        """Begin an utterance."""
+        self._call("start")
+
+    def feed(self, pcm: bytes) -> Hypothesis | None:
+        """Stream 16 kHz 16-bit mono PCM; a partial hypothesis when it changed."""
+        result: Hypothesis | None = self._call("feed", pcm)
+        return result
+
+    def finish(self) -> Hypothesis:
+        """End the utterance; its final hypothesis."""
+        result: Hypothesis = self._call("finish")
+        return result
+
+    def hear_whole(self, pcm: bytes, context: str) -> Hypothesis:
+        """The final hypothesis of one whole utterance in `context`."""
+        result: Hypothesis = self._call("hear_whole", pcm, context)
+        return result
+
+    def close(self) -> None:
+        """End the child."""
+        with self._lock:
+            if self._conn is not None:
+                try:
+                    self._conn.send(("close", ()))
+                except OSError:
+                    pass
+            self._reap()
+
+    def _reap(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        if self._process is not None:
+            self._process.join(CLOSE_TIMEOUT_S)
+            if self._process.is_alive():
+                self._process.kill()
+                self._process.join()
+            self._process = None
+
+
+@contextlib.contextmanager
+def _ctrl_c_ignored() -> Iterator[None]:
+    """Ignore Ctrl-C while a child starts (only the main thread can change that)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    kept = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, kept)
