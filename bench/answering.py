@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import psutil
 
 from bench.figures import Figure, Results, Target, percentile, share
 from bench.room import Room
@@ -193,19 +194,23 @@ def _drain(process: subprocess.Popen[str], session: Session) -> None:
             session.heard.append((time.monotonic(), line.rstrip()))
 
 
-def peak_rss_mib(pid: int) -> float | None:
-    """The coach's peak resident memory so far (MiB), from /proc: its process and its
-    children (the recogniser runs in one of its own), each at its own peak."""
-    import psutil
-
+def coach_processes(pid: int) -> list[psutil.Process]:
+    """The coach's process and its children (the recogniser runs in one of its own);
+    empty when it has ended."""
     try:
-        pids = [pid, *(c.pid for c in psutil.Process(pid).children(recursive=True))]
+        process = psutil.Process(pid)
+        return [process, *process.children(recursive=True)]
     except psutil.Error:
-        return None
+        return []
+
+
+def peak_rss_mib(pid: int) -> float | None:
+    """The coach's peak resident memory so far (MiB), from /proc: each of its processes
+    at its own peak, summed."""
     peaks = []
-    for each in pids:
+    for each in coach_processes(pid):
         try:
-            for line in Path(f"/proc/{each}/status").read_text().splitlines():
+            for line in Path(f"/proc/{each.pid}/status").read_text().splitlines():
                 if line.startswith("VmHWM:"):
                     peaks.append(int(line.split()[1]) / 1024)
         except OSError:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import psutil
 
-from bench.answering import Session, start_coach, stop_coach
+from bench.answering import Session, coach_processes, start_coach, stop_coach
 from bench.figures import Figure, Results, Target, mean, percentile
 from bench.room import Room
 from voice import CONTENT_DIR
@@ -44,9 +44,9 @@ def brown_noise(seconds: float, rng: np.random.Generator, dbfs: float = FAN_DBFS
 
 
 def _cpu_seconds(process: psutil.Process) -> float:
-    """CPU time of the coach and its children (the recogniser runs in one of its own)."""
+    """CPU time of the coach's processes (`coach_processes`)."""
     total = 0.0
-    for each in (process, *process.children(recursive=True)):
+    for each in coach_processes(process.pid):
         try:
             times = each.cpu_times()
         except psutil.NoSuchProcess:

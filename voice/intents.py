@@ -147,9 +147,9 @@ class IntentMatcher:
         negation = data.get("negation") or {}
         self._negators = {normalize(w) for w in negation.get("words", [])}
         self._negated = {str(k): str(v) for k, v in (negation.get("flips") or {}).items()}
-        self._leading = sorted((tuple(normalize(c).split())
-                                for c in data.get("leading_commands", [])), key=len, reverse=True)
-        self.leading_commands: tuple[tuple[str, ...], ...] = tuple(self._leading)
+        self.leading_commands: tuple[tuple[str, ...], ...] = tuple(sorted(
+            (tuple(normalize(c).split()) for c in data.get("leading_commands", [])),
+            key=len, reverse=True))
         """Commands that count even when more words follow them, as words, longest first."""
         self.spotted: dict[str, tuple[str, ...]] = {
             str(ctx): tuple(normalize(p) for p in phrases)
@@ -315,7 +315,7 @@ class IntentMatcher:
             exact = self._exact(" ".join(words), allowed)
             if exact is not None:
                 return exact[0], exact[1], 0.95
-        lead = next((c for c in self._leading if tuple(words[:len(c)]) == c), None)
+        lead = next((c for c in self.leading_commands if tuple(words[:len(c)]) == c), None)
         if lead is not None:
             exact = self._exact(" ".join(lead), allowed)
             if exact is not None:

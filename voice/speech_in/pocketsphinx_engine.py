@@ -307,12 +307,11 @@ class PocketSphinxEngine:
         self._fsgs: dict[str, Any] = {}
         for ctx, grammar in self._grammars.items():
             self._add_search(ctx, grammar)
-        spotting = any(g.spotted for g in self._grammars.values())
-        if spotting or set(settings.confirm_contexts) & set(self._grammars):
-            self._add_free_search()
-        for ctx, grammar in self._grammars.items():
             if grammar.spotted:
                 self._add_spot_search(ctx, grammar.spotted)
+        spotting = any(g.spotted for g in self._grammars.values())
+        if spotting or set(settings.confirm_contexts) & set(self._grammars):
+            self._add_free_search()  # spotting reads its phone count too
         self._pending = context if context in self._grammars else next(iter(self._grammars))
         self.set_context(self._pending)
         self._context = self._pending
@@ -576,8 +575,8 @@ class PocketSphinxEngine:
         heard = rejected.free_form or self._run(FREE_SEARCH, samples)[0]
         if len(phones_heard(heard)) > self.settings.spot_max_phones:
             return replace(rejected, free_form=heard)
-        return Decoded(phrase, ACCEPTED_CONFIDENCE, rejected.raw, rejected.voiced_s,
-                       rejected.frames, free_form=heard, spotted=True)
+        return replace(rejected, text=phrase, confidence=ACCEPTED_CONFIDENCE, reason="",
+                       free_form=heard, spotted=True)
 
     def _run(self, search: str, samples: np.ndarray) -> tuple[str, int]:
         """Decode a whole utterance with one search: its text and its number of frames."""
