@@ -425,6 +425,31 @@ def test_other_words_forced_into_a_count_command_are_not_confirmed(
         assert engine.last is not None and engine.last.reason == "not confirmed"
 
 
+CLOSE_OTHER_WORDS = [("go", "43fc47a7_nohash_0.wav"), ("go", "97f4c236_nohash_0.wav"),
+                     ("on", "80c45ed6_nohash_0.wav"), ("on", "bb31b82b_nohash_1.wav"),
+                     ("down", "283d7a53_nohash_1.wav")]
+"""Real people's other words that the count grammar takes for a short command ("go on",
+"gone", "fine", "again") and that a free hearing finds half a word away from it."""
+
+
+def test_a_short_command_must_be_heard_closely_the_second_time(
+        engine: PocketSphinxEngine, matcher: IntentMatcher) -> None:
+    """While counting, a command of four phones or fewer is kept only when the second
+    hearing is within `confirm_short_distance` of it, not the looser distance of longer
+    ones; with the looser distance each of these would have resumed the count or ended
+    the stretch."""
+    loose = SphinxSettings(confirm_short_distance=SphinxSettings().confirm_distance)
+    lenient = from_matcher(matcher, settings=loose)
+    for folder, name in CLOSE_OTHER_WORDS:
+        audio = speech_command(folder, name)
+        alone = recognise(lenient, matcher, audio, "count").intent
+        assert alone.name in ("resume", "better", "repeat"), (name, alone)
+        heard = recognise(engine, matcher, audio, "count").intent
+        assert heard.name == "none", (name, heard)
+        assert engine.last is not None and engine.last.reason == "not confirmed"
+    assert recognise(engine, matcher, pcm("continue", 1), "count").intent.name == "resume"
+
+
 SPOTTED_STOPS = ["1acc97de_nohash_0.wav", "4290ca61_nohash_0.wav", "8769c34c_nohash_0.wav",
                  "91b03183_nohash_0.wav"]
 """Real people saying "stop" that the count grammar takes for noise or the coach's voice."""
