@@ -244,7 +244,7 @@ def _check_intents(chk: _Checker, data: _LineMap) -> dict[str, tuple[str, ...]]:
 
     file = "intents.yaml"
     intents = data.get("intents")
-    if not isinstance(intents, dict):
+    if not isinstance(intents, _LineMap):
         chk.add(file, 1, "'intents' mapping is missing")
         return {}
     for name in INTENT_NAMES:

@@ -107,8 +107,8 @@ def template_problems(data: Mapping[str, Any], path: Path) -> list[tuple[int, st
         unknown = [f"<{r}>" for r in _RULE.findall(sentence) if r not in rules] + \
                   [f"{{{n}}}" for n in _LIST.findall(sentence) if n not in lists]
         if unknown:
-            problems.append((line, f"intent '{name}': template {sentence!r} uses undefined "
-                                   f"{', '.join(unknown)}"))
+            problems.append((line, (f"intent '{name}': template {sentence!r} uses undefined "
+                                    f"{', '.join(unknown)}")))
             continue
         try:
             parsed = Intents.from_dict({**base, "intents": {

@@ -238,7 +238,7 @@ def verify(
     """
     entries = load_catalogue() if catalogue is None else catalogue
     targets = _verify_targets(name, models_dir, entries)
-    problems = []
+    problems: list[str] = []
     for label, path in targets:
         found = check_structure(path)
         if not found and load:

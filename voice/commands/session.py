@@ -46,6 +46,6 @@ def run(args: argparse.Namespace) -> int:
     timeline = result.timeline()
     if args.timeline is not None:
         write_text_atomic(args.timeline, json.dumps(timeline, indent=1) + "\n")
-    for event in timeline["events"]:  # type: ignore[union-attr]
+    for event in result.events:
         print(f"{event['start']:8.3f}  {event['type']:<6} {event.get('text', '')}")
     return 0

@@ -80,12 +80,12 @@ class UtteranceListener:
     """
 
     def __init__(self, hearing: Hearing, on_heard: Callable[[Heard], None],
-                 settings: EndpointSettings = EndpointSettings(),
+                 settings: EndpointSettings | None = None,
                  record_dir: Path | None = None, early: EarlyHearing | None = None,
                  on_early: Callable[[Intent | None], None] | None = None) -> None:
         self.hearing = hearing
         self.on_heard = on_heard
-        self.endpointer = Endpointer(settings)
+        self.endpointer = Endpointer(settings or EndpointSettings())
         self.record_dir = record_dir
         self.early = early if on_early is not None else None
         self.on_early = on_early

@@ -86,7 +86,8 @@ def _load(folder: Path) -> tuple[Any, str]:
         saved = _redirect_stderr(log.fileno())
         try:
             return vosk.Model(model_path=str(folder)), ""
-        except Exception:  # vosk raises a bare Exception when Kaldi cannot read the model
+        # vosk raises a bare Exception when Kaldi cannot read the model
+        except Exception:  # noqa: BLE001
             log.seek(0)
             return None, _kaldi_error(log.read().decode("utf-8", "replace"))
         finally:
