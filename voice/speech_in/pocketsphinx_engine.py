@@ -171,9 +171,9 @@ class SphinxSettings:
     0.6 97 / 2, 0.65 103 / 2, 0.7 107 / 5; with no second hearing 112 / 49."""
     confirm_short_phones: int = 4
     """In `confirm_most_contexts`, commands of at most this many phones ("go on", "gone",
-    "next") must be heard more closely the second time (`confirm_short_distance`): one
-    phone of four misheard is a quarter of the word, and real people's other words land
-    on them ("go" as "go on", "down" as "gone")."""
+    "fine", "again") must be heard more closely the second time (`confirm_short_distance`):
+    one phone of four misheard is a quarter of the word, and real people's other words land
+    on them ("go" as "go on", "on" as "gone")."""
     confirm_short_distance: float = 0.4
     """Farthest the phones heard may be from a short command's (`confirm_short_phones`).
     Measured in `count` on the same data as `confirm_most_contexts`, against 0.65 for
