@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 SAMPLE_RATE = 16000
 """Sample rate every recogniser is fed (hertz); 16-bit signed mono PCM."""
@@ -41,3 +41,11 @@ class SpeechIn(Protocol):
 
     def finish(self) -> Hypothesis:
         """End the utterance and return the final hypothesis."""
+
+
+@runtime_checkable
+class WholeHearing(Protocol):
+    """A recogniser that hears a whole utterance in one call, faster than streaming it."""
+
+    def hear_whole(self, pcm: bytes, context: str) -> Hypothesis:
+        """The final hypothesis of one whole utterance of 16 kHz 16-bit mono PCM."""

@@ -516,6 +516,11 @@ class PocketSphinxEngine:
 
     # ---- whole utterances --------------------------------------------------------------
 
+    def hear_whole(self, pcm: bytes, context: str) -> Hypothesis:
+        """The final hypothesis of one whole utterance in `context` (one pass, `decode`)."""
+        decoded = self.decode(pcm, context)
+        return Hypothesis(text=decoded.text, confidence=decoded.confidence, final=True)
+
     def decode(self, pcm: bytes, context: str | None = None) -> Decoded:
         """Recognise one whole utterance of 16 kHz 16-bit mono PCM in `context`. An
         utterance being streamed (`start`/`feed`) is abandoned: this is its final word."""

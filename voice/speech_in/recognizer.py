@@ -12,9 +12,7 @@ import functools
 from dataclasses import dataclass, replace
 
 from voice.intents import Intent, IntentMatcher
-from voice.speech_in.base import Hypothesis, SpeechIn
-from voice.speech_in.pocketsphinx_engine import PocketSphinxEngine
-from voice.speech_in.remote import RemoteEngine
+from voice.speech_in.base import Hypothesis, SpeechIn, WholeHearing
 from voice.speech_in.speech_gate import SpeechGate
 
 
@@ -31,13 +29,10 @@ class Recognition:
 def hear_utterance(engine: SpeechIn, pcm: bytes, context: str) -> Hypothesis:
     """The final hypothesis for one whole utterance of 16 kHz 16-bit mono PCM.
 
-    PocketSphinx decodes a whole utterance directly (one pass), a recogniser in a process
-    of its own hears it whole there; other engines go through the streaming interface.
+    Engines that hear a whole utterance in one call (`WholeHearing`: PocketSphinx, and a
+    recogniser in a process of its own) do so; others go through the streaming interface.
     """
-    if isinstance(engine, PocketSphinxEngine):
-        decoded = engine.decode(pcm, context)
-        return Hypothesis(text=decoded.text, confidence=decoded.confidence, final=True)
-    if isinstance(engine, RemoteEngine):
+    if isinstance(engine, WholeHearing):
         return engine.hear_whole(pcm, context)
     engine.set_context(context)
     engine.start()
