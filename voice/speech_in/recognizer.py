@@ -64,10 +64,8 @@ NOT_SPEECH = Hypothesis(text="", confidence=0.0, final=True)
 def recognise(engine: SpeechIn, matcher: IntentMatcher, pcm: bytes, context: str,
               gate: SpeechGate | None = None) -> Recognition:
     """Hear one utterance and read its intent; sound that is not speech (by `gate`, the
-    shared one by default) is `none` without decoding, and speech is decoded without the
-    sound around it (`SpeechGate.speech_part`)."""
-    speech = (gate or default_gate()).speech_part(pcm)
-    if not speech:
+    shared one by default) is `none` without decoding."""
+    if not (gate or default_gate()).is_speech(pcm):
         return Recognition(NOT_SPEECH, to_intent(NOT_SPEECH, matcher, context))
-    hypothesis = hear_utterance(engine, speech, context)
+    hypothesis = hear_utterance(engine, pcm, context)
     return Recognition(hypothesis, to_intent(hypothesis, matcher, context))

