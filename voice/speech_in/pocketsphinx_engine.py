@@ -511,8 +511,7 @@ class PocketSphinxEngine:
             self.start()
         self._decoder.end_utt()
         self._active = False
-        decoded = self.decode(b"".join(self._buffer), self._context)
-        return Hypothesis(text=decoded.text, confidence=decoded.confidence, final=True)
+        return self.hear_whole(b"".join(self._buffer), self._context)
 
     # ---- whole utterances --------------------------------------------------------------
 
