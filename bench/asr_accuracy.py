@@ -294,11 +294,11 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{real.other:6.1%}   _silence_ -> none {real.silence:6.1%}")
     print(f"  question context: yes -> yes {real.yes:6.1%}   no -> no {real.no:6.1%}")
     print("  per folder: " + "  ".join(f"{k} {v:.0%}" for k, v in real.per_folder.items()))
-    n, nothing, taken = own_count(grammar)
+    n_own, nothing, own_taken = own_count(grammar)
     print(f"the coach's own count (its voice, as a microphone beside the speaker hears it), "
-          f"count context: heard as nothing {nothing / n:6.1%} (n={n})")
+          f"count context: heard as nothing {nothing / n_own:6.1%} (n={n_own})")
     if args.misses:
-        print("\n".join(f"      {t}" for t in taken))
+        print("\n".join(f"      {t}" for t in own_taken))
     ms, rtf = timing(all_outcomes)
     ms_real, rtf_real = timing(real.outcomes)
     print(f"decode time: synthetic median {ms:.0f} ms per command, RTF {rtf:.3f}; "

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.figures import Figure, Results, Target, share
+from bench.figures import Figure, Results, Target, rate_upper_bound, share
 from bench.synthetic import Synthetic, command_set
 from voice import CONTENT_DIR, MODELS_DIR, ROOT_DIR
 from voice.intents import Intent, IntentMatcher
@@ -664,8 +664,8 @@ def _bound(events: int, hours: float) -> str:
     """The one-sided 95% upper bound on the rate, for honesty about small exposures."""
     if hours <= 0:
         return ""
-    upper = {0: 3.0, 1: 4.74, 2: 6.30, 3: 7.75}.get(events, events + 2 * math.sqrt(events) + 2)
-    return f"{events} in {hours * 60:.0f} min; 95% upper bound {upper / hours:.1f}/h"
+    upper = rate_upper_bound(events, hours)
+    return f"{events} in {hours * 60:.0f} min; 95% upper bound {upper:.1f}/h"
 
 
 def real_time_factors(rows: Iterable[Row]) -> dict[str, tuple[float, float]]:

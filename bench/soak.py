@@ -30,6 +30,9 @@ from pathlib import Path
 import numpy as np
 import psutil
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script too
+
+from bench.figures import rate_upper_bound
 from voice import CONTENT_DIR, MODELS_DIR, ROOT_DIR
 from voice.coach import Coach, Event, Heard, Phase, State
 from voice.conductor import Conductor, Cue
@@ -218,7 +221,7 @@ class Bedroom:
         self._buffer = np.zeros(0, np.float32)
         self._buffer_at = 0
         """Sample index of `_buffer[0]`."""
-        self._tail = np.zeros(0, np.float32)
+        self._tail: np.ndarray = np.zeros(0, np.float32)
         self._pos = 0
         self._sounds: list[tuple[int, np.ndarray]] = []
 
@@ -759,7 +762,9 @@ def report(result: SoakResult, hours: float, seed: int, code: str = "") -> str:
         ("audio", (f"{r.audio_s / 3600:.1f} h ({r.audio_s:.0f} s) in {r.wall_s:.0f} s: "
                    f"{r.audio_s / max(r.wall_s, 1e-9):.0f}x real time")),
         ("commands answered", f"{r.answered} of {r.commands}"),
-        ("false session starts", str(len(r.false_starts))),
+        ("false session starts", (f"{len(r.false_starts)} (95% upper bound on the rate: "
+                                  f"{rate_upper_bound(len(r.false_starts), r.audio_s / 3600):.2f}"
+                                  " per hour)")),
         ("other sounds taken for commands", str(len(r.stray))),
         ("chatter lines / snores", f"{r.chatter} / {r.snores}"),
         ("utterances found / rejected as not for the coach", f"{r.utterances} / {r.rejected}"),
@@ -787,8 +792,8 @@ def report(result: SoakResult, hours: float, seed: int, code: str = "") -> str:
         "|---|---|",
         *(f"| {name} | {value} |" for name, value in rows),
         "",
-        f"Machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; "
-        f"code at {code or _commit()}.",
+        (f"Machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; "
+         f"code at {code or _commit()}."),
     ]
     false_hushes = tuple(f"{h.t / 3600:.2f} h: a running guess of {h.early}, then {h.final}"
                          for h in r.false_hushes)

@@ -43,7 +43,8 @@ def cli(*args: str, stdin: str | None = None, cwd: Path | None = None,
         timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run `python -m voice ARGS` as a user would, capturing its output."""
     env = {**os.environ, "PYTHONPATH": str(ROOT_DIR)}
-    return subprocess.run([sys.executable, "-m", "voice", *args], input=stdin, text=True,
+    return subprocess.run([sys.executable, "-m", "voice", *args], check=False, input=stdin,
+                          text=True,
                           capture_output=True, cwd=cwd or ROOT_DIR, env=env, timeout=timeout)
 
 

@@ -10,7 +10,7 @@ import pytest
 from voice.memory import release_free_memory
 
 
-@pytest.mark.skipif(platform.system() != "Linux" or not platform.libc_ver()[0] == "glibc",
+@pytest.mark.skipif(platform.system() != "Linux" or platform.libc_ver()[0] != "glibc",
                     reason="glibc's allocator only")
 def test_freed_heap_pages_are_returned() -> None:
     process = psutil.Process()

@@ -16,6 +16,7 @@ import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Self
 
 import pytest
 
@@ -89,7 +90,7 @@ class Server:
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/model.zip"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def __enter__(self) -> Server:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 
@@ -333,9 +334,8 @@ def test_an_interrupted_download_leaves_nothing_and_a_retry_works(
 
 
 def test_a_download_that_fails_is_a_missing_resource(models_dir: Path, archive: Path) -> None:
-    with Server(archive.read_bytes()) as server:
-        with pytest.raises(MissingResource, match="HTTP 404"):
-            models.install("mine", models_dir, source=server.url + ".missing", progress=False)
+    with Server(archive.read_bytes()) as server, pytest.raises(MissingResource, match="HTTP 404"):
+        models.install("mine", models_dir, source=server.url + ".missing", progress=False)
     assert left_in(models_dir) == []
 
 

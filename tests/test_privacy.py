@@ -22,15 +22,16 @@ def guarded(*args: str, stdin: str | None = None, cwd: Path | None = None,
     if extra_path:
         paths.insert(0, str(extra_path))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
-    return subprocess.run([sys.executable, "-m", "voice", *args], input=stdin, text=True,
+    return subprocess.run([sys.executable, "-m", "voice", *args], check=False, input=stdin,
+                          text=True,
                           capture_output=True, env=env, cwd=cwd or ROOT_DIR, timeout=180)
 
 
 def test_the_guard_itself_catches_a_connection() -> None:
     env = {**os.environ, "PYTHONPATH": str(GUARD)}
-    out = subprocess.run([sys.executable, "-c", "import urllib.request as u; "
-                          "u.urlopen('http://127.0.0.1:9/')"], capture_output=True, text=True,
-                         env=env, timeout=60)
+    code = "import urllib.request as u; u.urlopen('http://127.0.0.1:9/')"
+    out = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True,
+                         text=True, env=env, timeout=60)
     assert out.returncode != 0 and "NETWORK ACCESS ATTEMPTED" in out.stderr
 
 

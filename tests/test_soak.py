@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from bench.soak import SoakResult, run_night
+from bench.soak import SoakResult, report, run_night
 
 pytestmark = pytest.mark.slow
 
@@ -54,3 +54,10 @@ def test_memory_threads_and_files_do_not_grow(night: SoakResult) -> None:
     assert night.end.rss_mb - night.start.rss_mb <= 10.0, (night.start, night.end)
     assert night.end.threads <= night.start.threads
     assert night.end.files <= night.start.files
+
+
+def test_the_report_bounds_the_false_start_rate_by_the_hours_soaked(night: SoakResult) -> None:
+    page = report(night, MINUTES / 60, seed=1, code="test")
+    row = next(line for line in page.splitlines() if line.startswith("| false session starts"))
+    # none in ten minutes: the rate is below 3.0 per sixth of an hour at 95% confidence
+    assert row == "| false session starts | 0 (95% upper bound on the rate: 17.97 per hour) |"
