@@ -1,7 +1,17 @@
 #!/usr/bin/env bash
 # Sets everything up, then runs the whole test suite (the live tests start their own
 # PulseAudio server with a virtual microphone and speaker).
+#   scripts/test.sh               everything: first the tests that need no sound server,
+#                                 spread over the CPU cores (a file per worker), then the
+#                                 live tests on their own, so that no decoding beside them
+#                                 makes the speaker run late
+#   scripts/test.sh ARGS...       pytest ARGS, as given
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
-exec .venv/bin/python -m pytest -q "$@"
+if [ "$#" -gt 0 ]; then
+  exec .venv/bin/python -m pytest -q "$@"
+fi
+workers=$(nproc 2>/dev/null || echo 1)
+.venv/bin/python -m pytest -q -m "not pulse" -n "$workers" --dist loadfile
+exec .venv/bin/python -m pytest -q -m pulse
