@@ -1,5 +1,6 @@
 """The live path through a real sound server: the coach speaks through PulseAudio's virtual
-speaker and the recording is measured (typed input here; spoken input in test_listen_mic)."""
+speaker and the recording is measured; what is said to it is typed, or played into the
+virtual microphone."""
 
 from __future__ import annotations
 
@@ -141,3 +142,47 @@ def test_talk_in_the_room_does_not_hold_up_the_count(pulse_server, tmp_path: Pat
     assert len(longest) == 30, ([len(r) for r in runs], coach.err[-5:])
     spacing = np.diff(longest)
     assert np.max(np.abs(spacing - 1.0)) <= 0.020, spacing
+
+
+STOP_VOICE = "stop"
+"""What is said to stop the count (a test of the test says something else here)."""
+
+
+def test_a_spoken_request_is_answered_and_a_spoken_stop_silences_the_count(
+        pulse_server, tmp_path: Path) -> None:
+    """Hands-free, end to end: "help, calf cramp" played into the microphone is answered
+    on the speaker with the calf stretch and a count one second apart; "stop" played into
+    the microphone mid-count silences the speaker, and it stays silent."""
+    from audio_sets import VOICES, Voice, render
+
+    from voice import CONTENT_DIR
+    from voice.content import load_content
+
+    help_me = render("help, calf cramp", VOICES[2])
+    stop = render(STOP_VOICE, Voice("espeak-us-150", "espeak-ng", "en-us", 150 / 160))
+    stretch = load_content(CONTENT_DIR).stretches["calf"].day
+    pulse_server.start_recording_speaker(tmp_path / "said.wav")
+    coach = Running("listen", "--day", env=pulse_server.env)
+    try:
+        coach.wait_for("is listening", stream="err", timeout=120)
+        pulse_server.play_into_mic(help_me)
+        coach.wait_for("(counting 1 to 30", timeout=30)
+        time.sleep(12.0)  # the stretch (~7 s), then some of the count
+        pulse_server.play_into_mic(stop)
+        time.sleep(4.0)  # the count would have gone on: four more words
+        assert coach.interrupt() == 130
+    finally:
+        coach.kill()
+    said = read_wav(pulse_server.stop_recording_speaker(settle_s=0.5))
+    assert not [line for line in coach.err if "Traceback" in line], coach.err
+    told = " ".join(line.removeprefix("coach: ") for line in coach.out)
+    assert stretch in told, coach.out
+    times = onsets(said.samples, said.sample_rate)
+    runs = count_runs(times, tolerance=0.030)
+    assert runs, times
+    counted = max(runs, key=len)
+    assert 2 <= len(counted) < 30, ([len(r) for r in runs], coach.err[-5:])
+    assert times[-1] == counted[-1], "nothing is said after the stop"
+    # The last 3 s of the recording (from at least a second after the stop ended): silent.
+    tail = said.samples[-3 * said.sample_rate:].astype(float)
+    assert np.sqrt(np.mean(tail**2)) < 50
