@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -113,30 +114,39 @@ def room_talk(path: Path) -> Path:
     return path
 
 
+def spoken_session(pulse, tmp_path: Path, then: Path, *, after_s: float,
+                   then_s: float) -> tuple[Running, Any]:
+    """`listen` on the virtual microphone: "help, calf cramp" is played into it, `after_s`
+    after the coach starts its plan `then` is played too, and `then_s` later the coach is
+    stopped with Ctrl-C. The coach (its output) and the speaker's recording."""
+    from audio_sets import VOICES, render
+
+    pulse.start_recording_speaker(tmp_path / "said.wav")
+    coach = Running("listen", "--day", env=pulse.env)
+    try:
+        coach.wait_for("is listening", stream="err", timeout=120)
+        pulse.play_into_mic(render("help, calf cramp", VOICES[2]))
+        coach.wait_for("(counting 1 to 30", timeout=30)
+        time.sleep(after_s)
+        pulse.play_into_mic(then)
+        time.sleep(then_s)
+        assert coach.interrupt() == 130
+    finally:
+        coach.kill()
+    said = read_wav(pulse.stop_recording_speaker(settle_s=0.5))
+    assert not [line for line in coach.err if "Traceback" in line], coach.err
+    return coach, said
+
+
 def test_talk_in_the_room_does_not_hold_up_the_count(pulse_server, tmp_path: Path) -> None:
     """Spoken input: "help, calf cramp" into the microphone, then people talking through
     the whole count. Every utterance is decoded while the coach counts (up to a second and
     a half each); the count must still be exact, so decoding may not hold up the speaker.
     With the recogniser in the coach's own process the output ran dry 15-20 times a count
     and words slipped by up to a second."""
-    from audio_sets import VOICES, render
-
-    help_me = render("help, calf cramp", VOICES[2])
     talk = room_talk(tmp_path / "talk.wav")
-    pulse_server.start_recording_speaker(tmp_path / "said.wav")
-    coach = Running("listen", "--day", env=pulse_server.env)
-    try:
-        coach.wait_for("is listening", stream="err", timeout=120)
-        pulse_server.play_into_mic(help_me)
-        coach.wait_for("(counting 1 to 30", timeout=30)
-        time.sleep(5.0)  # the instructions, then the count begins
-        pulse_server.play_into_mic(talk)
-        time.sleep(6.0)
-        assert coach.interrupt() == 130
-    finally:
-        coach.kill()
-    said = read_wav(pulse_server.stop_recording_speaker())
-    assert not [line for line in coach.err if "Traceback" in line], coach.err
+    # the talk begins with the instructions, before the count
+    coach, said = spoken_session(pulse_server, tmp_path, talk, after_s=5.0, then_s=6.0)
     runs = count_runs(onsets(said.samples, said.sample_rate), tolerance=0.030)
     longest = max(runs, key=len) if runs else []
     assert len(longest) == 30, ([len(r) for r in runs], coach.err[-5:])
@@ -153,28 +163,15 @@ def test_a_spoken_request_is_answered_and_a_spoken_stop_silences_the_count(
     """Hands-free, end to end: "help, calf cramp" played into the microphone is answered
     on the speaker with the calf stretch and a count one second apart; "stop" played into
     the microphone mid-count silences the speaker, and it stays silent."""
-    from audio_sets import VOICES, Voice, render
+    from audio_sets import Voice, render
 
     from voice import CONTENT_DIR
     from voice.content import load_content
 
-    help_me = render("help, calf cramp", VOICES[2])
     stop = render(STOP_VOICE, Voice("espeak-us-150", "espeak-ng", "en-us", 150 / 160))
     stretch = load_content(CONTENT_DIR).stretches["calf"].day
-    pulse_server.start_recording_speaker(tmp_path / "said.wav")
-    coach = Running("listen", "--day", env=pulse_server.env)
-    try:
-        coach.wait_for("is listening", stream="err", timeout=120)
-        pulse_server.play_into_mic(help_me)
-        coach.wait_for("(counting 1 to 30", timeout=30)
-        time.sleep(12.0)  # the stretch (~7 s), then some of the count
-        pulse_server.play_into_mic(stop)
-        time.sleep(4.0)  # the count would have gone on: four more words
-        assert coach.interrupt() == 130
-    finally:
-        coach.kill()
-    said = read_wav(pulse_server.stop_recording_speaker(settle_s=0.5))
-    assert not [line for line in coach.err if "Traceback" in line], coach.err
+    # the stretch (~7 s), then some of the count; after the stop it would count four more
+    coach, said = spoken_session(pulse_server, tmp_path, stop, after_s=12.0, then_s=4.0)
     told = " ".join(line.removeprefix("coach: ") for line in coach.out)
     assert stretch in told, coach.out
     times = onsets(said.samples, said.sample_rate)
