@@ -6,8 +6,6 @@ heard and what can be understood come from one source.
 
 from __future__ import annotations
 
-import functools
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -97,29 +95,11 @@ def _templates(data: Mapping[str, Any]) -> Iterable[tuple[str, str, dict[str, An
                     yield str(name), str(sentence), dict(block.get("slots") or {})
 
 
-def rules_key(base: Mapping[str, Any]) -> str:
-    """An intents file's rules and lists (`base`) as the key `one_template` takes."""
-    return json.dumps(base, default=str)
-
-
-@functools.lru_cache(maxsize=4096)
-def _parse_one(base: str, name: str, sentence: str, slots: str) -> Intents:
-    return Intents.from_dict({**json.loads(base), "intents": {
-        name: {"data": [{"sentences": [sentence], "slots": json.loads(slots)}]}}})
-
-
-def one_template(rules: str, name: str, sentence: str, slots: Mapping[str, Any]) -> Intents:
-    """One template of intent `name` parsed on its own, with the file's rules and lists
-    (`rules_key`). Parsed once per process: the content check and the matcher both need it."""
-    return _parse_one(rules, name, sentence, json.dumps(slots, default=str))
-
-
 def template_problems(data: Mapping[str, Any], path: Path) -> list[tuple[int, str]]:
     """Template syntax errors in an intents file, as (line, problem)."""
     problems: list[tuple[int, str]] = []
     lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
     base = {k: v for k, v in data.items() if k in _HASSIL_KEYS and k != "intents"}
-    rules_json = rules_key(base)
     rules = set(data.get("expansion_rules") or {})
     lists = set(data.get("lists") or {})
     for name, sentence, slots in _templates(data):
@@ -131,7 +111,8 @@ def template_problems(data: Mapping[str, Any], path: Path) -> list[tuple[int, st
                                     f"{', '.join(unknown)}")))
             continue
         try:
-            parsed = one_template(rules_json, name, sentence, slots)
+            parsed = Intents.from_dict({**base, "intents": {
+                name: {"data": [{"sentences": [sentence], "slots": slots}]}}})
             list(sample_intents(parsed, max_sentences_per_intent=1))
         except (HassilError, ValueError, KeyError, TypeError, IndexError) as exc:
             problems.append((line, f"intent '{name}': bad template {sentence!r}: {exc}"))
@@ -200,9 +181,9 @@ class IntentMatcher:
         """Sentences the templates allow, as (intent, normalised text), up to
         `SAMPLES_PER_TEMPLATE` from each template so every template is represented."""
         seen: dict[str, str] = {}
-        rules_json = rules_key(self._base)
         for name, sentence, slots in _templates(self._data):
-            one = one_template(rules_json, name, sentence, slots)
+            one = Intents.from_dict({**self._base, "intents": {
+                name: {"data": [{"sentences": [sentence], "slots": slots}]}}})
             for _, text in sample_intents(one, max_sentences_per_intent=SAMPLES_PER_TEMPLATE):
                 seen.setdefault(normalize(text), name)
         return [(intent, text) for text, intent in seen.items()]
