@@ -13,5 +13,6 @@ if [ "$#" -gt 0 ]; then
   exec .venv/bin/python -m pytest -q "$@"
 fi
 workers=$(nproc 2>/dev/null || echo 1)
+if [ "$workers" -gt 4 ]; then workers=4; fi  # each worker loads its own recognisers
 .venv/bin/python -m pytest -q -m "not pulse" -n "$workers" --dist loadfile
 exec .venv/bin/python -m pytest -q -m pulse
