@@ -44,8 +44,8 @@ def cli(*args: str, stdin: str | None = None, cwd: Path | None = None,
     """Run `python -m voice ARGS` as a user would, capturing its output."""
     env = {**os.environ, "PYTHONPATH": str(ROOT_DIR)}
     return subprocess.run([sys.executable, "-m", "voice", *args], check=False, input=stdin,
-                          text=True,
-                          capture_output=True, cwd=cwd or ROOT_DIR, env=env, timeout=timeout)
+                          text=True, capture_output=True, cwd=cwd or ROOT_DIR, env=env,
+                          timeout=timeout)
 
 
 def json_lines(text: str) -> list[dict]:

@@ -8,7 +8,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -16,7 +15,7 @@ from running import Running
 
 from voice import ROOT_DIR
 from voice.onsets import onsets
-from voice.wavio import read_wav
+from voice.wavio import Audio, read_wav
 
 pytestmark = pytest.mark.pulse
 
@@ -115,7 +114,7 @@ def room_talk(path: Path) -> Path:
 
 
 def spoken_session(pulse, tmp_path: Path, then: Path, *, after_s: float,
-                   then_s: float) -> tuple[Running, Any]:
+                   then_s: float) -> tuple[Running, Audio]:
     """`listen` on the virtual microphone: "help, calf cramp" is played into it, `after_s`
     after the coach starts its plan `then` is played too, and `then_s` later the coach is
     stopped with Ctrl-C. The coach (its output) and the speaker's recording."""
@@ -154,8 +153,9 @@ def test_talk_in_the_room_does_not_hold_up_the_count(pulse_server, tmp_path: Pat
     assert np.max(np.abs(spacing - 1.0)) <= 0.020, spacing
 
 
-STOP_VOICE = "stop"
-"""What is said to stop the count (a test of the test says something else here)."""
+STOP_WORDS = "stop"
+"""What is said to stop the count (a test of the test says something else here), in the
+answering benchmark's stop voice."""
 
 
 def test_a_spoken_request_is_answered_and_a_spoken_stop_silences_the_count(
@@ -163,12 +163,13 @@ def test_a_spoken_request_is_answered_and_a_spoken_stop_silences_the_count(
     """Hands-free, end to end: "help, calf cramp" played into the microphone is answered
     on the speaker with the calf stretch and a count one second apart; "stop" played into
     the microphone mid-count silences the speaker, and it stays silent."""
-    from audio_sets import Voice, render
+    from audio_sets import render
 
+    from bench.answering import STOP_PHRASE
     from voice import CONTENT_DIR
     from voice.content import load_content
 
-    stop = render(STOP_VOICE, Voice("espeak-us-150", "espeak-ng", "en-us", 150 / 160))
+    stop = render(STOP_WORDS, STOP_PHRASE[1])
     stretch = load_content(CONTENT_DIR).stretches["calf"].day
     # the stretch (~7 s), then some of the count; after the stop it would count four more
     coach, said = spoken_session(pulse_server, tmp_path, stop, after_s=12.0, then_s=4.0)

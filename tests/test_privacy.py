@@ -23,8 +23,8 @@ def guarded(*args: str, stdin: str | None = None, cwd: Path | None = None,
         paths.insert(0, str(extra_path))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
     return subprocess.run([sys.executable, "-m", "voice", *args], check=False, input=stdin,
-                          text=True,
-                          capture_output=True, env=env, cwd=cwd or ROOT_DIR, timeout=180)
+                          text=True, capture_output=True, env=env, cwd=cwd or ROOT_DIR,
+                          timeout=180)
 
 
 def test_the_guard_itself_catches_a_connection() -> None:
