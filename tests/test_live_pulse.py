@@ -117,11 +117,12 @@ def spoken_session(pulse, tmp_path: Path, then: Path, *, after_s: float,
                    then_s: float) -> tuple[Running, Audio]:
     """`listen` on the virtual microphone: "help, calf cramp" is played into it, `after_s`
     after the coach starts its plan `then` is played too, and `then_s` later the coach is
-    stopped with Ctrl-C. The coach (its output) and the speaker's recording."""
+    stopped with Ctrl-C. The coach (its output, and what it heard on stderr) and the
+    speaker's recording."""
     from audio_sets import VOICES, render
 
     pulse.start_recording_speaker(tmp_path / "said.wav")
-    coach = Running("listen", "--day", env=pulse.env)
+    coach = Running("--verbose", "listen", "--day", env=pulse.env)
     try:
         coach.wait_for("is listening", stream="err", timeout=120)
         pulse.play_into_mic(render("help, calf cramp", VOICES[2]))
@@ -137,20 +138,35 @@ def spoken_session(pulse, tmp_path: Path, then: Path, *, after_s: float,
     return coach, said
 
 
+def hushes(coach: Running) -> int:
+    """How often the coach silenced itself for a running guess of "stop" (`--verbose`)."""
+    return sum(1 for line in coach.err if line.endswith(": hush"))
+
+
 def test_talk_in_the_room_does_not_hold_up_the_count(pulse_server, tmp_path: Path) -> None:
     """Spoken input: "help, calf cramp" into the microphone, then people talking through
     the whole count. Every utterance is decoded while the coach counts (up to a second and
     a half each); the count must still be exact, so decoding may not hold up the speaker.
     With the recogniser in the coach's own process the output ran dry 15-20 times a count
-    and words slipped by up to a second."""
+    and words slipped by up to a second.
+
+    The one break allowed is a hush: a sentence whose running guess reads as "stop" holds
+    the count while it is said, and the count then goes on from the word it cut off (how
+    often talk does that is measured in tests/test_early.py). So every run of words must be
+    exact, and there may be no more breaks between runs than hushes the coach reported."""
     talk = room_talk(tmp_path / "talk.wav")
     # the talk begins with the instructions, before the count
     coach, said = spoken_session(pulse_server, tmp_path, talk, after_s=5.0, then_s=6.0)
     runs = count_runs(onsets(said.samples, said.sample_rate), tolerance=0.030)
-    longest = max(runs, key=len) if runs else []
-    assert len(longest) == 30, ([len(r) for r in runs], coach.err[-5:])
-    spacing = np.diff(longest)
-    assert np.max(np.abs(spacing - 1.0)) <= 0.020, spacing
+    hushed = hushes(coach)
+    found = ([len(r) for r in runs], hushed, coach.err[-5:])
+    assert runs, found
+    assert len(runs) <= 1 + hushed, found
+    # every word, once in a run; a word cut off at its very start may be heard twice
+    assert 30 <= sum(len(r) for r in runs) <= 30 + hushed, found
+    for run in runs:
+        spacing = np.diff(run)
+        assert np.max(np.abs(spacing - 1.0)) <= 0.020, spacing
 
 
 STOP_WORDS = "stop"
