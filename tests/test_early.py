@@ -6,8 +6,9 @@ hearing early changes no final result.
 
 Measured on every clip, each with 1 s of silence before and 2 s after (hushed / clips):
 stop 169 / 234, a median 0.54 s of audio before the whole utterance's result (which hears
-stop in 135); other words 23 / 380 (the coach then carries on); silence 0 / 60. The floors
-below leave room for the subsets taken here.
+stop in 153); other words 10 / 380 (the coach then carries on; 23 while the short "end",
+"hush", "shush" and "no more" hushed too); silence 0 / 60. The limits below leave room for
+the subsets taken here.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ pytestmark = pytest.mark.skipif(not SPEECH_COMMANDS.is_dir(),
 
 STOP_FLOOR = 0.45
 """Least share of stop/ clips hushed for while being said."""
-OTHER_CEILING = 0.20
+OTHER_CEILING = 0.10
 """Most share of other-word clips that hush the coach (it then carries on)."""
 BLOCK_BYTES = 960
 """30 ms of 16 kHz 16-bit audio, as the microphone delivers it."""

@@ -61,6 +61,19 @@ def test_context_narrows_what_is_understood() -> None:
     assert matcher().parse("yes", "question").name == "yes"
 
 
+@pytest.mark.parametrize("guess, hushes", [
+    ("stop", True), ("stop the", True), ("please stop", True), ("be quiet", True),
+    ("that's enough", True), ("end", False), ("shush", False), ("no more", False),
+    ("wait", False),
+])
+def test_running_guesses_that_hush_the_coach(guess: str, hushes: bool) -> None:
+    """All of these mean stop (but "wait") when said whole; only guesses holding a word
+    listed in `hush_early` silence the coach while still being said."""
+    intent = matcher().parse(guess, "count")
+    assert intent.name == ("pause" if guess == "wait" else "stop"), intent
+    assert matcher().hushes(intent) is hushes
+
+
 def test_exact_matches_are_more_confident_than_repairs() -> None:
     assert matcher().parse("help calf cramp").confidence > \
         matcher().parse("help half cramp").confidence

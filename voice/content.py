@@ -296,15 +296,33 @@ def _check_spotted(chk: _Checker, data: _LineMap, known: tuple[str, ...]) -> Non
 
 
 def _check_hush_early(chk: _Checker, data: _LineMap, counting: tuple[str, ...]) -> None:
-    """`hush_early` names intents heard while the coach counts."""
-    hush = data.get("hush_early", [])
-    if not isinstance(hush, list):
-        chk.add("intents.yaml", _line(data, "hush_early"), "'hush_early' must be a list of intents")
+    """`hush_early` maps intents heard while the coach counts to words of their sentences."""
+    hush = data.get("hush_early", {})
+    if not isinstance(hush, dict):
+        chk.add("intents.yaml", _line(data, "hush_early"),
+                "'hush_early' must map intents to lists of words")
         return
-    for name in hush:
+    for name, words in hush.items():
+        line = _line(hush, name)
         if name not in counting:
-            chk.add("intents.yaml", _line(data, "hush_early"),
+            chk.add("intents.yaml", line,
                     f"'hush_early' names '{name}', which is not heard while counting")
+        elif not isinstance(words, list) or not words \
+                or not all(isinstance(w, str) for w in words):
+            chk.add("intents.yaml", line, f"'hush_early' for '{name}' must be a list of words")
+        else:
+            said = " ".join(_sentences(data, name)).lower()
+            for word in words:
+                if not re.search(rf"\b{re.escape(word.lower())}\b", said):
+                    chk.add("intents.yaml", line,
+                            f"'hush_early' word '{word}' is in no sentence of '{name}'")
+
+
+def _sentences(data: _LineMap, name: str) -> list[str]:
+    """The sentence templates of intent `name`, as written."""
+    intent = (data.get("intents") or {}).get(name) or {}
+    return [str(s) for block in intent.get("data") or [] if isinstance(block, dict)
+            for s in block.get("sentences") or []]
 
 
 def _check_heard_in(chk: _Checker, intents: _LineMap, known: tuple[str, ...]) -> None:

@@ -137,9 +137,11 @@ class IntentMatcher:
         self.contexts: dict[str, tuple[str, ...]] = dict(content.contexts)
         self.own_speech: dict[str, tuple[str, ...]] = content.own_speech
         """What the coach itself says while listening in each context (for recognisers)."""
-        self.hush_early: frozenset[str] = frozenset(map(str, data.get("hush_early", [])))
+        self.hush_early: dict[str, frozenset[str]] = {
+            str(name): frozenset(normalize(str(w)) for w in words)
+            for name, words in (data.get("hush_early") or {}).items()}
         """Intents that silence the speaker as soon as the recogniser's running guess is one
-        of them, before the utterance has ended."""
+        of them holding one of these words, before the utterance has ended."""
         self._keywords = [(str(intent), tuple(normalize(w) for w in words))
                           for intent, words in (data.get("keywords") or {}).items()]
         self._slot_words = {name: self._list_phrases(name) for name in ("side", "muscle")}
@@ -285,6 +287,11 @@ class IntentMatcher:
             if hint is not None:
                 filled["muscle"] = hint
         return filled
+
+    def hushes(self, intent: Intent) -> bool:
+        """Whether a running guess read as `intent` silences the speaker (`hush_early`)."""
+        words = self.hush_early.get(intent.name, frozenset())
+        return not words.isdisjoint(normalize(intent.text).split())
 
     def parse(self, text: str, context: str | None = None) -> Intent:
         """The intent of one utterance: the first of these stages that finds one wins."""

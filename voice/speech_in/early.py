@@ -5,9 +5,9 @@ followed it, and the whole-utterance decode comes after that. For "stop" said ov
 coach's voice that is too late: the speaker should fall silent as the word ends. So while
 the user speaks in a context where the coach talks (`count`), the utterance is streamed
 into the recogniser as it arrives, and its running guess is read by the matcher. When the
-guess is one of the intents in `hush_early` (content/intents.yaml) and the audio so far
-holds human speech (the speech gate, asked again as more audio comes while the guess
-stands), that intent is reported. The whole utterance is still decoded afterwards and has
+guess is one of the intents in `hush_early` (content/intents.yaml) and holds one of the
+words listed for it, and the audio so far holds human speech (the speech gate, asked again
+as more audio comes while the guess stands), that intent is reported. The whole utterance is still decoded afterwards and has
 the last word: a running guess only ever hushes.
 
     early = EarlyHearing(engine, matcher)
@@ -58,7 +58,7 @@ class EarlyHearing:
         guess = self.engine.feed(pcm)
         if guess is not None:  # the guess changed
             intent = self.matcher.parse(guess.text, self._context) if guess.text else None
-            hushing = intent is not None and intent.name in self.matcher.hush_early
+            hushing = intent is not None and self.matcher.hushes(intent)
             self._guess = intent if hushing else None
         if self._guess is None or not self._gate.is_speech(so_far):
             return None  # a guess the gate does not yet call speech is tried again
