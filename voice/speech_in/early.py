@@ -7,8 +7,8 @@ the user speaks in a context where the coach talks (`count`), the utterance is s
 into the recogniser as it arrives, and its running guess is read by the matcher. When the
 guess is one of the intents in `hush_early` (content/intents.yaml) and holds one of the
 words listed for it, and the audio so far holds human speech (the speech gate, asked again
-as more audio comes while the guess stands), that intent is reported. The whole utterance is still decoded afterwards and has
-the last word: a running guess only ever hushes.
+as more audio comes while the guess stands), that intent is reported. The whole utterance
+is still decoded afterwards and has the last word: a running guess only ever hushes.
 
     early = EarlyHearing(engine, matcher)
     early.begin("count")                      # an utterance has started
