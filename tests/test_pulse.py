@@ -35,8 +35,11 @@ import sys
 import sounddevice as sd
 from voice.wavio import read_wav
 
+from voice.player import OUTPUT_LATENCY_S
+
 audio = read_wav(sys.argv[1])
-sd.play(audio.samples, audio.sample_rate)  # the default device: pulse, default sink `speaker`
+# the default device (pulse, default sink `speaker`), with as much queued as the coach keeps
+sd.play(audio.samples, audio.sample_rate, latency=OUTPUT_LATENCY_S)
 sd.wait()
 """
 
@@ -47,8 +50,10 @@ print("default:", sd.query_devices(kind="output")["name"])
 """
 
 
-def clicks(path: Path, rate: int = 48000, count: int = 5, first: float = 0.2) -> Path:
-    """A WAV of `count` 20 ms 1 kHz clicks exactly 1.000 s apart, the first at `first` seconds."""
+def clicks(path: Path, rate: int = 48000, count: int = 5, first: float = 1.0) -> Path:
+    """A WAV of `count` 20 ms 1 kHz clicks exactly 1.000 s apart, the first at `first` seconds
+    (a stream's first moments may stall on a busy machine: CI once heard the second click
+    58 ms late with the first at 0.2 s and PortAudio's default low latency)."""
     x = np.zeros(round(rate * (first + count + 0.3)), np.int16)
     n = round(0.02 * rate)
     click = np.rint(12000 * np.sin(2 * np.pi * 1000 * np.arange(n) / rate)).astype(np.int16)
