@@ -297,6 +297,8 @@ def _check_spotted(chk: _Checker, data: _LineMap, known: tuple[str, ...]) -> Non
 
 def _check_hush_early(chk: _Checker, data: _LineMap, counting: tuple[str, ...]) -> None:
     """`hush_early` maps intents heard while the coach counts to words of their sentences."""
+    from voice.intents import templates  # the matcher reads the templates the same way
+
     hush = data.get("hush_early", {})
     if not isinstance(hush, dict):
         chk.add("intents.yaml", _line(data, "hush_early"),
@@ -311,18 +313,11 @@ def _check_hush_early(chk: _Checker, data: _LineMap, counting: tuple[str, ...]) 
                 or not all(isinstance(w, str) for w in words):
             chk.add("intents.yaml", line, f"'hush_early' for '{name}' must be a list of words")
         else:
-            said = " ".join(_sentences(data, name)).lower()
+            said = " ".join(t for n, t, _ in templates(data) if n == name).lower()
             for word in words:
                 if not re.search(rf"\b{re.escape(word.lower())}\b", said):
                     chk.add("intents.yaml", line,
                             f"'hush_early' word '{word}' is in no sentence of '{name}'")
-
-
-def _sentences(data: _LineMap, name: str) -> list[str]:
-    """The sentence templates of intent `name`, as written."""
-    intent = (data.get("intents") or {}).get(name) or {}
-    return [str(s) for block in intent.get("data") or [] if isinstance(block, dict)
-            for s in block.get("sentences") or []]
 
 
 def _check_heard_in(chk: _Checker, intents: _LineMap, known: tuple[str, ...]) -> None:

@@ -85,7 +85,7 @@ _LIST = re.compile(r"\{(\w+)\}")
 _HASSIL_KEYS = ("language", "intents", "lists", "expansion_rules")
 
 
-def _templates(data: Mapping[str, Any]) -> Iterable[tuple[str, str, dict[str, Any]]]:
+def templates(data: Mapping[str, Any]) -> Iterable[tuple[str, str, dict[str, Any]]]:
     """Every (intent, sentence template, fixed slots) in an intents file."""
     intents = data.get("intents") or {}
     for name, body in intents.items() if isinstance(intents, dict) else []:
@@ -102,7 +102,7 @@ def template_problems(data: Mapping[str, Any], path: Path) -> list[tuple[int, st
     base = {k: v for k, v in data.items() if k in _HASSIL_KEYS and k != "intents"}
     rules = set(data.get("expansion_rules") or {})
     lists = set(data.get("lists") or {})
-    for name, sentence, slots in _templates(data):
+    for name, sentence, slots in templates(data):
         line = next((i + 1 for i, text in enumerate(lines) if sentence in text), 1)
         unknown = [f"<{r}>" for r in _RULE.findall(sentence) if r not in rules] + \
                   [f"{{{n}}}" for n in _LIST.findall(sentence) if n not in lists]
@@ -183,7 +183,7 @@ class IntentMatcher:
         """Sentences the templates allow, as (intent, normalised text), up to
         `SAMPLES_PER_TEMPLATE` from each template so every template is represented."""
         seen: dict[str, str] = {}
-        for name, sentence, slots in _templates(self._data):
+        for name, sentence, slots in templates(self._data):
             one = Intents.from_dict({**self._base, "intents": {
                 name: {"data": [{"sentences": [sentence], "slots": slots}]}}})
             for _, text in sample_intents(one, max_sentences_per_intent=SAMPLES_PER_TEMPLATE):
