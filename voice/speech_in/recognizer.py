@@ -1,9 +1,10 @@
 """One whole utterance → text → intent, with the recogniser's rejection applied.
 
 Used by live listening, `cramp-coach recognize` and the benchmarks. An utterance that holds
-no human speech (the speech gate) is not decoded; an utterance the recogniser rejected
-(text "") is intent `none`; otherwise the intent matcher reads the text in the same
-listening context and the confidence is the lower of the two.
+no human speech (the speech gate) is not decoded, nor is a long stretch of other sound (a
+snore) before the words; an utterance the recogniser rejected (text "") is intent `none`;
+otherwise the intent matcher reads the text in the same listening context and the
+confidence is the lower of the two.
 """
 
 from __future__ import annotations
@@ -64,8 +65,10 @@ NOT_SPEECH = Hypothesis(text="", confidence=0.0, final=True)
 def recognise(engine: SpeechIn, matcher: IntentMatcher, pcm: bytes, context: str,
               gate: SpeechGate | None = None) -> Recognition:
     """Hear one utterance and read its intent; sound that is not speech (by `gate`, the
-    shared one by default) is `none` without decoding."""
-    if not (gate or default_gate()).is_speech(pcm):
+    shared one by default) is `none` without decoding, and a long stretch of other sound
+    before the speech is not decoded (`SpeechGate.speech_part`)."""
+    speech = (gate or default_gate()).speech_part(pcm)
+    if not speech:
         return Recognition(NOT_SPEECH, to_intent(NOT_SPEECH, matcher, context))
-    hypothesis = hear_utterance(engine, pcm, context)
+    hypothesis = hear_utterance(engine, speech, context)
     return Recognition(hypothesis, to_intent(hypothesis, matcher, context))

