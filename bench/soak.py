@@ -413,7 +413,8 @@ class SoakEars:
         self.loop: LiveLoop | None = None
         self.listener = UtteranceListener(hearing, self._on_heard,
                                           early=EarlyHearing(hearing.engine, matcher),
-                                          on_early=self._on_early)
+                                          on_early=self._on_early,
+                                          wait_for_more=matcher.wait_for_more)
         self.recognised: list[Recognised] = []
         self.hushes: list[Hush] = []
         self._early: tuple[float, str] | None = None

@@ -276,7 +276,36 @@ def _check_intents(chk: _Checker, data: _LineMap) -> dict[str, tuple[str, ...]]:
     if isinstance(counted, list) and all(n in INTENT_NAMES for n in counted):
         _check_hush_early(chk, data, contexts.get("count", ()))  # else said already
     _check_spotted(chk, data, tuple(contexts))
+    _check_wait_for_more(chk, data)
     return contexts
+
+
+WAIT_FOR_MORE_MAX_S = 3.0
+"""Longest wait for more words after a first word: longer, and a request said alone would
+go unanswered too long (seconds)."""
+
+
+def _check_wait_for_more(chk: _Checker, data: _LineMap) -> None:
+    """`wait_for_more` names known intents and a short wait."""
+    more = data.get("wait_for_more", {})
+    if not isinstance(more, dict):
+        chk.add("intents.yaml", _line(data, "wait_for_more"),
+                "'wait_for_more' must have 'intents' and 'seconds'")
+        return
+    names = more.get("intents", [])
+    if not isinstance(names, list):
+        chk.add("intents.yaml", _line(more, "intents"),
+                "'wait_for_more' intents must be a list of intents")
+    else:
+        for name in names:
+            if name not in INTENT_NAMES:
+                chk.add("intents.yaml", _line(more, "intents"),
+                        f"'wait_for_more' names unknown intent '{name}'")
+    seconds = more.get("seconds", 0.0)
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) \
+            or not 0 <= seconds <= WAIT_FOR_MORE_MAX_S:
+        chk.add("intents.yaml", _line(more, "seconds"),
+                f"'wait_for_more' seconds must be a number from 0 to {WAIT_FOR_MORE_MAX_S:g}")
 
 
 def _check_spotted(chk: _Checker, data: _LineMap, known: tuple[str, ...]) -> None:

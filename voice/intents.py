@@ -124,6 +124,15 @@ def _contains(text: str, phrase: str) -> bool:
     return f" {phrase} " in f" {text} "
 
 
+@dataclass(frozen=True)
+class WaitForMore:
+    """Intents often said as the first word of a longer request, with a pause after it."""
+
+    intents: frozenset[str] = frozenset()
+    seconds: float = 0.0
+    """How long, after such an intent is heard alone, more words are waited for."""
+
+
 class IntentMatcher:
     """Finds the intent of an utterance, optionally within a listening context."""
 
@@ -142,6 +151,10 @@ class IntentMatcher:
             for name, words in (data.get("hush_early") or {}).items()}
         """Intents that silence the speaker as soon as the recogniser's running guess is one
         of them holding one of these words, before the utterance has ended."""
+        more = data.get("wait_for_more") or {}
+        self.wait_for_more = WaitForMore(frozenset(str(i) for i in more.get("intents", [])),
+                                          float(more.get("seconds", 0.0)))
+        """Intents that, heard alone, wait for more words before they are answered."""
         self._keywords = [(str(intent), tuple(normalize(w) for w in words))
                           for intent, words in (data.get("keywords") or {}).items()]
         self._slot_words = {name: self._list_phrases(name) for name in ("side", "muscle")}

@@ -1,6 +1,11 @@
 """PCM in, intents out: the endpointer finds utterances, a recogniser hears them in the
 current listening context, and the matcher reads them. No device here, so the same
 pipeline runs on a microphone, on files, and on hours of audio faster than real time.
+
+An utterance heard as an intent that is often only the first word of a request ("help",
+content `wait_for_more`) is held back for a moment: if more speech starts, both are heard
+again as one utterance ("help ... calf cramp"), so the coach answers the whole request
+instead of talking over its rest.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
-from voice.intents import Intent, IntentMatcher
+from voice.intents import Intent, IntentMatcher, WaitForMore
 from voice.memory import release_free_memory
 from voice.speech_in.base import SAMPLE_RATE, SpeechIn
 from voice.speech_in.early import EarlyHearing
@@ -77,12 +82,17 @@ class UtteranceListener:
     they are being said: `on_early(intent)` as soon as the running guess is a hushing intent,
     then `on_heard` as always once the utterance ends, or `on_early(None)` if it ends too
     short to be heard at all.
+
+    With `wait_for_more`, an utterance heard as one of its intents is reported only once
+    no speech has started for its `seconds`; speech that does start is heard together
+    with it, and if the two together mean nothing, each is reported as heard alone.
     """
 
     def __init__(self, hearing: Hearing, on_heard: Callable[[Heard], None],
                  settings: EndpointSettings | None = None,
                  record_dir: Path | None = None, early: EarlyHearing | None = None,
-                 on_early: Callable[[Intent | None], None] | None = None) -> None:
+                 on_early: Callable[[Intent | None], None] | None = None,
+                 wait_for_more: WaitForMore | None = None) -> None:
         self.hearing = hearing
         self.on_heard = on_heard
         self.endpointer = Endpointer(settings or EndpointSettings())
@@ -91,6 +101,11 @@ class UtteranceListener:
         self.on_early = on_early
         self._watch: _Watch | None = None
         self._context = "idle"
+        self.wait_for_more = wait_for_more or WaitForMore()
+        self._held: Heard | None = None
+        """A first word waiting for more (`wait_for_more`)."""
+        self._held_for = 0
+        """Samples heard since `_held` was."""
         self._lock = threading.Lock()
         self.utterances = 0
         """How many utterances were found."""
@@ -111,16 +126,35 @@ class UtteranceListener:
         for utterance in self.endpointer.feed(pcm):
             self._watch = None  # the whole utterance has the last word
             self.utterances += 1
-            context = self.context
-            started = time.perf_counter()
-            intent = self.hearing.hear(utterance.pcm, context)
-            decode_s = time.perf_counter() - started
-            if self.record_dir is not None:
-                self._record(utterance, intent)
-            self.on_heard(Heard(intent, utterance, context, decode_s))
+            held, self._held = self._held, None
+            if held is None:
+                heard = self._hear(utterance, self.context)
+            else:
+                heard = self._hear(Utterance(held.utterance.pcm + utterance.pcm,
+                                             utterance.end_s), held.context)
+                if heard.intent.name == "none":  # no one request: each as it was
+                    self.on_heard(held)
+                    heard = self._hear(utterance, self.context)
+            if held is None and heard.intent.name in self.wait_for_more.intents:
+                self._held, self._held_for = heard, 0
+            else:
+                self.on_heard(heard)
             release_free_memory()  # the decode's buffers, so a night of listening stays small
+        self._held_for += len(pcm) // 2
+        if self._held is not None and not self.endpointer.in_speech \
+                and self._held_for >= self.wait_for_more.seconds * SAMPLE_RATE:
+            held, self._held = self._held, None
+            self.on_heard(held)
         if self.early is not None:
             self._hear_early(self.early)
+
+    def _hear(self, utterance: Utterance, context: str) -> Heard:
+        started = time.perf_counter()
+        intent = self.hearing.hear(utterance.pcm, context)
+        heard = Heard(intent, utterance, context, time.perf_counter() - started)
+        if self.record_dir is not None:
+            self._record(utterance, intent)
+        return heard
 
     def _hear_early(self, early: EarlyHearing) -> None:
         """Stream the utterance under way, if its context wants it, and report a hushing

@@ -19,7 +19,7 @@ import numpy as np
 
 from voice.content import Content
 from voice.errors import BadInput, MissingResource
-from voice.intents import Intent, IntentMatcher
+from voice.intents import Intent, IntentMatcher, WaitForMore
 from voice.live import LiveLoop
 from voice.player import import_sounddevice
 from voice.speech_in.base import SAMPLE_RATE
@@ -51,7 +51,8 @@ class MicrophoneEars:
     def __init__(self, hearing: Hearing, device: str | int | None = None,
                  record_dir: Any = None, verbose: bool = False,
                  early: EarlyHearing | None = None,
-                 on_close: Callable[[], None] | None = None) -> None:
+                 on_close: Callable[[], None] | None = None,
+                 wait_for_more: WaitForMore | None = None) -> None:
         self._sd = import_sounddevice()
         self._on_close = on_close
         """Called once the device is released (ends the recogniser's process)."""
@@ -61,7 +62,8 @@ class MicrophoneEars:
         self._blocks: queue.Queue[bytes] = queue.Queue(maxsize=QUEUE_BLOCKS)
         self._loop: LiveLoop | None = None
         self.listener = UtteranceListener(hearing, self._on_heard, record_dir=record_dir,
-                                          early=early, on_early=self._on_early)
+                                          early=early, on_early=self._on_early,
+                                          wait_for_more=wait_for_more)
         self.overflows = 0
         """Input overflows reported by the device."""
         self.reopens = 0
@@ -205,7 +207,7 @@ def open_microphone_ears(args: argparse.Namespace, matcher: IntentMatcher,
     try:
         return MicrophoneEars(EngineHearing(engine, matcher), args.input, args.record,
                               verbose=args.verbose, early=EarlyHearing(engine, matcher),
-                              on_close=engine.close)
+                              on_close=engine.close, wait_for_more=matcher.wait_for_more)
     except BaseException:
         engine.close()
         raise
