@@ -261,7 +261,8 @@ def hear_stream(engine: str, pcm: bytes) -> StreamResult:
 
     hearing = _hearing(engine)
     found: list[Heard] = []
-    listener = UtteranceListener(hearing, found.append)  # type: ignore[arg-type]
+    listener = UtteranceListener(hearing, found.append,  # type: ignore[arg-type]
+                                 wait_for_more=_matcher().wait_for_more)  # as the coach's
     listener.context = "idle"
     block = int(0.03 * SAMPLE_RATE) * 2
     started = time.process_time()
