@@ -12,8 +12,8 @@ before the words that Silero does not call speech is cut off before decoding, do
 pre-roll the endpointer itself leaves (`GateSettings.lead_s`); a stretch less than
 `min_cut_s` longer than that is kept, so an utterance as the endpointer cuts it from a
 quiet room is decoded whole. Sound after the words is always kept: a snore there costs the
-grammar little, while one that starts during the words lowers Silero's belief in them, and
-a cut there would take words with it.
+grammar little (measured below), and Silero often does not call the end of a word speech
+("sto-p"), so a cut there could take it.
 
     gate = SpeechGate()
     gate.speech_seconds(pcm)   # 16 kHz 16-bit mono PCM bytes -> seconds of speech
@@ -49,11 +49,10 @@ class GateSettings:
     """Shortest stretch worth cutting off (seconds). The endpointer leaves about 0.4 s
     before the words, and a one-second recording of a word up to 0.7 s: those are decoded
     whole, as they always were. A snore before a command, about 1.5 s, is cut off.
-    Measured on 30 synthetic and real commands each after, before and under a snore
+    Measured on 30 synthetic and real commands each before, after and under a snore
     over a fan, heard right of 30, whole / cutting both ends / cutting before the words
     only: snore before 8 / 28 / 28, after 28 / 28 / 28, starting during the words 27 /
-    28 / 27; in the 8-hour soak, cutting after the words lost "help, calf cramp" under a
-    snore. On the hearing benchmark's 1,746 decodes the cut changes no result."""
+    28 / 27. On the hearing benchmark's 1,746 decodes the cut changes no result."""
 
 
 class SpeechGate:
