@@ -104,8 +104,6 @@ class UtteranceListener:
         self.wait_for_more = wait_for_more or WaitForMore()
         self._held: Heard | None = None
         """A first word waiting for more (`wait_for_more`)."""
-        self._held_for = 0
-        """Samples heard since `_held` was."""
         self._lock = threading.Lock()
         self.utterances = 0
         """How many utterances were found."""
@@ -136,14 +134,14 @@ class UtteranceListener:
                     self.on_heard(held)
                     heard = self._hear(utterance, self.context)
             if held is None and heard.intent.name in self.wait_for_more.intents:
-                self._held, self._held_for = heard, 0
+                self._held = heard
             else:
                 self.on_heard(heard)
             release_free_memory()  # the decode's buffers, so a night of listening stays small
-        self._held_for += len(pcm) // 2
-        if self._held is not None and not self.endpointer.in_speech \
-                and self._held_for >= self.wait_for_more.seconds * SAMPLE_RATE:
-            held, self._held = self._held, None
+        held = self._held
+        if held is not None and not self.endpointer.in_speech \
+                and self.endpointer.time_s - held.utterance.end_s >= self.wait_for_more.seconds:
+            self._held = None
             self.on_heard(held)
         if self.early is not None:
             self._hear_early(self.early)
