@@ -75,10 +75,16 @@ class SpeechGate:
                    for i in range(n)]
         return np.asarray(out, dtype=np.float32)
 
+    def _speech_chunks(self, pcm: bytes) -> np.ndarray:
+        """Indices of the chunks of `pcm` that Silero calls speech."""
+        return np.flatnonzero(self.probabilities(pcm) >= self.settings.threshold)
+
+    def _seconds(self, chunks: np.ndarray) -> float:
+        return float(len(chunks) * self._chunk / SAMPLE_RATE)
+
     def speech_seconds(self, pcm: bytes) -> float:
         """Seconds of `pcm` that Silero calls speech."""
-        speech = np.count_nonzero(self.probabilities(pcm) >= self.settings.threshold)
-        return float(speech * self._chunk / SAMPLE_RATE)
+        return self._seconds(self._speech_chunks(pcm))
 
     def is_speech(self, pcm: bytes) -> bool:
         """Whether `pcm` holds at least `min_speech_s` of speech."""
@@ -88,8 +94,8 @@ class SpeechGate:
         """`pcm` without a long stretch of non-speech before the words (b"" when it holds
         less than `min_speech_s` of speech)."""
         s = self.settings
-        speech = np.flatnonzero(self.probabilities(pcm) >= s.threshold)
-        if len(speech) * self._chunk / SAMPLE_RATE < s.min_speech_s:
+        speech = self._speech_chunks(pcm)
+        if self._seconds(speech) < s.min_speech_s:
             return b""
         start = int(speech[0]) * self._chunk - round(s.lead_s * SAMPLE_RATE)
         return pcm[2 * start:] if start >= round(s.min_cut_s * SAMPLE_RATE) else pcm
