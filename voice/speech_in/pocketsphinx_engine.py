@@ -85,7 +85,10 @@ class SphinxSettings:
     """Pruning of word ends, relative to the best (`-wbeam`)."""
     garbage_phones: tuple[str, ...] = ("AH", "IY", "S", "T", "N")
     """Phones looped by the garbage path (empty: no garbage path). Fewer, broader phones
-    make a weaker garbage model, so fewer real commands are lost to it."""
+    make a weaker garbage model, so fewer real commands are lost to it. Real "stop"s lost
+    to it are mostly heard as S, T and AH; without S and T (AH, IY, N), measured in
+    `count`: real "stop" 178 -> 180 of 234, other words heard as nothing 349 -> 345 of 380,
+    synthetic count commands 41 -> 43 and 33 -> 35 of 64 (clean, 10 dB): within noise."""
     garbage_weight: float = 1.0
     """Prior of the garbage path against the commands (JSGF weight)."""
     strict_contexts: tuple[str, ...] = ("idle",)
@@ -132,7 +135,12 @@ class SphinxSettings:
     synthetic sets, it turns away most other speech and also costs recall: in `idle`,
     where a false command starts a session and wakes the house, chatter heard as nothing
     went from 62% to 88% and synthetic commands from 72% to 65%; in `count` it would cost
-    a quarter of the real "stop"s, and stopping when asked matters more there."""
+    a quarter of the real "stop"s, and stopping when asked matters more there. Measured
+    again with everything else in place: without it in `idle` and with `strict_weight`
+    1e-30, synthetic idle commands right 63 -> 78 of 92 clean and 40 -> 54 at 10 dB, but
+    of 679 clips that are no request (Speech Commands, chatter, room talk) 11 instead of 2
+    would start a session or give the warning-sign advice. With the small garbage path in
+    `idle` instead (no `strict_contexts`): 66 and 40 right, 5 such starts."""
     confirm_contexts: tuple[str, ...] = ("idle", "count", "question")
     """Contexts where an accepted command is heard a second time as a free run of English
     phones (the phone language model shipped with the acoustic model) and kept only when

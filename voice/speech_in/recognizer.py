@@ -5,6 +5,13 @@ no human speech (the speech gate) is not decoded, nor is a long stretch of other
 snore) before the words; an utterance the recogniser rejected (text "") is intent `none`;
 otherwise the intent matcher reads the text in the same listening context and the
 confidence is the lower of the two.
+
+The audio is decoded as the microphone gave it, without noise suppression: WebRTC's
+(webrtc-noise-gain) before decoding was measured at its levels 2 and 3, against none:
+synthetic idle commands right 63 -> 52 / 49 of 92 clean and 40 -> 51 / 47 at 10 dB SNR,
+count commands 41 -> 37 / 35 and 33 -> 35 / 35 of 64, real "stop" while counting 178 ->
+178 / 172 of 234, other words heard as nothing 349 -> 346 / 350 of 380. Clean speech lost
+more than noisy speech gained.
 """
 
 from __future__ import annotations
