@@ -133,6 +133,7 @@ class UtteranceListener:
                 if heard.intent.name == "none":  # no one request: each as it was
                     self.on_heard(held)
                     heard = self._hear(utterance, self.context)
+            self._record(utterance, heard.intent)
             if held is None and heard.intent.name in self.wait_for_more.intents:
                 self._held = heard
             else:
@@ -149,10 +150,7 @@ class UtteranceListener:
     def _hear(self, utterance: Utterance, context: str) -> Heard:
         started = time.perf_counter()
         intent = self.hearing.hear(utterance.pcm, context)
-        heard = Heard(intent, utterance, context, time.perf_counter() - started)
-        if self.record_dir is not None:
-            self._record(utterance, intent)
-        return heard
+        return Heard(intent, utterance, context, time.perf_counter() - started)
 
     def _hear_early(self, early: EarlyHearing) -> None:
         """Stream the utterance under way, if its context wants it, and report a hushing
@@ -181,6 +179,9 @@ class UtteranceListener:
             self.on_early(intent)
 
     def _record(self, utterance: Utterance, intent: Intent) -> None:
+        """Keep what the microphone heard (`record_dir`): each utterance the endpointer
+        found once, named by what it was heard as (a held first word's rest, by the
+        request heard with it)."""
         if self.record_dir is None:
             return
         name = f"{self.utterances:05d}-{time.strftime('%Y%m%d-%H%M%S')}-{intent.name}.wav"
