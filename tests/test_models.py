@@ -128,8 +128,9 @@ def test_the_catalogue_holds_the_contract_english_model() -> None:
 
 
 def test_list_shows_catalogue_models_before_install(models_dir: Path) -> None:
-    [info] = models.list_models(models_dir)
-    assert info.name == "vosk-small-en-us"
+    infos = {info.name: info for info in models.list_models(models_dir)}
+    assert set(infos) == {"vosk-small-en-us", "whisper-tiny-en"}
+    info = infos["vosk-small-en-us"]
     assert not info.installed and info.catalogued
     assert info.path == models_dir / "vosk-model-small-en-us-0.15"
     assert models.find_english_vosk_model(models_dir) is None

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from voice import CONTENT_DIR, MODELS_DIR, __version__
 from voice.errors import BadInput, CoachError
+from voice.speech_in.base import ENGINES
 
 COMMANDS = {
     "listen": "voice.commands.listen",
@@ -35,9 +36,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _add_engine_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--engine", choices=("auto", "vosk", "pocketsphinx"), default="auto",
-                   help="speech recogniser (auto: Vosk if an English model is installed)")
-    p.add_argument("--model", type=Path, help="path of a Vosk model folder")
+    p.add_argument("--engine", choices=ENGINES, default="auto",
+                   help="speech recogniser (auto: Whisper if its model is installed, else "
+                        "Vosk if an English model is installed, else PocketSphinx)")
+    p.add_argument("--model", type=Path,
+                   help="path of a model folder (Whisper or Vosk, for --engine)")
 
 
 def _add_time_of_day(p: argparse.ArgumentParser) -> None:
@@ -99,8 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     inst = msub.add_parser("install", help="download and install a model")
     inst.add_argument("name")
     inst.add_argument("--from", dest="source", metavar="FILE|URL",
-                      help="install from a local archive or another address")
+                      help="install from a local folder, archive or another address")
     inst.add_argument("--sha256", help="expected SHA-256 of the archive")
+    inst.add_argument("--force", action="store_true", help="install again over an installed copy")
     ver = msub.add_parser("verify", help="check installed models")
     ver.add_argument("name", nargs="?")
     msub.add_parser("path", help="print the models folder")

@@ -276,8 +276,25 @@ def _check_intents(chk: _Checker, data: _LineMap) -> dict[str, tuple[str, ...]]:
     if isinstance(counted, list) and all(n in INTENT_NAMES for n in counted):
         _check_hush_early(chk, data, contexts.get("count", ()))  # else said already
     _check_spotted(chk, data, tuple(contexts))
+    _check_heard_prompts(chk, data, tuple(contexts))
     _check_wait_for_more(chk, data)
     return contexts
+
+
+def _check_heard_prompts(chk: _Checker, data: _LineMap, known: tuple[str, ...]) -> None:
+    """`heard_prompts` maps listening contexts to one line of text."""
+    prompts = data.get("heard_prompts", {})
+    if not isinstance(prompts, dict):
+        chk.add("intents.yaml", _line(data, "heard_prompts"),
+                "'heard_prompts' must map listening contexts to a line of text")
+        return
+    for ctx, text in prompts.items():
+        if ctx not in known:
+            chk.add("intents.yaml", _line(prompts, ctx),
+                    f"'heard_prompts' names unknown listening context '{ctx}'")
+        elif not isinstance(text, str) or not text.strip():
+            chk.add("intents.yaml", _line(prompts, ctx),
+                    f"'heard_prompts' for '{ctx}' must be a line of text")
 
 
 WAIT_FOR_MORE_MAX_S = 3.0

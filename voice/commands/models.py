@@ -22,7 +22,7 @@ def _list(args: argparse.Namespace) -> int:
 
 def _install(args: argparse.Namespace) -> int:
     path = models.install(args.name, args.models_dir, source=args.source, progress=True,
-                          sha256=args.sha256)
+                          sha256=args.sha256, force=args.force)
     print(f"installed {args.name} in {path}")
     return 0
 

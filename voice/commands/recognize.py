@@ -31,7 +31,7 @@ def recognise_file(path: Path, engine: SpeechIn, matcher: IntentMatcher,
     started = time.perf_counter()
     result = recognise(engine, matcher, samples.tobytes(), context)
     decode_ms = (time.perf_counter() - started) * 1000
-    return {
+    row: dict[str, Any] = {
         "file": str(path),
         "text": result.hypothesis.text,
         "intent": result.intent.name,
@@ -41,6 +41,9 @@ def recognise_file(path: Path, engine: SpeechIn, matcher: IntentMatcher,
         "audio_s": round(len(samples) / SAMPLE_RATE, 3),
         "decode_ms": round(decode_ms, 1),
     }
+    if result.hypothesis.transcript:
+        row["transcript"] = result.hypothesis.transcript
+    return row
 
 
 def _print(row: dict[str, Any], as_json: bool) -> None:

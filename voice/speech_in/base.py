@@ -8,6 +8,9 @@ from typing import Protocol, runtime_checkable
 SAMPLE_RATE = 16000
 """Sample rate every recogniser is fed (hertz); 16-bit signed mono PCM."""
 
+ENGINES = ("auto", "whisper", "vosk", "pocketsphinx")
+"""Values of `--engine`: `auto` takes the first of the others whose model is there."""
+
 CONTEXTS = ("idle", "count", "question")
 """Listening contexts from the contract: what is expected next."""
 
@@ -22,6 +25,9 @@ class Hypothesis:
     """How sure the recogniser is, 0..1."""
     final: bool
     """True for the end of an utterance, False for a partial result."""
+    transcript: str = ""
+    """What a free-form recogniser wrote down before the command set judged it (its
+    `text` is then the command it was read as); "" for grammar recognisers."""
 
 
 class SpeechIn(Protocol):

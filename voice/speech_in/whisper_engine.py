@@ -1,0 +1,208 @@
+"""Whisper (faster-whisper's CTranslate2 model, tiny.en) behind the `SpeechIn` interface.
+
+Whisper hears whole utterances: `hear_whole` (and `finish`) decode one, drop what Whisper
+itself marks as no speech or as a loop, and hand the transcript to the command set
+(`judge.py`), which reads it as one of the context's commands or as nothing. The running
+guess while an utterance is still being said (`feed`, for the early hush on "stop") comes
+from a streaming recogniser beside it, PocketSphinx by default.
+
+The model is always loaded from a folder; nothing is downloaded (the Hugging Face hub is
+switched off before faster-whisper is imported).
+
+    engine = WhisperEngine(model_path, matcher)
+    engine.hear_whole(pcm, "count")    # Hypothesis(text="stop", transcript="Stop.")
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import threading
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from voice.errors import BadInput, MissingResource
+from voice.intents import IntentMatcher
+from voice.speech_in.base import SAMPLE_RATE, Hypothesis, SpeechIn
+from voice.speech_in.judge import CommandJudge, without_repeats
+
+log = logging.getLogger(__name__)
+
+INSTALL_HINT = "install it with `cramp-coach models install whisper-tiny-en`"
+
+
+@dataclass(frozen=True)
+class WhisperSettings:
+    """How Whisper decodes and when its own signals say no."""
+
+    window_s: int = 10
+    """Encoder input (seconds of audio, padded): shorter than Whisper's 30 s costs a
+    fraction of the time on short commands; longer utterances use `long_window_s`."""
+    long_window_s: int = 30
+    """Encoder input for utterances longer than `window_s` (seconds)."""
+    threads: int = 2
+    """CPU threads for one decode."""
+    max_tokens: int = 48
+    """Longest transcript (tokens): commands are short, a loop is cut off."""
+    prompt: bool = True
+    """Give the decoder the context's `heard_prompts` (content) as the previous text, to
+    bias it toward the coach's words."""
+    no_speech_max: float = 0.6
+    """Whisper's no-speech probability above which, with a low log-probability, the
+    utterance is nothing (Whisper's own rule)."""
+    logprob_min: float = -1.0
+    """Average log-probability per token below which a likely no-speech is nothing."""
+    compression_max: float = 2.4
+    """A transcript compressing better than this (zlib) is a loop, not speech."""
+
+
+def _offline_hub() -> None:
+    """Keep faster-whisper and the Hugging Face hub from reaching the network."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+def import_faster_whisper() -> Any:
+    """The `faster_whisper` module; MissingResource when it is not installed."""
+    _offline_hub()
+    try:
+        import faster_whisper
+    except ImportError as exc:
+        raise MissingResource("the faster-whisper speech library is not installed; run "
+                              "`pip install faster-whisper` or use --engine pocketsphinx"
+                              ) from exc
+    return faster_whisper
+
+
+def compression_ratio(text: str) -> float:
+    """How much zlib shrinks `text`: high for a transcript that repeats itself."""
+    data = text.encode("utf-8")
+    return len(data) / max(1, len(zlib.compress(data)))
+
+
+class WhisperEngine:
+    """Whisper for whole utterances, judged by the command set; a streaming recogniser
+    beside it for running guesses."""
+
+    name = "whisper"
+
+    def __init__(self, model_path: Path, matcher: IntentMatcher,
+                 streaming: SpeechIn | None = None,
+                 settings: WhisperSettings | None = None) -> None:
+        self.settings = settings or WhisperSettings()
+        faster_whisper = import_faster_whisper()
+        if not (model_path / "model.bin").is_file():
+            raise MissingResource(f"no Whisper model at {model_path}; {INSTALL_HINT}")
+        try:
+            self._model = faster_whisper.WhisperModel(
+                str(model_path), device="cpu", compute_type="int8",
+                cpu_threads=self.settings.threads, local_files_only=True)
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise BadInput(f"{model_path} is not a usable Whisper model ({exc}); "
+                           f"reinstall it with `cramp-coach models install whisper-tiny-en "
+                           "--force`") from exc
+        from faster_whisper.feature_extractor import FeatureExtractor
+
+        self._features = {w: FeatureExtractor(feature_size=self._model.model.n_mels,
+                                              chunk_length=w)
+                          for w in {self.settings.window_s, self.settings.long_window_s}}
+        self._tokenizer = self._model.hf_tokenizer
+        self._start = [self._token("<|startoftranscript|>"), self._token("<|notimestamps|>")]
+        self.judge = CommandJudge(matcher)
+        self._prompts = {ctx: self._prompt_tokens(matcher, ctx) for ctx in matcher.contexts}
+        self._streaming = streaming
+        self._context = "idle"
+        self._pcm = bytearray()
+        self._lock = threading.Lock()
+
+    def _token(self, text: str) -> int:
+        token = self._tokenizer.token_to_id(text)
+        if token is None:
+            raise BadInput(f"the Whisper model's tokenizer lacks {text}; it is not tiny.en")
+        return int(token)
+
+    def _prompt_tokens(self, matcher: IntentMatcher, context: str) -> list[int]:
+        """The context's prompt as previous text, or [] without one."""
+        text = matcher.heard_prompts.get(context, "")
+        if not self.settings.prompt or not text:
+            return []
+        ids = self._tokenizer.encode(" " + text, add_special_tokens=False).ids
+        return [self._token("<|startofprev|>"), *ids]
+
+    # -- SpeechIn --
+    def set_context(self, context: str) -> None:
+        """Listen for `context`'s commands from the next utterance on."""
+        if context not in self._prompts:
+            raise BadInput(f"unknown listening context {context!r}")
+        self._context = context
+        if self._streaming is not None:
+            self._streaming.set_context(context)
+
+    def start(self) -> None:
+        """Begin an utterance."""
+        self._pcm.clear()
+        if self._streaming is not None:
+            self._streaming.start()
+
+    def feed(self, pcm: bytes) -> Hypothesis | None:
+        """Keep the audio; the streaming recogniser's running guess, when there is one."""
+        self._pcm.extend(pcm)
+        return self._streaming.feed(pcm) if self._streaming is not None else None
+
+    def finish(self) -> Hypothesis:
+        """The whole utterance fed since `start`, heard by Whisper and judged."""
+        if self._streaming is not None:
+            self._streaming.finish()
+        return self.hear_whole(bytes(self._pcm), self._context)
+
+    # -- WholeHearing --
+    def hear_whole(self, pcm: bytes, context: str) -> Hypothesis:
+        """One whole utterance of 16 kHz 16-bit mono PCM, heard and judged in `context`."""
+        transcript, confidence = self.transcribe(pcm, context)
+        verdict = self.judge.judge(transcript, context)
+        log.debug("whisper heard %r in %s -> %r", transcript, context, verdict.text)
+        if not verdict.text:
+            return Hypothesis("", 0.0, True, transcript)
+        return Hypothesis(verdict.text, round(confidence * verdict.score / 100, 3), True,
+                          transcript)
+
+    def transcribe(self, pcm: bytes, context: str) -> tuple[str, float]:
+        """Whisper's transcript of an utterance ("" when its own signals say no speech)
+        and its confidence (the mean token probability)."""
+        samples = np.frombuffer(pcm, dtype=np.int16).astype(np.float32) / 32768.0
+        if samples.size == 0:
+            return "", 0.0
+        seconds = samples.size / SAMPLE_RATE
+        window = (self.settings.window_s if seconds <= self.settings.window_s - 0.5
+                  else self.settings.long_window_s)
+        features = self._features[window](samples, chunk_length=window)
+        frames = window * 100
+        features = features[:, :frames]
+        if features.shape[1] < frames:
+            features = np.pad(features, ((0, 0), (0, frames - features.shape[1])))
+        import ctranslate2
+
+        encoded = ctranslate2.StorageView.from_array(
+            np.ascontiguousarray(features[None].astype(np.float32)))
+        prompt = [*self._prompts.get(context, []), *self._start]
+        with self._lock:
+            result = self._model.model.generate(
+                encoded, [prompt], beam_size=1, return_scores=True,
+                return_no_speech_prob=True, max_length=self.settings.max_tokens,
+                suppress_blank=True)[0]
+        text = without_repeats(self._tokenizer.decode(result.sequences_ids[0]).strip())
+        logprob = float(result.scores[0]) if result.scores else -10.0
+        s = self.settings
+        if result.no_speech_prob > s.no_speech_max and logprob < s.logprob_min:
+            log.debug("whisper: no speech (%.2f, %.2f) in %r", result.no_speech_prob,
+                      logprob, text)
+            return "", 0.0
+        if compression_ratio(text) > s.compression_max:
+            log.debug("whisper: a loop, not speech: %r", text)
+            return "", 0.0
+        return text, math.exp(max(logprob, -10.0))
