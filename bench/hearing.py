@@ -52,6 +52,12 @@ CONTEXTS = ("idle", "count", "question")
 NAIVE = "naive"
 """Engine name of the free-form baseline."""
 FALSE_STARTS = Target("<=", 0.1, "per hour")
+TALK_STARTS = Target("<=", 0.0, "per hour")
+TALK_ANSWERS = Target("<=", 1.0, "per hour")
+EVERYDAY_TALK = ROOT_DIR / "tests" / "data" / "everyday_talk.txt"
+"""Everyday sentences with the coach's words in other senses (coffee, ice, shoes, walk)."""
+TALK_SNR_DB = 10.0
+"""Every other everyday sentence is heard again with brown noise this far below it (dB)."""
 GAP_RANGE_S = (1.0, 4.0)
 """Quiet between the pieces of the long non-command audio (seconds)."""
 CHUNK_S = 30.0
@@ -112,19 +118,23 @@ VOICES = ("espeak:en-us", "flite:slt", "espeak:en-gb", "flite:rms", "espeak:en-0
 
 
 def engines_available() -> list[str]:
-    """The coach's recognisers to measure: PocketSphinx always, Vosk when an English
-    model is installed."""
-    from voice.models import find_english_vosk_model
+    """The coach's recognisers to measure: Whisper when its model is installed (the
+    default), PocketSphinx always, Vosk when an English model is installed."""
+    from voice.models import find_english_vosk_model, find_model
 
-    found = ["pocketsphinx"]
+    found = ["whisper"] if find_model("whisper", MODELS_DIR) is not None else []
+    found.append("pocketsphinx")
     if find_english_vosk_model(MODELS_DIR) is not None:
         found.append("vosk")
     return found
 
 
-ENGINE_LABELS = {"pocketsphinx": "coach (PocketSphinx)", "vosk": "coach (Vosk)",
-                 NAIVE: "naive (free-form)"}
+ENGINE_LABELS = {"whisper": "coach (Whisper)", "pocketsphinx": "coach (PocketSphinx)",
+                 "vosk": "coach (Vosk)", NAIVE: "naive (free-form)"}
 ENGINE_TEXT = {
+    "whisper": ("cramp coach's default recogniser: Whisper tiny.en (faster-whisper, int8, "
+                "10 s window, the context's prompt), its transcript judged against the "
+                "context's command sentences, then the intent matcher"),
     "pocketsphinx": ("cramp coach's recogniser: PocketSphinx (built-in US-English model) "
                      "with one grammar per listening context built from the intent templates, "
                      "its rejection, then the intent matcher"),
@@ -371,6 +381,8 @@ class Sizes:
     chatter: int
     """Sentences of chatter and reading in the long audio."""
     workers: int
+    talk: int | None = None
+    """Everyday sentences heard while idle (None: all)."""
 
 
 @dataclass(frozen=True)
@@ -425,7 +437,7 @@ class Decoding:
     def _feed(self) -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
         self.synthetic = synthetic_items(self.sizes)
-        real = real_items(self.sizes)
+        real = real_items(self.sizes) + talk_items(self.sizes.talk)
         self.chunks, _, self.long_data = long_audio(self.sizes.others_per_folder or 60,
                                                     self.sizes.chatter)
         units = list(_balanced(self.synthetic, real, self.chunks))
@@ -480,6 +492,7 @@ class Decoding:
         describe_engines(results, self.engines)
         score_synthetic(results, rows, self.synthetic, self.engines)
         score_real(results, rows, self.engines, self.sizes)
+        score_talk(results, rows, self.engines)
         score_streams(results, streams, self.engines, self.long_data)
         results.series["rtf"] = real_time_factors(rows)
         if complete < units:
@@ -525,6 +538,31 @@ def run(sizes: Sizes, deadline: float | None = None) -> Results:
 def synthetic_items(sizes: Sizes) -> Synthetic:
     """The synthetic command set, each utterance clean and at every SNR with each noise."""
     return command_set(sizes.synthetic, sizes.snrs, (*CHATTER, *READING))
+
+
+def talk_items(limit: int | None) -> list[tuple[str, bytes, tuple[str, ...]]]:
+    """Everyday sentences (up to `limit`), the voices taking turns, each clean and every
+    other one again at `TALK_SNR_DB` with brown noise; heard while idle."""
+    sentences = [line.strip() for line in EVERYDAY_TALK.read_text(encoding="utf-8").splitlines()
+                 if line.strip()]
+    if limit is not None:
+        sentences = sentences[:limit]
+    sets = _audio_sets()
+    items = []
+    for i, text in enumerate(sentences):
+        speech = synthesise(text, VOICES[i % len(VOICES)])
+        padded = np.concatenate([np.zeros(4000, np.int16), speech, np.zeros(4000, np.int16)])
+        items.append((f"talk|clean|{i}", padded.tobytes(), ("idle",)))
+        if i % 2 == 0:
+            noisy = sets.mix(padded, TALK_SNR_DB, 7000 + i, "brown")  # type: ignore[attr-defined]
+            items.append((f"talk|noisy|{i}", noisy.tobytes(), ("idle",)))
+    return items
+
+
+def _audio_sets() -> object:
+    from bench.synthetic import _audio_sets as sets
+
+    return sets()
 
 
 def real_items(sizes: Sizes) -> list[tuple[str, bytes, tuple[str, ...]]]:
@@ -634,6 +672,52 @@ def score_real(results: Results, rows: Iterable[Row], engines: Sequence[str],
                      "real voices: 'stop' recall while counting", "higher")
             _compare(results, engine, "real voices: other words accepted, idle",
                      "real voices: other words accepted while idle", "lower")
+
+
+def score_talk(results: Results, rows: Iterable[Row], engines: Sequence[str]) -> None:
+    """Everyday talk heard while idle: session starts and answers of any kind, per hour of
+    talk audio."""
+    talk = [row for row in rows if row.key.startswith("talk|")]
+    if not talk:
+        return
+    per_engine = {e: [r for r in talk if r.engine == e] for e in engines}
+    clips = min(len(v) for v in per_engine.values())
+    results.describe(SECTION, "everyday talk", f"{clips} clips of the everyday sentences of "
+                     f"tests/data/everyday_talk.txt (coffee, ice, shoes, walking, water, "
+                     f"'stop', 'help', 'leg' in other senses), in {len(VOICES)} voices, "
+                     f"clean and every other one again with brown noise at {TALK_SNR_DB:g} dB")
+    for engine in engines:
+        mine = per_engine[engine]
+        hours = sum(r.audio_s for r in mine) / 3600
+        starts = [r for r in mine if session_starts(r.intent)]
+        answers = [r for r in mine if r.intent != "none"]
+        label = engine_label(engine)
+        target = engine != NAIVE
+        results.add(
+            Figure(SECTION, "everyday talk: false session starts per hour (idle)",
+                   len(starts) / hours if hours else None, "per hour", label, "everyday talk",
+                   len(mine), TALK_STARTS if target else None, note=_bound(len(starts), hours)),
+            Figure(SECTION, "everyday talk: false answers per hour (idle)",
+                   len(answers) / hours if hours else None, "per hour", label,
+                   "everyday talk", len(mine), TALK_ANSWERS if target else None,
+                   note=_bound(len(answers), hours)))
+        if answers:
+            results.note(SECTION, f"Everyday talk answered by {label}: " + "; ".join(
+                f"{r.text!r} → {r.intent}" for r in answers[:8])
+                + (" …" if len(answers) > 8 else "") + ".")
+    for engine in engines:
+        if engine != NAIVE:
+            _compare(results, engine, "everyday talk: false answers per hour (idle)",
+                     "everyday talk answered per hour", "lower")
+
+
+def session_starts(intent_name: str) -> bool:
+    """Whether the idle coach, hearing this intent, starts a session (leaves idle for
+    anything but answering a question)."""
+    from voice.coach import Heard, Phase, State
+
+    state, _ = _coach().step(State(night=True), Heard(intent_name, {}))  # type: ignore[attr-defined]
+    return state.phase not in (Phase.IDLE, Phase.ANSWERED)
 
 
 def score_streams(results: Results, streams: Sequence[StreamResult], engines: Sequence[str],

@@ -53,14 +53,14 @@ class Mode:
 
 MODES = {
     "full": Mode("full", 30, 300.0, 3, 3, 4, 2, 30, None,
-                 hearing.Sizes(synthetic=None, snrs=(20.0, 10.0, 5.0), commands_per_word=None,
-                               others_per_folder=None, chatter=40, workers=2), 14 * 60),
+                 hearing.Sizes(synthetic=None, snrs=(10.0,), commands_per_word=None,
+                               others_per_folder=None, chatter=40, workers=2), 34 * 60),
     "quick": Mode("quick", 10, 60.0, 2, 1, 2, 1, 30, None,
                   hearing.Sizes(synthetic=None, snrs=(20.0, 10.0, 5.0), commands_per_word=None,
                                 others_per_folder=None, chatter=40, workers=2), 5 * 60),
     "smoke": Mode("smoke", 1, 5.0, 1, 0, 1, 1, 3, 3,
                   hearing.Sizes(synthetic=2, snrs=(10.0,), commands_per_word=1,
-                                others_per_folder=1, chatter=1, workers=2), 10 * 60),
+                                others_per_folder=1, chatter=1, workers=2, talk=2), 10 * 60),
 }
 
 

@@ -29,8 +29,9 @@ class Synthetic:
 
     def describe(self, decoded: int) -> str:
         """What the set is, for the page, with how many of its commands were decoded."""
-        return (f"{decoded} of the {len(self.expected)} commands of tests/audio_sets.py "
-                f"(every intent and context), each in one of the voices {self.voices}; "
+        return (f"{decoded} of {len(self.expected)} utterances: the commands of "
+                f"tests/audio_sets.py (every intent and context) in each of the voices "
+                f"{self.voices}; "
                 f"clean and at {self.snrs} dB SNR with brown (fan-like), pink and "
                 f"{BABBLE_TALKERS}-talker babble noise")
 
@@ -74,18 +75,19 @@ def mix_babble(speech: np.ndarray, snr_db: float, seed: int, talk: Sequence[str]
 
 
 def command_set(limit: int | None, snrs: Sequence[float], talk: Sequence[str]) -> Synthetic:
-    """Every command once, the voices taking turns (up to `limit` commands, spread over
-    the list), clean and mixed with each noise at each SNR."""
+    """Every command in every voice (up to `limit` utterances, spread over the list),
+    clean and mixed with each noise at each SNR."""
     sets = _audio_sets()
     commands = list(sets.COMMANDS)  # type: ignore[attr-defined]
     voices = sets.VOICES  # type: ignore[attr-defined]
-    chosen = list(range(len(commands)))
-    if limit is not None and limit < len(commands):
-        chosen = [int(i * len(commands) / limit) for i in range(limit)]
+    total = len(commands) * len(voices)
+    chosen = list(range(total))
+    if limit is not None and limit < total:
+        chosen = [int(i * total / limit) for i in range(limit)]
     items: list[tuple[str, bytes, tuple[str, ...]]] = []
     expected: dict[int, str] = {}
     for index in chosen:
-        command = commands[index]
+        command = commands[index // len(voices)]
         speech = sets.load_16k(sets.render(command.text, voices[index % len(voices)]))  # type: ignore[attr-defined]
         expected[index] = command.intent
         context = (command.context,)
