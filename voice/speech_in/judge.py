@@ -62,7 +62,7 @@ class JudgeSettings:
 
     min_score: float = 76.0
     """Least closeness (0..100) to the nearest command sentence."""
-    min_score_short: float = 90.0
+    min_score_short: float = 80.0
     """Least closeness when the nearest sentence is one word: short words are easily
     confused with each other ("on" / "gone")."""
     dropped_word: float = 4.0

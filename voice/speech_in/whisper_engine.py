@@ -47,6 +47,8 @@ class WhisperSettings:
     """Encoder input for utterances longer than `window_s` (seconds)."""
     threads: int = 2
     """CPU threads for one decode."""
+    beam_size: int = 3
+    """Hypotheses kept while decoding (1: greedy)."""
     max_tokens: int = 48
     """Longest transcript (tokens): commands are short, a loop is cut off."""
     prompt: bool = True
@@ -192,8 +194,9 @@ class WhisperEngine:
         prompt = [*self._prompts.get(context, []), *self._start]
         with self._lock:
             result = self._model.model.generate(
-                encoded, [prompt], beam_size=1, return_scores=True,
-                return_no_speech_prob=True, max_length=self.settings.max_tokens,
+                encoded, [prompt], beam_size=self.settings.beam_size, return_scores=True,
+                return_no_speech_prob=True,
+                max_length=len(prompt) + self.settings.max_tokens,  # the prompt counts
                 suppress_blank=True)[0]
         text = without_repeats(self._tokenizer.decode(result.sequences_ids[0]).strip())
         logprob = float(result.scores[0]) if result.scores else -10.0
