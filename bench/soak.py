@@ -40,7 +40,7 @@ from voice.content import Content, load_content
 from voice.intents import Intent, IntentMatcher
 from voice.live import LiveLoop
 from voice.memory import release_free_memory
-from voice.speech_in.base import SAMPLE_RATE
+from voice.speech_in.base import ENGINES, SAMPLE_RATE
 from voice.speech_in.early import EarlyHearing
 from voice.speech_in.listener import EngineHearing, Hearing, UtteranceListener
 from voice.speech_in.listener import Heard as HeardUtterance
@@ -597,6 +597,8 @@ class SoakResult:
     """After warming up."""
     end: Resources
     peak_rss_mb: float
+    engine: str = ""
+    """The recogniser that heard the night."""
 
     @property
     def false_hushes(self) -> tuple[Hush, ...]:
@@ -623,16 +625,17 @@ def warm_up_hearing(hearing: Hearing, speech: list[np.ndarray]) -> None:
             hearing.hear(pcm.tobytes(), context)
 
 
-def open_hearing(matcher: IntentMatcher) -> EngineHearing:
-    """The real PocketSphinx recogniser behind the intent matcher."""
+def open_hearing(matcher: IntentMatcher, engine: str = "auto") -> EngineHearing:
+    """The real recogniser `--engine` names (the coach's default: Whisper when its model
+    is installed) behind the intent matcher."""
     from voice.speech_in.select import open_engine
 
-    return EngineHearing(open_engine("pocketsphinx", None, MODELS_DIR, matcher), matcher)
+    return EngineHearing(open_engine(engine, None, MODELS_DIR, matcher, quiet=True), matcher)
 
 
 def run_night(hours: float, seed: int = 1, episodes: Sequence[tuple[Line, ...]] = EPISODES,
-              chatter: int | None = None, progress: Callable[[str], None] | None = None
-              ) -> SoakResult:
+              chatter: int | None = None, progress: Callable[[str], None] | None = None,
+              engine: str = "auto") -> SoakResult:
     """Feed `hours` of bedroom audio through the live pipeline; return the figures."""
     seconds = hours * 3600
     content = load_content(CONTENT_DIR)
@@ -646,7 +649,7 @@ def run_night(hours: float, seed: int = 1, episodes: Sequence[tuple[Line, ...]] 
     coach = WatchedCoach(content, night_time)
     loop = LiveLoop(coach, Conductor(library, night=True), sink, night=True,
                     show=lambda _text: None)
-    hearing = open_hearing(matcher)
+    hearing = open_hearing(matcher, engine)
     ears = SoakEars(hearing, matcher, night_time)
     bedroom = Bedroom(seconds, seed)
     n_chatter = chatter if chatter is not None else max(6, round(hours * 4))
@@ -715,7 +718,7 @@ def _figures(seconds: float, wall_s: float, sleeper: Sleeper, coach: WatchedCoac
         stray=tuple(_describe(st, ears, sleeper, bedroom) for st in stray), chatter=chatter,
         snores=len(bedroom.snores), utterances=len(ears.recognised), rejected=rejected,
         hushes=tuple(ears.hushes),
-        start=start, end=end, peak_rss_mb=peak)
+        start=start, end=end, peak_rss_mb=peak, engine=ears.listener.hearing.name)
 
 
 def _intent(step: Step) -> str:
@@ -783,7 +786,7 @@ def report(result: SoakResult, hours: float, seed: int, code: str = "") -> str:
         (f"`python bench/soak.py --hours {hours:g} --seed {seed}` — simulated bedroom audio "
          "(a fan all night, snoring in three spells, chatter not meant for the coach, and "
          "cramp episodes spoken at the right moments) through the real webrtcvad endpointer, "
-         "the Silero speech gate, the real PocketSphinx recogniser, the intent matcher and "
+         f"the Silero speech gate, the real recogniser ({r.engine}), the intent matcher and "
          "`LiveLoop`/coach on a "
          "virtual clock. Commands are synthesised (espeak-ng, flite) or real recordings "
          "(Speech Commands, Warden 2018, CC BY 4.0). The short version runs in CI as "
@@ -824,9 +827,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--hours", type=float, default=8.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=ROOT_DIR / "docs" / "soak.md")
+    parser.add_argument("--engine", default="auto", choices=ENGINES)
     args = parser.parse_args(argv)
     code = _commit()
-    result = run_night(args.hours, args.seed, progress=lambda s: print(s, flush=True))
+    result = run_night(args.hours, args.seed, progress=lambda s: print(s, flush=True),
+                       engine=args.engine)
     text = report(result, args.hours, args.seed, code)
     args.out.write_text(text)
     print(text)

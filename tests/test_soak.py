@@ -14,14 +14,6 @@ pytestmark = pytest.mark.slow
 
 MINUTES = 10
 
-RECOGNISER_MISHEARS = pytest.mark.xfail(
-    strict=True,
-    reason="the PocketSphinx recogniser still mishears some synthetic and real commands "
-           "(\"it's gone\" as nothing, \"stop\" as \"what was that\"); docs/soak.md lists each case")
-"""A figure that depends on how well the recogniser hears: it fails today, and this marker
-makes it fail the suite as soon as it passes, so it is removed then."""
-
-
 @pytest.fixture(scope="module")
 def night() -> SoakResult:
     missing = [tool for tool in ("espeak-ng", "flite") if shutil.which(tool) is None]
@@ -37,7 +29,6 @@ def test_the_night_was_eventful(night: SoakResult) -> None:
     assert night.rejected >= night.chatter  # talk and snores reached the recogniser
 
 
-@RECOGNISER_MISHEARS
 def test_every_command_is_answered(night: SoakResult) -> None:
     assert night.answered == night.commands, night.missed
 
