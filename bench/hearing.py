@@ -548,7 +548,7 @@ def talk_items(limit: int | None) -> list[tuple[str, bytes, tuple[str, ...]]]:
     if limit is not None:
         sentences = sentences[:limit]
     sets = _audio_sets()
-    items = []
+    items: list[tuple[str, bytes, tuple[str, ...]]] = []
     for i, text in enumerate(sentences):
         speech = synthesise(text, VOICES[i % len(VOICES)])
         padded = np.concatenate([np.zeros(4000, np.int16), speech, np.zeros(4000, np.int16)])

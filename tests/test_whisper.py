@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import numpy as np
+import pytest
 from audio_sets import VOICES, load_16k, noise, render, tools_missing
 
 from voice import CONTENT_DIR, MODELS_DIR, models

@@ -167,8 +167,9 @@ def _files_entry(path: Path, name: str, fields: dict[str, Any]) -> CatalogueEntr
     hashes = {str(k): str(v).lower() for k, v in files.items()}
     if not all(_NAME.fullmatch(k) and _SHA256.fullmatch(v) for k, v in hashes.items()) \
             or "==" not in str(fields["package"]) or not _NAME.fullmatch(str(fields["folder"])):
-        raise ContentError([f"{path}: model {name!r} has a malformed file name, sha256, "
-                            "folder or package pin (name==version)"])
+        problem = (f"{path}: model {name!r} has a malformed file name, sha256, folder or "
+                   "package pin (name==version)")
+        raise ContentError([problem])
     return CatalogueEntry(
         name=name, engine=str(fields["engine"]), language=str(fields["language"]), url="",
         sha256="", folder=str(fields["folder"]), size_mb=float(fields.get("size_mb", 0)),
