@@ -183,3 +183,18 @@ def test_recognize_reports_the_transcript(tmp_path: Path) -> None:
     row = json.loads(run.stdout)
     assert row["engine"] == "whisper" and row["intent"] == "cramp"
     assert "calf" in row["transcript"].lower() and row["decode_ms"] > 0
+
+
+@needs_voices
+def test_a_running_guess_hushes_before_the_utterance_ends(engine: WhisperEngine,
+                                                         matcher: IntentMatcher) -> None:
+    from voice.speech_in.early import EarlyHearing
+
+    pcm = load_16k(render("stop", VOICES[0])).tobytes()
+    early = EarlyHearing(engine, matcher)
+    early.begin("count")
+    block = 960  # 30 ms, as the microphone gives it
+    heard_at = next((i + block for i in range(0, len(pcm), block)
+                     if early.feed(pcm[i:i + block], pcm[:i + block]) is not None), None)
+    assert heard_at is not None and heard_at < len(pcm)  # before the padded end
+    assert engine.finish().text == "stop"  # the whole utterance still has the last word

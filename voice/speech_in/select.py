@@ -39,11 +39,11 @@ def find_whisper_model(model: Path | None, models_dir: Path) -> Path | None:
 
 
 def open_whisper(model_path: Path, matcher: IntentMatcher) -> SpeechIn:
-    """Whisper on `model_path`, judged by the command set, with PocketSphinx streaming
-    beside it for the running guesses that hush the coach early."""
+    """Whisper on `model_path`, judged by the command set (it makes its own running
+    guesses for the early hush)."""
     from voice.speech_in.whisper_engine import WhisperEngine
 
-    return WhisperEngine(model_path, matcher, streaming=open_pocketsphinx(matcher))
+    return WhisperEngine(model_path, matcher)
 
 
 def find_vosk_model(model: Path | None, models_dir: Path) -> Path | None:

@@ -2,9 +2,10 @@
 
 Whisper hears whole utterances: `hear_whole` (and `finish`) decode one, drop what Whisper
 itself marks as no speech or as a loop, and hand the transcript to the command set
-(`judge.py`), which reads it as one of the context's commands or as nothing. The running
-guess while an utterance is still being said (`feed`, for the early hush on "stop") comes
-from a streaming recogniser beside it, PocketSphinx by default.
+(`judge.py`), which reads it as one of the context's commands or as nothing. While an
+utterance is still being said, `feed` hears the audio so far again every quarter second
+or so and returns that running guess (for the early hush on "stop"); a streaming
+recogniser given as `streaming` takes that job instead.
 
 The model is always loaded from a folder; nothing is downloaded (the Hugging Face hub is
 switched off before faster-whisper is imported).
@@ -61,6 +62,10 @@ class WhisperSettings:
     """Average log-probability per token below which a likely no-speech is nothing."""
     compression_max: float = 2.4
     """A transcript compressing better than this (zlib) is a loop, not speech."""
+    guess_every_s: float = 0.25
+    """New audio between running guesses while an utterance is fed (seconds)."""
+    guess_min_s: float = 0.3
+    """Audio an utterance needs before its first running guess (seconds)."""
 
 
 def _offline_hub() -> None:
@@ -120,6 +125,8 @@ class WhisperEngine:
         self._streaming = streaming
         self._context = "idle"
         self._pcm = bytearray()
+        self._guessed_at = 0
+        """Bytes of the utterance the last running guess heard."""
         self._lock = threading.Lock()
 
     def _token(self, text: str) -> int:
@@ -148,13 +155,22 @@ class WhisperEngine:
     def start(self) -> None:
         """Begin an utterance."""
         self._pcm.clear()
+        self._guessed_at = 0
         if self._streaming is not None:
             self._streaming.start()
 
     def feed(self, pcm: bytes) -> Hypothesis | None:
-        """Keep the audio; the streaming recogniser's running guess, when there is one."""
+        """Keep the audio; a running guess when enough new audio has come."""
         self._pcm.extend(pcm)
-        return self._streaming.feed(pcm) if self._streaming is not None else None
+        if self._streaming is not None:
+            return self._streaming.feed(pcm)
+        step = int(self.settings.guess_every_s * SAMPLE_RATE) * 2
+        first = int(self.settings.guess_min_s * SAMPLE_RATE) * 2
+        if len(self._pcm) < first or len(self._pcm) - self._guessed_at < step:
+            return None
+        self._guessed_at = len(self._pcm)
+        guess = self.hear_whole(bytes(self._pcm), self._context)
+        return Hypothesis(guess.text, guess.confidence, False, guess.transcript)
 
     def finish(self) -> Hypothesis:
         """The whole utterance fed since `start`, heard by Whisper and judged."""
