@@ -1,9 +1,9 @@
 """`cramp-coach service install|remove`: the systemd user unit is valid, names this
 environment's coach by absolute path, restarts it when it dies, and comes and goes cleanly.
 
-No real user manager is touched: systemctl is a stand-in on PATH that records its calls
-(a user systemd instance cannot be started in this container; `systemd-analyze verify`
-checks the unit as systemd would load it)."""
+No real user manager is touched here: systemctl is a stand-in on PATH that records its
+calls, and `systemd-analyze verify` checks the unit as systemd would load it. The unit
+under a real user manager is in test_service_live.py."""
 
 from __future__ import annotations
 
