@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets everything up, then runs the whole test suite (the live tests start their own
-# PulseAudio server with a virtual microphone and speaker).
+# Sets everything up (first run only: scripts/setup.sh keeps a stamp), then runs the whole
+# test suite (the live tests start their own PulseAudio server with a virtual microphone
+# and speaker).
 #   scripts/test.sh               everything: first the tests that need no sound server,
 #                                 spread over the CPU cores (a file per worker), then the
 #                                 live tests on their own, so that no decoding beside them

@@ -4,6 +4,8 @@ the coach as they are, it ignores Ctrl-C, and a new one starts when it dies."""
 from __future__ import annotations
 
 import os
+import pickle
+import shutil
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +15,7 @@ from audio_sets import VOICES, load_16k, render, tools_missing
 
 from tests import core
 from voice import CONTENT_DIR, MODELS_DIR
-from voice.errors import BadInput, MissingResource
+from voice.errors import BadInput, ContentError, MissingResource
 from voice.speech_in.pocketsphinx_engine import from_matcher
 from voice.speech_in.recognizer import hear_utterance, recognise
 from voice.speech_in.remote import EngineSpec, RemoteEngine
@@ -56,6 +58,28 @@ def test_its_errors_reach_the_coach_as_they_are(remote: RemoteEngine) -> None:
     with pytest.raises(BadInput, match="unknown listening context 'nowhere'"):
         remote.set_context("nowhere")
     assert hear_utterance(remote, said("stop"), "count").text == "stop"  # still there
+
+
+def test_a_content_error_in_the_child_keeps_its_lines(tmp_path: Path) -> None:
+    broken = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, broken)
+    with (broken / "sources.yaml").open("a", encoding="utf-8") as file:
+        file.write("X1: not a link\nX2: nor this\n")
+    with pytest.raises(ContentError) as caught:
+        RemoteEngine(EngineSpec("pocketsphinx", None, MODELS_DIR, broken))
+    lines = str(caught.value).splitlines()
+    assert caught.value.problems == lines and len(lines) == 2, lines  # not one char a line
+    assert all(line.startswith(f"{broken / 'sources.yaml'}:") for line in lines)
+    assert caught.value.exit_code == 2
+
+
+def test_every_error_survives_the_pipe_as_it_was() -> None:
+    errors = [ContentError(["a.yaml:1: one", "b.yaml:2: two"]), BadInput("bad"),
+              MissingResource("no speaker")]
+    for error in errors:
+        copy = pickle.loads(pickle.dumps(error))
+        assert (type(copy), str(copy), copy.args, vars(copy)) == (
+            type(error), str(error), error.args, vars(error))
 
 
 def test_it_ignores_ctrl_c_and_a_new_one_starts_when_it_dies(remote: RemoteEngine) -> None:

@@ -24,6 +24,7 @@ COMMANDS = {
     "session": "voice.commands.session",
     "models": "voice.commands.models",
     "content": "voice.commands.content",
+    "service": "voice.commands.service",
 }
 """Sub-command → the module whose `run(args)` carries it out."""
 
@@ -113,6 +114,14 @@ def build_parser() -> argparse.ArgumentParser:
     csub = content.add_subparsers(dest="content_command", parser_class=_Parser, required=True)
     check = csub.add_parser("check", help="validate the content files")
     check.add_argument("dir", nargs="?", type=Path)
+
+    svc = sub.add_parser("service", help="start the coach at login, and again if it stops")
+    ssub = svc.add_subparsers(dest="service_command", parser_class=_Parser, required=True)
+    for name, what in (("install", "write the systemd user unit, enable and start it"),
+                       ("remove", "stop, disable and delete the systemd user unit")):
+        action = ssub.add_parser(name, help=what)
+        action.add_argument("--no-start", action="store_true",
+                            help="only write or delete the file; leave systemd alone")
     return parser
 
 

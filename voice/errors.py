@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class CoachError(Exception):
     """Base of every error the program reports to the user (one plain line, no traceback)."""
 
     exit_code: int = 1
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled (the recogniser's child process sends its errors to the coach) as class,
+        # args and attributes, and rebuilt without calling __init__: a subclass whose
+        # __init__ takes other arguments (ContentError's list) comes back as it was.
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(cls: type[CoachError], args: tuple[Any, ...], state: dict[str, Any]) -> CoachError:
+    """The copy of a pickled `CoachError` (see `CoachError.__reduce__`)."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class BadInput(CoachError):

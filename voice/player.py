@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import itertools
+import shlex
 import sys
 import threading
 from dataclasses import dataclass
@@ -378,9 +379,14 @@ def _leave_stuck_driver(sd: Any) -> None:
         atexit.unregister(handler)
 
 
+LIST_DEVICES = f"{shlex.quote(sys.executable)} -m sounddevice"
+"""The command that lists the sound devices: this interpreter's own, so it has sounddevice
+(a bare `python` outside the venv does not)."""
+
+
 def _no_speaker(exc: Exception) -> MissingResource:
     return MissingResource(f"cannot open the speaker ({exc}); list devices with "
-                           "`python -m sounddevice`, pick one with --output")
+                           f"`{LIST_DEVICES}`, pick one with --output")
 
 
 def _device(device: str | int | None) -> str | int | None:

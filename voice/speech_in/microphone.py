@@ -21,7 +21,7 @@ from voice.content import Content
 from voice.errors import BadInput, MissingResource
 from voice.intents import Intent, IntentMatcher, WaitForMore
 from voice.live import LiveLoop
-from voice.player import import_sounddevice
+from voice.player import LIST_DEVICES, import_sounddevice
 from voice.speech_in.base import SAMPLE_RATE
 from voice.speech_in.early import EarlyHearing
 from voice.speech_in.listener import EngineHearing, Heard, Hearing, UtteranceListener
@@ -37,7 +37,7 @@ STALL_S = 3.0
 OVERFLOW_LOG_S = 60.0
 """Least time between two log lines about lost input audio (seconds)."""
 NO_MICROPHONE = ("no microphone found; use --text to type instead, or pick a device with "
-                 "--input (list them with `python -m sounddevice`)")
+                 f"--input (list them with `{LIST_DEVICES}`)")
 """What the user is told when there is no input device."""
 
 

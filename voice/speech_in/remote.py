@@ -28,7 +28,6 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from voice import errors
 from voice.errors import CoachError, MissingResource
 from voice.speech_in.base import Hypothesis
 
@@ -62,7 +61,7 @@ def _serve(conn: Connection, spec: EngineSpec) -> None:
         matcher = IntentMatcher(load_content(spec.content_dir))
         engine = open_engine(spec.engine, spec.model, spec.models_dir, matcher)
     except CoachError as exc:
-        conn.send(("error", type(exc).__name__, str(exc)))
+        conn.send(("error", exc))
         return
     conn.send(("ready", engine.name))
     calls: dict[str, Callable[..., Any]] = {
@@ -79,15 +78,7 @@ def _serve(conn: Connection, spec: EngineSpec) -> None:
         try:
             conn.send(("ok", calls[method](*args)))
         except CoachError as exc:
-            conn.send(("error", type(exc).__name__, str(exc)))
-
-
-def _error(kind: str, message: str) -> CoachError:
-    """The parent's copy of an error raised in the child (same class, same message)."""
-    cls = getattr(errors, kind, None)
-    if not (isinstance(cls, type) and issubclass(cls, CoachError)):
-        cls = CoachError
-    return cls(message)
+            conn.send(("error", exc))  # pickled whole: the parent raises the same error
 
 
 class RemoteEngine:
@@ -122,7 +113,7 @@ class RemoteEngine:
                                   f"(exit code {process.exitcode})") from None
         if reply[0] == "error":
             process.join(CLOSE_TIMEOUT_S)
-            raise _error(reply[1], reply[2])
+            raise reply[1]
         self._process, self._conn = process, parent
         return str(reply[1])
 
@@ -144,7 +135,7 @@ class RemoteEngine:
                     self.restarts += 1
                     continue
                 if reply[0] == "error":
-                    raise _error(reply[1], reply[2])
+                    raise reply[1]
                 return reply[1]
         raise AssertionError("unreachable")
 
