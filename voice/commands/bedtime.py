@@ -1,0 +1,18 @@
+"""`cramp-coach bedtime`: the guided bedtime stretching routine, spoken and counted.
+
+The same live coach as `listen`, started on the routine and ended with it: "wait",
+"continue", "next", "again" and "stop" work as they do by voice.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from voice.commands import listen
+from voice.intents import Intent
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the routine once, then exit."""
+    args.once, args.log, args.record = True, None, None
+    return listen.run(args, first=Intent("bedtime", {}, 1.0, "bedtime stretches"))
