@@ -3,6 +3,7 @@ measured from the audio."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shutil
@@ -56,7 +57,7 @@ class Run:
         self(Finished())
         return self(Timeout())
 
-    def keys(self) -> list[str]:
+    def said(self) -> list[str]:
         return [a.key for a in self.actions if isinstance(a, Say)]
 
     def counts(self) -> list[Count]:
@@ -71,10 +72,10 @@ def test_the_whole_routine_with_no_one_speaking() -> None:
     while run.state.phase in BEDTIME_PHASES:
         run.finish_hold()
     assert run.counts() == [Count(1, ROUTINE.hold_s)] * HOLDS  # 3 stretches x 2 legs x 3
-    steps = [k for k in run.keys() if k.startswith("bedtime.step.")]
+    steps = [k for k in run.said() if k.startswith("bedtime.step.")]
     assert steps == [f"bedtime.step.{s.key}.{leg}" for s, leg in ROUTINE.steps]
-    assert run.keys().count("bedtime.rest") == HOLDS - 1  # no rest after the last hold
-    assert run.keys()[-1] == "bedtime.outro" and isinstance(run.actions[-1], End)
+    assert run.said().count("bedtime.rest") == HOLDS - 1  # no rest after the last hold
+    assert run.said()[-1] == "bedtime.outro" and isinstance(run.actions[-1], End)
     assert run.state.phase is Phase.IDLE
 
 
@@ -95,7 +96,7 @@ def test_wait_in_a_rest_then_continue_starts_the_next_hold() -> None:
     assert run.state.phase is Phase.BEDTIME_REST
     run(Heard("pause"))
     resumed = run(Heard("resume"))
-    assert [a.key for a in resumed if isinstance(a, Say)][0] == "bedtime.again"
+    assert next(a.key for a in resumed if isinstance(a, Say)) == "bedtime.again"
     assert run.state.bedtime.hold == 2 and Count(1, ROUTINE.hold_s) in resumed
 
 
@@ -161,7 +162,7 @@ def test_help_and_questions_are_answered_and_the_routine_goes_on() -> None:
     assert keys[0] == "bedtime.help" and Count(1, ROUTINE.hold_s) in helped
     run.finish_hold()
     answered = run(Heard("hydration"))
-    assert [a.key for a in answered if isinstance(a, Say)][0] == "topic.hydration"
+    assert next(a.key for a in answered if isinstance(a, Say)) == "topic.hydration"
     assert run.state.phase is Phase.BEDTIME
 
 
@@ -303,7 +304,7 @@ def test_rendered_whole_routine_at_night(tmp_path: Path) -> None:
     assert len(runs) == HOLDS and all(len(r) == ROUTINE.hold_s for r in runs)
     check_counts_in_audio(timeline, samples, rate)
     events = timeline["events"]
-    for before, after in zip(runs, runs[1:], strict=False):
+    for before, after in itertools.pairwise(runs):
         gap = after[0]["start"] - (before[-1]["start"] + 1.0)
         assert gap >= ROUTINE.rest_s - 0.001  # the quiet rest lies between every two holds
     said = [e["text"] for e in events if e["type"] == "say"]
