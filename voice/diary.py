@@ -106,15 +106,12 @@ class Diary:
         db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         try:
             db.row_factory = sqlite3.Row
+            self._check_version(db)  # before anything is changed in a newer coach's file
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA secure_delete=ON")  # forgotten rows are overwritten
             with self._write(db):
-                version = db.execute("PRAGMA user_version").fetchone()[0]
-                if version > SCHEMA_VERSION:
-                    raise DiaryError(
-                        f"{self.path}: written by a newer cramp-coach (diary version {version}, "
-                        f"this one reads up to {SCHEMA_VERSION}); update, or use --no-diary")
+                version = self._check_version(db)
                 for number in range(version + 1, SCHEMA_VERSION + 1):
                     for statement in MIGRATIONS[number - 1].split(";"):
                         if statement.strip():
@@ -127,6 +124,14 @@ class Diary:
             db.close()
             raise
         return db
+
+    def _check_version(self, db: sqlite3.Connection) -> int:
+        version = int(db.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise DiaryError(f"{self.path}: written by a newer cramp-coach (diary version "
+                             f"{version}, this one reads up to {SCHEMA_VERSION}); update, or "
+                             "use --no-diary")
+        return version
 
     def _move_aside(self) -> Path:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
