@@ -3,6 +3,7 @@ measured from the audio."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import re
@@ -319,3 +320,73 @@ def test_bedtime_command_runs_the_routine_and_stops(tmp_path: Path) -> None:
     rows = json.loads("[" + ",".join(cli("diary", "--json", "--diary", str(db))
                                      .stdout.splitlines()) + "]")
     assert [(r["kind"], r["ending"], r["holds"]) for r in rows] == [("bedtime", "stopped", 1)]
+
+
+# ----- the live loop on a virtual clock: rests run out on the sink's clock ---------------
+
+def test_live_loop_runs_the_routine_on_the_clock_and_writes_the_diary(tmp_path: Path) -> None:
+    from bench.soak import VirtualSink
+    from tests.core import library, matcher
+    from voice.conductor import Conductor
+    from voice.diary import Diary
+    from voice.diary_keeper import DiaryKeeper
+    from voice.live import LiveLoop
+
+    words = content().diary
+    assert words is not None
+    keeper = DiaryKeeper.open(tmp_path / "d.sqlite3", words, print)
+    sink = VirtualSink(library().sample_rate)
+    loop = LiveLoop(coach(), Conductor(library(), night=False), sink, night=False,
+                    show=lambda _: None, keeper=keeper)
+
+    def advance(until: float) -> None:
+        while sink.t < until:
+            sink.t = round(sink.t + 0.05, 6)
+            loop.pump()
+
+    def counts() -> list:
+        return [c for c in sink.cues if c.kind == "count"]
+
+    loop.heard(matcher().parse("bedtime stretches"))
+    loop.pump()
+    first = counts()
+    assert [c.n for c in first] == list(range(1, ROUTINE.hold_s + 1))
+    advance(first[3].start + 0.5)  # "four" has started
+    loop.heard(matcher().parse("wait"))
+    loop.pump()
+    advance(sink.t + 5)
+    loop.heard(matcher().parse("continue"))
+    loop.pump()
+    resumed = [c for c in counts() if c.start > sink.now()]
+    assert [c.n for c in resumed] == list(range(5, ROUTINE.hold_s + 1))
+    rest_said = max(c.end for c in sink.cues)
+    advance(rest_said + ROUTINE.rest_s - 0.2)
+    assert loop.state.phase is Phase.BEDTIME_REST  # still resting
+    advance(rest_said + ROUTINE.rest_s + 0.3)
+    assert loop.state.phase is Phase.BEDTIME and loop.state.bedtime.hold == 2
+    loop.heard(matcher().parse("stop"))
+    loop.pump()
+    keeper.close(dt.datetime.now().astimezone())
+    diary = Diary(tmp_path / "d.sqlite3", print)
+    [row] = diary.sessions()
+    diary.close()
+    assert (row.kind, row.ending, row.holds) == ("bedtime", "stopped", 2)
+
+
+@pytest.mark.slow
+def test_bedtime_command_runs_to_the_end_after_typed_input_ends(tmp_path: Path) -> None:
+    short = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, short)
+    text = (short / "bedtime.yaml").read_text()
+    for old, new in (("hold_s: 10 ", "hold_s: 2 "), ("holds: 3 ", "holds: 2 "),
+                     ("rest_s: 10 ", "rest_s: 1 "), ("legs: [left, right]", "legs: [left]")):
+        text = text.replace(old, new)
+    (short / "bedtime.yaml").write_text(text)
+    db = tmp_path / "d.sqlite3"
+    out = cli("--content", str(short), "bedtime", "--text", "--night", "--diary", str(db),
+              stdin="")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("(counting 1 to 2") == 2 * len(ROUTINE.stretches)
+    assert "All done. Sleep well." in out.stdout
+    rows = cli("diary", "--json", "--diary", str(db)).stdout.splitlines()
+    assert [json.loads(r)["ending"] for r in rows] == ["completed"]
