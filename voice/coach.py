@@ -377,8 +377,8 @@ class Coach:
         return routine_of(self.content)
 
     def _extra(self, s: State, e: Event) -> tuple[State, tuple[Action, ...]] | None:
-        """The routine's phases, and the two diary requests heard while idle; None for the
-        cramp session's own steps."""
+        """The routine's phases, and "bedtime stretches" or "how many cramps" heard while
+        idle; None for the cramp session's own steps."""
         if s.phase in BEDTIME_PHASES:
             return self._bedtime(s, e)
         if isinstance(e, Heard) and s.phase in (Phase.IDLE, Phase.ANSWERED):

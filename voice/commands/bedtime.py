@@ -14,5 +14,12 @@ from voice.intents import Intent
 
 def run(args: argparse.Namespace) -> int:
     """Run the routine once, then exit."""
-    args.once, args.log, args.record = True, None, None
+    from voice.cli import build_parser
+
+    # Every `listen` option this command does not offer keeps its default, so options
+    # added to `listen` later reach the live loop here too.
+    for name, value in vars(build_parser().parse_args(["listen"])).items():
+        if not hasattr(args, name):
+            setattr(args, name, value)
+    args.once = True
     return listen.run(args, first=Intent("bedtime", {}, 1.0, "bedtime stretches"))
