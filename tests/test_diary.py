@@ -438,3 +438,31 @@ def test_matplotlib_is_not_imported_without_plot() -> None:
                          cwd=ROOT_DIR, timeout=60, check=False,
                          env={**os.environ, "PYTHONPATH": str(ROOT_DIR)})
     assert out.stdout.strip().endswith("False")
+
+
+@pytest.mark.parametrize("old, new, problem", [
+    ("    - nights: 3       # cramp nights ...\n", "    - nights: 9       # cramp nights ...\n",
+     "9 nights within 7 days"),
+    ("      within_days: 7  #", "      within_days: a week  #",
+     "'within_days' must be a positive whole number"),
+    ("  sources: [N1, M1, ML, C3]\n\n# One", "  sources: [N1, NOPE]\n\n# One",
+     "unknown source 'NOPE'"),
+    ("see_gp:\n", "see_a_gp:\n", "'see_gp' is missing"),
+    ("remind_every_days: 7", "remind_every_days: 0", "'remind_every_days' must be a positive"),
+])
+def test_a_broken_diary_file_names_file_and_line(tmp_path: Path, old: str, new: str,
+                                                 problem: str) -> None:
+    import re
+    import shutil
+
+    from voice import CONTENT_DIR
+    from voice.content import check_content
+
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, target)
+    text = (target / "diary.yaml").read_text()
+    assert old in text
+    (target / "diary.yaml").write_text(text.replace(old, new, 1))
+    hits = [p for p in check_content(target) if problem in p]
+    assert hits and re.match(rf"^{re.escape(str(target / 'diary.yaml'))}:\d+: ", hits[0]), \
+        check_content(target)
