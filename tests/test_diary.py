@@ -466,3 +466,26 @@ def test_a_broken_diary_file_names_file_and_line(tmp_path: Path, old: str, new: 
     hits = [p for p in check_content(target) if problem in p]
     assert hits and re.match(rf"^{re.escape(str(target / 'diary.yaml'))}:\d+: ", hits[0]), \
         check_content(target)
+
+
+def test_a_diary_that_fails_mid_session_is_said_once_and_coaching_goes_on(
+        tmp_path: Path) -> None:
+    from voice.diary_keeper import DiaryKeeper
+
+    warnings: list[str] = []
+    keeper = DiaryKeeper.open(tmp_path / "d.sqlite3", WORDS, warnings.append)
+    assert keeper.diary is not None
+
+    def full(_: SessionRecord) -> int:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    keeper.diary.write = full  # type: ignore[method-assign]
+    state, now = State(), dt.datetime.now().astimezone()
+    for event in (Heard("cramp", {"muscle": "calf"}), Heard("better"), Heard("no")):
+        before = keeper.ready(state, now)
+        state, actions = coach().step(before, event)
+        keeper.stepped(before, event, "", state, actions, now)
+        assert actions  # the coach answered every time
+    assert len(warnings) == 1 and "disk is full" in warnings[0]
+    assert "coaching without it" in warnings[0] and keeper.diary is None
+    assert keeper.ready(State(), now).diary == DiaryFacts()  # no diary: nothing to quote
