@@ -633,6 +633,10 @@ def open_hearing(matcher: IntentMatcher, engine: str = "auto") -> EngineHearing:
     return EngineHearing(open_engine(engine, None, MODELS_DIR, matcher, quiet=True), matcher)
 
 
+SESSION_STARTS = (Phase.STRETCH, Phase.ASK_MUSCLE, Phase.BEDTIME)
+"""Phases whose start wakes the house: a cramp session, or the bedtime routine."""
+
+
 def run_night(hours: float, seed: int = 1, episodes: Sequence[tuple[Line, ...]] = EPISODES,
               chatter: int | None = None, progress: Callable[[str], None] | None = None,
               engine: str = "auto") -> SoakResult:
@@ -706,7 +710,7 @@ def _figures(seconds: float, wall_s: float, sleeper: Sleeper, coach: WatchedCoac
              or said.line.expect is None]
     starts = (Phase.IDLE, Phase.ANSWERED)
     false_starts = [st for st, said in zip(unmatched, sources, strict=True)
-                    if st.before in starts and st.after in (Phase.STRETCH, Phase.ASK_MUSCLE)
+                    if st.before in starts and st.after in SESSION_STARTS
                     and (said is None or said.line.expect != "cramp")]
     rejected = sum(1 for r in ears.recognised if r.intent == "none")
     return SoakResult(

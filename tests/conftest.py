@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import tempfile
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +19,16 @@ def pytest_configure() -> None:
     inherited: with one here, every program the tests start gets Ctrl-C as in a terminal."""
     if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+    _private_data_folder()
+
+
+# === The diary: never the real user's ======================================================
+
+
+def _private_data_folder() -> None:
+    """Every coach the tests start keeps its diary (platformdirs' user data folder) in a
+    folder of the test run's own, never in the real user's."""
+    os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="cramp-coach-test-data-")
 
 
 # === PulseAudio: a private sound server with virtual devices (tests/pulse.py) ==============

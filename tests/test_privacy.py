@@ -1,5 +1,6 @@
 """Offline always: no command opens a network socket (only `models install` may), and
-nothing is written to disk unless asked."""
+nothing is written to disk unless asked, but for the diary in the user's data folder
+(`--no-diary` turns it off; tests/test_diary.py)."""
 
 from __future__ import annotations
 

@@ -19,6 +19,7 @@ RED_FLAGS = ("my calf is swollen", "my leg is red and warm", "my foot is numb", 
 """Warning signs as people say them."""
 
 EVENTS: tuple[Event, ...] = (
+    Heard("bedtime"),  # the bedtime routine's phases must obey the same rules
     Heard("cramp", {"muscle": "calf"}), Heard("cramp"), Heard("cramp", {"muscle": "foot"}),
     Heard("pause", counted=6), Heard("resume"), Heard("repeat", counted=3), Heard("next"),
     Heard("better"), Heard("worse", counted=12), Heard("yes"), Heard("no"), Heard("help"),
@@ -34,7 +35,7 @@ def reachable(depth: int) -> list[State]:
     while frontier:
         state, steps = frontier.popleft()
         key = State(state.phase, state.muscle, state.worse, state.resume_at, state.reprompted,
-                    night=state.night)  # `last` only matters for "again"
+                    night=state.night, bedtime=state.bedtime)  # `last`: only for "again"
         if key in seen:
             continue
         seen[key] = None

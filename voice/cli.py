@@ -25,6 +25,8 @@ COMMANDS = {
     "models": "voice.commands.models",
     "content": "voice.commands.content",
     "service": "voice.commands.service",
+    "diary": "voice.commands.diary",
+    "bedtime": "voice.commands.bedtime",
 }
 """Sub-command → the module whose `run(args)` carries it out."""
 
@@ -51,6 +53,42 @@ def _add_time_of_day(p: argparse.ArgumentParser) -> None:
     group.add_argument("--day", dest="night", action="store_false", help="full daytime voice")
 
 
+def _add_diary_options(p: argparse.ArgumentParser) -> None:
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--diary", type=Path, metavar="PATH",
+                       help="the diary file (default: in your user data folder)")
+    group.add_argument("--no-diary", action="store_true", help="keep no diary this time")
+
+
+def _weeks(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 520:
+        raise argparse.ArgumentTypeError(f"weeks must be a whole number from 1 to 520, not {text!r}")
+    return int(text)
+
+
+def _add_diary_commands(sub: argparse._SubParsersAction) -> None:
+    diary = sub.add_parser("diary", help="the local cramp diary (one row per session)")
+    diary.add_argument("--weeks", type=_weeks, default=4, help="how many weeks back (default 4)")
+    diary.add_argument("--json", action="store_true", help="one JSON object per session")
+    diary.add_argument("--plot", type=Path, metavar="OUT.png",
+                       help="draw cramps per night by muscle (needs matplotlib)")
+    diary.add_argument("--diary", type=Path, metavar="PATH", help="the diary file")
+    dsub = diary.add_subparsers(dest="diary_command", parser_class=_Parser)
+    forget = dsub.add_parser("forget", help="delete every entry of the diary")
+    forget.add_argument("--yes", action="store_true", help="do not ask to confirm")
+    forget.add_argument("--diary", type=Path, metavar="PATH", default=argparse.SUPPRESS,
+                        help="the diary file")
+
+    bedtime = sub.add_parser("bedtime", help="the guided bedtime stretching routine")
+    _add_engine_options(bedtime)
+    bedtime.add_argument("--input", help="microphone device (name or number)")
+    bedtime.add_argument("--output", help="speaker device (name or number)")
+    _add_time_of_day(bedtime)
+    bedtime.add_argument("--text", action="store_true",
+                         help="type instead of speaking (replies are still spoken, and printed)")
+    _add_diary_options(bedtime)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line."""
     parser = _Parser(prog="cramp-coach", description="Offline voice coach for leg cramps.")
@@ -73,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="save what the microphone heard, one WAV per utterance")
     listen.add_argument("--log", type=Path, metavar="FILE",
                         help="append a plain-text transcript of the session (off by default)")
+    _add_diary_options(listen)
 
     parse = sub.add_parser("parse", help="intent of each TEXT (or each stdin line)")
     parse.add_argument("texts", nargs="*", metavar="TEXT")
@@ -94,6 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="write everything the coach says here")
     session.add_argument("--timeline", type=Path, metavar="OUT.json",
                          help="write the timeline of events here")
+    session.add_argument("--silence", action="append_const", const=("silence", ""),
+                         dest="turns", help="a user turn of silence: the coach's wait runs out")
+    session.add_argument("--diary", type=Path, metavar="PATH",
+                         help="also write the session to this diary (off by default)")
     _add_time_of_day(session)
     _add_engine_options(session)
 
@@ -122,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
         action = ssub.add_parser(name, help=what)
         action.add_argument("--no-start", action="store_true",
                             help="only write or delete the file; leave systemd alone")
+    _add_diary_commands(sub)
     return parser
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from types import MappingProxyType
 
-from voice.content import TOPICS, Content
+from voice.content import TOPICS, Content, DiaryWords, Routine, Wording, diary_words_of, routine_of
+from voice.diary_facts import DiaryFacts
 
 # ----- actions ---------------------------------------------------------------------------
 
@@ -100,6 +101,25 @@ class Phase(Enum):
     """Offered a prevention tip."""
     ANSWERED = "answered"
     """Answered a question outside a session; listening for a follow-up."""
+    BEDTIME = "bedtime"
+    """Bedtime routine: giving a stretch and counting its hold."""
+    BEDTIME_REST = "bedtime_rest"
+    """Bedtime routine: the quiet rest between holds."""
+    BEDTIME_PAUSED = "bedtime_paused"
+    """Bedtime routine: paused, waiting for "continue"."""
+
+
+BEDTIME_PHASES = frozenset({Phase.BEDTIME, Phase.BEDTIME_REST, Phase.BEDTIME_PAUSED})
+
+
+@dataclass(frozen=True)
+class RoutineAt:
+    """Where the bedtime routine is."""
+
+    step: int = 0
+    """Index of the (stretch, leg) step in `Routine.steps`."""
+    hold: int = 1
+    """Which hold of that step (1 .. `Routine.holds`)."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +139,10 @@ class State:
     """The last actions given, for "again"."""
     night: bool = False
     """Night mode: shorter wording (the runtime also speaks quieter and slower)."""
+    bedtime: RoutineAt = field(default_factory=RoutineAt)
+    """Position in the bedtime routine (in its phases)."""
+    diary: DiaryFacts = field(default_factory=DiaryFacts)
+    """What the diary says, set by the runtime before a session (the coach never reads it)."""
 
 
 COUNT_CONTROLS = frozenset({"stop", "pause", "resume", "repeat", "next", "better", "worse"})
@@ -164,7 +188,9 @@ class Coach:
 
     def step(self, state: State, event: Event) -> tuple[State, tuple[Action, ...]]:
         """The coach's answer to one event."""
-        new, actions = self._step(state, event)
+        extra = self._extra(state, event)
+        new, actions = extra if extra is not None else self._step(state, event)
+        new, actions = self._gp_note(new, actions)
         if actions and any(isinstance(a, Say) for a in actions):
             new = replace(new, last=actions)
         return new, actions
@@ -342,3 +368,148 @@ class Coach:
             return self._end(s, self._prompt(s, "standing_by"))
         s = replace(s, reprompted=True)
         return s, (self._prompt(s, again[0]), Listen(again[1], again[2]))
+
+    # ----- the bedtime routine and the diary, apart from the cramp session above -----------
+
+    @property
+    def routine(self) -> Routine:
+        """The bedtime routine."""
+        return routine_of(self.content)
+
+    def _extra(self, s: State, e: Event) -> tuple[State, tuple[Action, ...]] | None:
+        """The routine's phases, and "bedtime stretches" or "how many cramps" heard while
+        idle; None for the cramp session's own steps."""
+        if s.phase in BEDTIME_PHASES:
+            return self._bedtime(s, e)
+        if isinstance(e, Heard) and s.phase in (Phase.IDLE, Phase.ANSWERED):
+            if e.intent == "bedtime":
+                s = replace(s, bedtime=RoutineAt(), resume_at=1, reprompted=False)
+                return self._hold_plan(s, self._said(s, "bedtime.intro", self.routine.intro))
+            if e.intent == "cramp_count":
+                return replace(s, phase=Phase.ANSWERED), (self._cramp_count(s),
+                                                          Listen("idle", self.answer_s))
+        return None
+
+    def _said(self, s: State, key: str, wording: Wording) -> Say:
+        return Say(key, wording.text(s.night))
+
+    def _hold_plan(self, s: State, *lead: Action) -> tuple[State, tuple[Action, ...]]:
+        """Count the hold at `s.bedtime` from `s.resume_at`, then rest (or finish)."""
+        r, at = self.routine, s.bedtime
+        words: tuple[Action, ...] = ()
+        if s.resume_at == 1 and at.hold == 1:
+            stretch, leg = r.steps[at.step]
+            words = (Say(f"bedtime.step.{stretch.key}.{leg}", r.step_text(at.step, s.night)),)
+        elif s.resume_at == 1:
+            words = (self._said(s, "bedtime.again", r.again),)
+        count = Count(s.resume_at, r.hold_s)
+        if at.step == len(r.steps) - 1 and at.hold == r.holds:
+            return self._end(s, *lead, *words, count, self._said(s, "bedtime.outro", r.outro))
+        s = replace(s, phase=Phase.BEDTIME, resume_at=1, reprompted=False)
+        return s, (*lead, *words, count, self._said(s, "bedtime.rest", r.rest),
+                   Listen("count", r.rest_s))
+
+    def _next_hold(self, s: State) -> State:
+        at = s.bedtime
+        if at.hold < self.routine.holds:
+            return replace(s, bedtime=RoutineAt(at.step, at.hold + 1), resume_at=1)
+        return replace(s, bedtime=RoutineAt(at.step + 1, 1), resume_at=1)
+
+    def _skip(self, s: State, *lead: Action) -> tuple[State, tuple[Action, ...]]:
+        """On to the next stretch (or leg); after the last one, the routine is done."""
+        if s.bedtime.step + 1 >= len(self.routine.steps):
+            return self._end(s, *lead, self._said(s, "bedtime.outro", self.routine.outro))
+        return self._hold_plan(replace(s, bedtime=RoutineAt(s.bedtime.step + 1, 1),
+                                       resume_at=1), *lead)
+
+    def _bedtime(self, s: State, e: Event) -> tuple[State, tuple[Action, ...]]:
+        if isinstance(e, Finished):
+            if s.phase is Phase.BEDTIME:
+                return replace(s, phase=Phase.BEDTIME_REST), ()
+            return s, ()
+        if isinstance(e, Timeout):
+            return self._bedtime_timeout(s)
+        if e.intent == "stop":
+            return self._end(s, Silence())
+        if e.intent == "cramp":  # a real cramp comes first
+            return self._idle(replace(s, phase=Phase.IDLE), e)
+        if s.phase is Phase.BEDTIME_PAUSED:
+            return self._bedtime_paused(s, e)
+        if e.intent == "pause":
+            if s.phase is Phase.BEDTIME and 0 < e.counted < self.routine.hold_s:
+                s = replace(s, resume_at=e.counted + 1)
+            else:  # paused in a rest (or after the last word): the next hold comes after
+                s = self._next_hold(s)
+            s = replace(s, phase=Phase.BEDTIME_PAUSED, reprompted=False)
+            return s, (Silence(), self._prompt(s, "paused"), Listen("count", self.paused_s))
+        if e.intent == "next":
+            return self._skip(s, Silence())
+        if e.intent == "repeat":
+            return self._hold_plan(replace(s, bedtime=RoutineAt(s.bedtime.step, 1),
+                                           resume_at=1), Silence())
+        if e.intent == "help" or e.intent in TOPICS:
+            said = (self._said(s, "bedtime.help", self.routine.help) if e.intent == "help"
+                    else self._topic(s, e.intent))
+            if s.phase is Phase.BEDTIME_REST:
+                s = self._next_hold(s)
+            return self._hold_plan(replace(s, resume_at=1), Silence(), said)
+        return self._bedtime_other(s, e)
+
+    def _bedtime_other(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]]:
+        """Warning signs (and any other intent that ends coaching) end the routine as they
+        end a cramp session; anything else is ignored while stretching."""
+        outside = self._step(replace(s, phase=Phase.IDLE), e)
+        if any(isinstance(a, End) for a in outside[1]):
+            return outside
+        return s, ()
+
+    def _bedtime_paused(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]]:
+        if e.intent in ("resume", "yes"):
+            return self._hold_plan(s)
+        if e.intent == "next":
+            return self._skip(s)
+        if e.intent == "repeat":
+            return self._hold_plan(replace(s, bedtime=RoutineAt(s.bedtime.step, 1),
+                                           resume_at=1))
+        if e.intent == "help":
+            return s, (self._said(s, "bedtime.help", self.routine.help),
+                       self._prompt(s, "paused"), Listen("count", self.paused_s))
+        return self._bedtime_other(s, e)
+
+    def _bedtime_timeout(self, s: State) -> tuple[State, tuple[Action, ...]]:
+        if s.phase is Phase.BEDTIME_REST:
+            return self._hold_plan(self._next_hold(s))
+        if s.phase is Phase.BEDTIME_PAUSED and not s.reprompted:
+            s = replace(s, reprompted=True)
+            return s, (self._prompt(s, "paused_again"), Listen("count", self.paused_s))
+        return self._end(s, self._prompt(s, "standing_by"))
+
+    def _cramp_count(self, s: State) -> Say:
+        """ "How many cramps have I had this week?", from the facts the runtime gave."""
+        words, facts = self._diary_words, s.diary
+        if not facts.kept:
+            return self._said(s, "diary.no_diary", words.no_diary)
+        if facts.cramps_week == 0:
+            return self._said(s, "diary.none_this_week", words.none_this_week)
+        text = words.this_week.text(s.night).format(
+            cramps=_plural(facts.cramps_week, "cramp"), nights=_plural(facts.nights_week, "night"))
+        return Say("diary.this_week", text[0].upper() + text[1:])
+
+    @property
+    def _diary_words(self) -> DiaryWords:
+        return diary_words_of(self.content)
+
+    def _gp_note(self, s: State, actions: tuple[Action, ...]) -> tuple[State, tuple[Action, ...]]:
+        """After aftercare, once, when cramps have been frequent: one sentence on the GP."""
+        due = s.diary.gp_due
+        at = next((i for i, a in enumerate(actions)
+                   if isinstance(a, Say) and a.key == "remedy.aftercare"), None)
+        if due is None or at is None:
+            return s, actions
+        text = self._diary_words.see_gp.text(s.night).format(nights=due.nights, days=due.days)
+        s = replace(s, diary=replace(s.diary, gp_due=None))
+        return s, (*actions[:at + 1], Say("diary.see_gp", text), *actions[at + 1:])
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"

@@ -46,6 +46,11 @@ FILES = ("intents.yaml", "remedies.yaml", "prompts.yaml", "sources.yaml", "voice
 COUNT_PROMPTS = ("paused", "paused_again", "continuing")
 """Prompts the coach says while it listens in the `count` context."""
 
+DIARY_INTENTS = ("bedtime", "cramp_count")
+"""The bedtime routine, and "how many cramps have I had this week" (answered from the diary)."""
+# Added apart from the tuple above so the two lists change without touching each other.
+INTENT_NAMES = (*INTENT_NAMES, *DIARY_INTENTS)  # type: ignore[assignment]
+
 
 @dataclass(frozen=True)
 class Wording:
@@ -120,6 +125,10 @@ class Content:
     voice: VoiceSettings
     contexts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Intents listened for in each listening context."""
+    bedtime: Routine | None = None
+    """The bedtime stretching routine (bedtime.yaml); always set by `load_content`."""
+    diary: DiaryWords | None = None
+    """The frequency rule and diary answers (diary.yaml); always set by `load_content`."""
 
     def prompt(self, key: str, night: bool) -> str:
         """A prompt's wording."""
@@ -453,11 +462,12 @@ def _read(directory: Path) -> tuple[Content | None, list[str]]:
     prompts = {k: w for k in PROMPTS
                if (w := chk.wording("prompts.yaml", prompts_raw, k, False, sources)) is not None}
     voice = _read_voice(chk)
+    bedtime, diary = _read_bedtime(chk, sources), _read_diary(chk, sources)
     if chk.problems or voice is None:
         return None, chk.problems
     return Content(directory=directory, intents=dict(intents), stretches=stretches,
                    muscle_names=names, steps=steps, topics=topics, prompts=prompts,
-                   voice=voice, contexts=contexts), []
+                   voice=voice, contexts=contexts, bedtime=bedtime, diary=diary), []
 
 
 def check_content(directory: Path) -> list[str]:
@@ -471,3 +481,174 @@ def load_content(directory: Path) -> Content:
     if content is None:
         raise ContentError(problems)
     return content
+
+
+# ----- the bedtime routine and the diary's words (bedtime.yaml, diary.yaml) ---------------
+
+@dataclass(frozen=True)
+class RoutineStretch:
+    """One stretch of the bedtime routine, done on each leg in turn."""
+
+    key: str
+    name: str
+    """What it is called (e.g. `standing calf stretch`)."""
+    wording: Wording
+    """How to do it; `{leg}` stands for the leg (`left`, `right`)."""
+
+
+@dataclass(frozen=True)
+class Routine:
+    """The bedtime stretching routine: each stretch on each leg, held `holds` times."""
+
+    hold_s: int
+    """Length of each counted hold (seconds; one count word per second)."""
+    holds: int
+    """Holds of each stretch on each leg."""
+    rest_s: float
+    """Quiet rest between holds (seconds)."""
+    legs: tuple[str, ...]
+    stretches: tuple[RoutineStretch, ...]
+    intro: Wording
+    again: Wording
+    rest: Wording
+    help: Wording
+    outro: Wording
+    sources: tuple[str, ...]
+    """URLs of the protocol the timings come from."""
+
+    @property
+    def steps(self) -> tuple[tuple[RoutineStretch, str], ...]:
+        """(stretch, leg) in the order they are done."""
+        return tuple((s, leg) for s in self.stretches for leg in self.legs)
+
+    def step_text(self, index: int, night: bool) -> str:
+        """The instructions for step `index`."""
+        stretch, leg = self.steps[index]
+        return stretch.wording.text(night).replace("{leg}", leg)
+
+
+@dataclass(frozen=True)
+class FrequencyRule:
+    """Cramps on at least `nights` of the last `within_days` nights count as frequent."""
+
+    nights: int
+    within_days: int
+
+
+@dataclass(frozen=True)
+class DiaryWords:
+    """When the coach mentions the GP, and what it says from the diary."""
+
+    rules: tuple[FrequencyRule, ...]
+    """Any one of these makes cramps frequent."""
+    remind_every_days: int
+    """The GP sentence is said at most once in this many days."""
+    see_gp: Wording
+    """`{nights}` and `{days}` are filled from the rule that fired."""
+    this_week: Wording
+    """`{cramps}` and `{nights}` are filled in ("3 cramps", "2 nights")."""
+    none_this_week: Wording
+    no_diary: Wording
+
+
+def _positive(chk: _Checker, file: str, data: Any, key: str, kind: type = int) -> Any:
+    value = data.get(key) if isinstance(data, dict) else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0 \
+            or (kind is int and not isinstance(value, int)):
+        chk.add(file, _line(data, key), f"'{key}' must be a positive "
+                f"{'whole number' if kind is int else 'number'}")
+        return None
+    return kind(value)
+
+
+def _read_bedtime(chk: _Checker, sources: dict[str, str]) -> Routine | None:
+    file = "bedtime.yaml"
+    data = chk.load(file)
+    if not data:
+        return None
+    hold_s, holds = _positive(chk, file, data, "hold_s"), _positive(chk, file, data, "holds")
+    rest_s = _positive(chk, file, data, "rest_s", float)
+    legs = data.get("legs")
+    if not isinstance(legs, list) or not legs or not all(isinstance(x, str) for x in legs):
+        chk.add(file, _line(data, "legs"), "'legs' must be a list of leg names")
+        legs = []
+    protocol = data.get("protocol_sources")
+    if not isinstance(protocol, list) or not protocol:
+        chk.add(file, _line(data, "protocol_sources"), "the timings need 'protocol_sources'")
+        protocol = []
+    for key in protocol:
+        if key not in sources:
+            chk.add(file, _line(data, "protocol_sources"), f"unknown source '{key}'")
+    words = {key: chk.wording(file, data, key, key != "help", sources)
+             for key in ("intro", "again", "rest", "help", "outro")}
+    raw = data.get("stretches")
+    stretches: list[RoutineStretch] = []
+    if not isinstance(raw, dict) or not raw:
+        chk.add(file, _line(data, "stretches"), "'stretches' must name at least one stretch")
+    else:
+        for key, entry in raw.items():
+            wording = chk.wording(file, raw, key, True, sources)
+            name = entry.get("name") if isinstance(entry, dict) else None
+            if not isinstance(name, str) or not name.strip():
+                chk.add(file, _line(raw, key), f"stretch '{key}' needs a 'name'")
+            elif wording is not None:
+                stretches.append(RoutineStretch(str(key), name.strip(), wording))
+    said = {k: w for k, w in words.items() if w is not None}
+    if None in (hold_s, holds, rest_s) or not legs or not stretches or len(said) < len(words):
+        return None
+    return Routine(hold_s=hold_s, holds=holds, rest_s=rest_s, legs=tuple(legs),
+                   stretches=tuple(stretches), intro=said["intro"], again=said["again"],
+                   rest=said["rest"], help=said["help"], outro=said["outro"],
+                   sources=tuple(sources[k] for k in protocol if k in sources))
+
+
+def _read_diary(chk: _Checker, sources: dict[str, str]) -> DiaryWords | None:
+    file = "diary.yaml"
+    data = chk.load(file)
+    if not data:
+        return None
+    frequent = data.get("frequent")
+    if not isinstance(frequent, dict):
+        chk.add(file, _line(data, "frequent"), "'frequent' must give 'rules' and a reminder gap")
+        return None
+    rules: list[FrequencyRule] = []
+    raw_rules = frequent.get("rules")
+    if not isinstance(raw_rules, list) or not raw_rules:
+        chk.add(file, _line(frequent, "rules"), "'rules' must list at least one rule")
+    for rule in raw_rules if isinstance(raw_rules, list) else []:
+        nights = _positive(chk, file, rule, "nights") if isinstance(rule, dict) else None
+        days = _positive(chk, file, rule, "within_days") if isinstance(rule, dict) else None
+        if nights is not None and days is not None:
+            if nights > days:
+                chk.add(file, _line(rule, "nights"), f"{nights} nights within {days} days")
+            else:
+                rules.append(FrequencyRule(nights, days))
+        elif not isinstance(rule, dict):
+            chk.add(file, _line(frequent, "rules"), "each rule needs 'nights' and 'within_days'")
+    every = _positive(chk, file, frequent, "remind_every_days")
+    if not frequent.get("sources"):
+        chk.add(file, _line(data, "frequent"), "'frequent' has no source")
+    for key in frequent.get("sources") or []:
+        if key not in sources:
+            chk.add(file, _line(frequent, "sources"), f"unknown source '{key}'")
+    words = {key: chk.wording(file, data, key, key == "see_gp", sources)
+             for key in ("see_gp", "this_week", "none_this_week", "no_diary")}
+    said = {k: w for k, w in words.items() if w is not None}
+    if not rules or every is None or len(said) < len(words):
+        return None
+    return DiaryWords(tuple(rules), every, said["see_gp"], said["this_week"],
+                      said["none_this_week"], said["no_diary"])
+
+
+def routine_of(content: Content) -> Routine:
+    """The bedtime routine (`load_content` always reads one)."""
+    if content.bedtime is None:
+        raise ContentError([f"{content.directory / 'bedtime.yaml'}:1: no bedtime routine"])
+    return content.bedtime
+
+
+def diary_words_of(content: Content) -> DiaryWords:
+    """What the coach says from the diary (`load_content` always reads it)."""
+    if content.diary is None:
+        raise ContentError([f"{content.directory / 'diary.yaml'}:1: no diary wording"])
+    return content.diary

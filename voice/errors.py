@@ -47,3 +47,7 @@ class MissingResource(CoachError):
 
 class SpeechFailed(MissingResource):
     """The speech synthesiser ran but gave no audio (exit 3)."""
+
+
+class DiaryError(BadInput):
+    """The diary file cannot be used: unreadable, unwritable, or from a newer coach (exit 2)."""

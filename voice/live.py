@@ -7,6 +7,7 @@ this loop owns the coach's state, turns the passing of time on the sink's clock 
 
 from __future__ import annotations
 
+import datetime as dt
 import queue
 import sys
 import threading
@@ -14,8 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol, TextIO
 
-from voice.coach import Action, Coach, Count, Finished, Heard, Say, State, Timeout
+from voice.coach import Action, Coach, Count, Event, Finished, Heard, Say, State, Timeout
 from voice.conductor import Conductor, Plan
+from voice.diary_keeper import DiaryKeeper
 from voice.intents import Intent, IntentMatcher
 from voice.player import START_LEAD_S, Sink
 
@@ -51,8 +53,11 @@ class LiveLoop:
     """Runs the coach against a real clock until the input ends, Ctrl-C, or `--once`."""
 
     def __init__(self, coach: Coach, conductor: Conductor, sink: Sink, night: bool,
-                 show: Callable[[str], None], log: TextIO | None = None) -> None:
+                 show: Callable[[str], None], log: TextIO | None = None,
+                 keeper: DiaryKeeper | None = None) -> None:
         self.coach = coach
+        self.keeper = keeper
+        """Gives the coach the diary's facts and writes its sessions (None: no diary)."""
         self.conductor = conductor
         self.sink = sink
         self.state = State(night=night)
@@ -116,9 +121,9 @@ class LiveLoop:
                 self._on_input(item)
                 ended = self._tick() or ended
 
-    def run(self, ears: Ears, once: bool = False) -> int:
+    def run(self, ears: Ears, once: bool = False, to_the_end: bool = False) -> int:
         """Coach until the input ends (after the last answer has played) or a session ends
-        with `once`."""
+        with `once`. With `to_the_end`, the end of input does not stop a session under way."""
         self.connect(ears)
         ears.start(self)
         ended = False
@@ -126,7 +131,7 @@ class LiveLoop:
             ended_session = self._tick()
             if ended_session and once:
                 return 0
-            if ended and self._finished:
+            if ended and self._finished and not (to_the_end and self._plan is not None):
                 return 0
             try:
                 item = self._inbox.get(timeout=self._wait())
@@ -158,12 +163,12 @@ class LiveLoop:
                 self._set_context()
                 return True
             if plan.listen is not None:
-                self.state, _ = self.coach.step(self.state, Finished())
+                self.state, _ = self._step(Finished())
                 self._deadline = plan.done_at + plan.listen.timeout_s
             self._set_context()
         if self._deadline is not None and now >= self._deadline:
             self._deadline = None
-            self.state, actions = self.coach.step(self.state, Timeout())
+            self.state, actions = self._step(Timeout())
             self._act(actions)
         return False
 
@@ -199,12 +204,22 @@ class LiveLoop:
         if self._plan is not None and not self._finished:
             counted = self._plan.counted_by(self.sink.now())
         self._note(f"heard: {intent.text!r} -> {intent.name} {dict(intent.slots)}")
-        self.state, actions = self.coach.step(self.state,
-                                              Heard(intent.name, intent.slots, counted))
+        self.state, actions = self._step(Heard(intent.name, intent.slots, counted),
+                                         intent.text)
         if self._held and not actions:
             self._carry_on()
         self._held = False
         self._act(actions)
+
+    def _step(self, event: Event, heard_text: str = "") -> tuple[State, tuple[Action, ...]]:
+        """One coach step, with the diary's facts going in and its session row going out."""
+        if self.keeper is None:
+            return self.coach.step(self.state, event)
+        now = dt.datetime.now().astimezone()
+        before = self.keeper.ready(self.state, now)
+        after, actions = self.coach.step(before, event)
+        self.keeper.stepped(before, event, heard_text, after, actions, now)
+        return after, actions
 
     def _act(self, actions: tuple[Action, ...]) -> None:
         if not actions:

@@ -7,12 +7,14 @@ play out (one re-prompt, then back to idle).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from voice.coach import Coach, Finished, Heard, State, Timeout
+from voice.coach import Action, Coach, Event, Finished, Heard, State, Timeout
 from voice.conductor import REPLY_DELAY_S, Conductor, WavRenderer
+from voice.diary_keeper import DiaryKeeper
 from voice.intents import Intent
 
 USER_GAP_S = 0.6
@@ -30,6 +32,8 @@ class Turn:
     intent: Intent
     duration_s: float
     """How long saying it takes (seconds)."""
+    silent: bool = False
+    """The user says nothing when the coach next listens: its wait runs out."""
 
 
 @dataclass
@@ -50,23 +54,42 @@ def text_turn(intent: Intent) -> Turn:
     return Turn(intent, max(0.4, SECONDS_PER_WORD * len(intent.text.split())))
 
 
+SILENT_TURN = Turn(Intent("none"), 0.0, silent=True)
+"""A turn in which the user says nothing."""
+
+
 def run_session(coach: Coach, conductor: Conductor, turns: Iterable[Turn],
-                night: bool) -> SessionResult:
-    """Play a session until the coach ends it with no turns left, or gives up waiting."""
+                night: bool, keeper: DiaryKeeper | None = None,
+                started: dt.datetime | None = None) -> SessionResult:
+    """Play a session until the coach ends it with no turns left, or gives up waiting.
+    With a `keeper`, the session goes in the diary as if it had begun at `started`."""
     pending = deque(turns)
     result = SessionResult(WavRenderer(conductor.library.sample_rate))
     state = State(night=night)
     t = reply_at = 0.0
     actions: tuple = ()
+    begun = started or dt.datetime.now().astimezone()
+
+    def step(event: Event, heard_text: str = "") -> tuple[State, tuple[Action, ...]]:
+        if keeper is None:
+            return coach.step(state, event)
+        at = begun + dt.timedelta(seconds=t)
+        before = keeper.ready(state, at)
+        after, said = coach.step(before, event)
+        keeper.stepped(before, event, heard_text, after, said, at)
+        return after, said
+
     for _ in range(MAX_STEPS):
         if not actions:  # the coach is waiting for the user
             if not pending:
                 break
             turn = pending.popleft()
+            if turn.silent:  # nobody is listening for an answer: nothing to wait out
+                continue
             result.events.append({"type": "user", "start": round(t, 4),
                                   "text": turn.intent.text, "intent": turn.intent.name,
                                   "slots": dict(turn.intent.slots)})
-            state, actions = coach.step(state, Heard(turn.intent.name, turn.intent.slots))
+            state, actions = step(Heard(turn.intent.name, turn.intent.slots), turn.intent.text)
             t += turn.duration_s
             reply_at = t + REPLY_DELAY_S
             if not actions:
@@ -83,13 +106,15 @@ def run_session(coach: Coach, conductor: Conductor, turns: Iterable[Turn],
                 return result
             t += USER_GAP_S
         elif plan.listen is not None:
-            state, _ = coach.step(state, Finished())
+            state, _ = step(Finished())
             result.events.append({"type": "listen", "start": round(t, 4)})
-            if pending:
+            if pending and not pending[0].silent:
                 t += USER_GAP_S
             else:
+                if pending:
+                    pending.popleft()
                 t += plan.listen.timeout_s
-                state, actions = coach.step(state, Timeout())
+                state, actions = step(Timeout())
                 reply_at = t
     result.events.append({"type": "end", "start": round(t, 4)})
     result.renderer.extend_to(t)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime
+from pathlib import Path
 
 from voice.content import Content
 from voice.errors import MissingResource
@@ -34,3 +36,12 @@ def open_library(content: Content, fallback: bool = False) -> SpeechLibrary:
         warn(str(exc))
         warn(content.prompt("speech_unavailable", False))
         return SpeechLibrary(SilentVoice(), content.voice)
+
+
+def diary_path(args: argparse.Namespace) -> Path | None:
+    """The diary to keep: `--diary PATH`, none with `--no-diary`, else the user's own."""
+    from voice.diary import default_path
+
+    if getattr(args, "no_diary", False):
+        return None
+    return getattr(args, "diary", None) or default_path()

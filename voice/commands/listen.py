@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
+import signal
 import sys
+from collections.abc import Iterator
 from typing import TextIO
 
 from voice.coach import Coach
-from voice.commands.common import is_night, open_library
+from voice.commands.common import diary_path, is_night, open_library
 from voice.conductor import Conductor
-from voice.content import Content, load_content
+from voice.content import Content, diary_words_of, load_content
+from voice.diary_keeper import DiaryKeeper
 from voice.errors import BadInput, MissingResource
-from voice.intents import IntentMatcher
+from voice.intents import Intent, IntentMatcher
 from voice.live import Ears, LiveLoop, TextEars
 from voice.player import LivePlayer, PrintSink, Sink, warn
 from voice.speech_out import SilentVoice, SpeechLibrary
@@ -52,8 +56,27 @@ def _log(args: argparse.Namespace) -> contextlib.AbstractContextManager[TextIO |
         raise BadInput(f"{args.log}: cannot write the transcript ({exc.strerror})") from None
 
 
-def run(args: argparse.Namespace) -> int:
-    """Listen and coach until Ctrl-C (or the session ends, with --once)."""
+@contextlib.contextmanager
+def _diary(args: argparse.Namespace, content: Content) -> Iterator[DiaryKeeper]:
+    """The diary for this run. Each session's row is written as it goes; on the way out
+    (the end, Ctrl-C, or SIGTERM, made to unwind like Ctrl-C) an unfinished one gets its
+    last time. Even SIGKILL leaves the row as of the last step."""
+    keeper = DiaryKeeper.open(diary_path(args), diary_words_of(content), warn)
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        yield keeper
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        keeper.close(dt.datetime.now().astimezone())
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def run(args: argparse.Namespace, first: Intent | None = None) -> int:
+    """Listen and coach until Ctrl-C (or the session ends, with --once). With `first`,
+    start by acting on it (as `bedtime` does), and keep going until that session ends."""
     content = load_content(args.content)
     matcher = IntentMatcher(content)
     night = is_night(args.night)
@@ -66,12 +89,15 @@ def run(args: argparse.Namespace) -> int:
         ears.close()
         raise
     try:
-        with _log(args) as log:
-            loop = LiveLoop(Coach(content), Conductor(library, night), sink, night, _show, log)
+        with _log(args) as log, _diary(args, content) as keeper:
+            loop = LiveLoop(Coach(content), Conductor(library, night), sink, night, _show, log,
+                            keeper)
             mode = "typing" if args.text else "listening"
             print(f"cramp coach is {mode} ({'night' if night else 'day'} voice). "
                   f"{content.prompt('ready', False)}", file=sys.stderr, flush=True)
-            return loop.run(ears, once=args.once)
+            if first is not None:
+                loop.heard(first)
+            return loop.run(ears, once=args.once, to_the_end=first is not None)
     finally:
         ears.close()
         sink.close()

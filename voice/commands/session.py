@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 
 from voice.coach import Coach
 from voice.commands.common import is_night, open_library
 from voice.conductor import Conductor
-from voice.content import load_content
+from voice.content import diary_words_of, load_content
 from voice.errors import BadInput
 from voice.files import check_writable, write_text_atomic
 from voice.intents import IntentMatcher
-from voice.session import Turn, run_session, text_turn
+from voice.player import warn
+from voice.session import SILENT_TURN, Turn, run_session, text_turn
 from voice.wavio import write_wav_atomic
 
 
@@ -21,6 +23,8 @@ def _turns(args: argparse.Namespace, matcher: IntentMatcher) -> list[Turn]:
     for kind, value in args.turns or []:
         if kind == "text":
             turns.append(text_turn(matcher.parse(value)))
+        elif kind == "silence":
+            turns.append(SILENT_TURN)
         else:
             from voice.commands.hearing import hear_file
 
@@ -31,7 +35,8 @@ def _turns(args: argparse.Namespace, matcher: IntentMatcher) -> list[Turn]:
 def run(args: argparse.Namespace) -> int:
     """Render one scripted session."""
     if not args.turns:
-        raise BadInput("give at least one user turn with --say TEXT or --hear FILE.wav")
+        raise BadInput("give at least one user turn with --say TEXT, --hear FILE.wav "
+                       "or --silence")
     for path in (args.render, args.timeline):
         if path is not None:
             check_writable(path)
@@ -40,7 +45,21 @@ def run(args: argparse.Namespace) -> int:
     turns = _turns(args, matcher)
     night = is_night(args.night)
     library = open_library(content)
-    result = run_session(Coach(content), Conductor(library, night), turns, night)
+    keeper = None
+    if args.diary is not None:  # a rehearsal goes in a diary only when one is named
+        from voice.diary_keeper import DiaryKeeper
+
+        keeper = DiaryKeeper.open(args.diary, diary_words_of(content), warn)
+    started = dt.datetime.now().astimezone()
+    try:
+        result = run_session(Coach(content), Conductor(library, night), turns, night, keeper,
+                             started)
+    except BaseException:
+        if keeper is not None:
+            keeper.close(dt.datetime.now().astimezone())
+        raise
+    if keeper is not None:
+        keeper.close(started + dt.timedelta(seconds=result.renderer.duration_s))
     if args.render is not None:
         write_wav_atomic(args.render, result.renderer.samples(), result.renderer.sample_rate)
     timeline = result.timeline()
