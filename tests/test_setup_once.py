@@ -34,6 +34,9 @@ def tree(tmp_path: Path) -> tuple[Path, Path]:
     coach.parent.mkdir(parents=True)
     coach.write_text("#!/bin/sh\n", encoding="utf-8")
     coach.chmod(0o755)
+    model = root / "models" / "whisper-tiny-en" / "model.bin"  # the installed speech model
+    model.parent.mkdir(parents=True)
+    model.write_bytes(b"")
     log, fakes = tmp_path / "calls.log", tmp_path / "bin"
     fakes.mkdir()
     for name in ("apt-get", "sudo"):
@@ -80,6 +83,13 @@ def test_no_stamp_or_no_venv_sets_up(tmp_path: Path) -> None:
     log.unlink()
     stamp(root, "test")
     (root / ".venv" / "bin" / "cramp-coach").unlink()
+    assert setup(root).returncode == 1 and log.exists()
+
+
+def test_a_removed_speech_model_sets_up_again(tmp_path: Path) -> None:
+    root, log = tree(tmp_path)
+    stamp(root, "test")
+    (root / "models" / "whisper-tiny-en" / "model.bin").unlink()
     assert setup(root).returncode == 1 and log.exists()
 
 
