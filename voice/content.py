@@ -19,7 +19,7 @@ from voice.errors import ContentError
 INTENT_NAMES = (
     "cramp", "stop", "pause", "resume", "repeat", "next", "help", "yes", "no", "better",
     "worse", "massage", "heat_ice", "hydration", "exercise", "footwear", "prevention",
-    "doctor", "red_flag",
+    "doctor", "red_flag", "emergency", "medicine", "thanks",
 )
 """Every intent of the contract except `none`, which is what matches nothing."""
 

@@ -19,9 +19,14 @@ from hassil.sample import sample_expression, sample_intents
 from rapidfuzz import fuzz, process
 
 from voice.content import INTENT_NAMES, Content
+from voice.safety import SafetyRules
 
-PRIORITY = ("red_flag",) + tuple(n for n in INTENT_NAMES if n != "red_flag")
-"""When several intents match, the first in this order wins: warning signs beat all."""
+URGENT = ("emergency", "red_flag")
+OTHER_MUSCLE = "other"
+"""`muscle` slot of an answer naming a muscle the coach has no stretch for."""
+PRIORITY = URGENT + tuple(n for n in INTENT_NAMES if n not in URGENT)
+"""When several intents match, the first in this order wins: an emergency beats a warning
+sign, and a warning sign beats all else."""
 
 EXACT_CONFIDENCE = 1.0
 """Confidence of a whole-sentence template match."""
@@ -34,6 +39,9 @@ NONE_CONFIDENCE_CAP = 0.3
 SPAN_MIN_COVERAGE = 0.5
 """A matching part of a longer utterance must hold at least this share of its words."""
 KEYWORD_CONFIDENCE = 0.7
+"""Confidence of an intent found by its keywords alone."""
+RULE_CONFIDENCE = 0.95
+"""Confidence of an emergency, a warning sign or a medicine question found by the rules."""
 """Confidence of an intent found by its keywords alone."""
 SAMPLES_PER_TEMPLATE = 400
 """How many sentences of each template the fuzzy fallback compares against."""
@@ -142,7 +150,9 @@ class IntentMatcher:
         self._base = {k: v for k, v in data.items() if k in _HASSIL_KEYS and k != "intents"}
         self._intents = Intents.from_dict({**self._base, "intents": data["intents"]})
         self._skip_words = [str(w) for w in data.get("skip_words", [])]
-        self._red_flag_phrases = tuple(normalize(p) for p in data.get("red_flag_phrases", []))
+        self.safety = SafetyRules(data.get("safety") or {})
+        """Warning signs and emergencies said any way, negation and all."""
+        self._medicine = tuple(normalize(str(w)) for w in data.get("medicine_words") or [])
         self.contexts: dict[str, tuple[str, ...]] = dict(content.contexts)
         self.own_speech: dict[str, tuple[str, ...]] = content.own_speech
         """What the coach itself says while listening in each context (for recognisers)."""
@@ -248,8 +258,22 @@ class IntentMatcher:
             worst = min(worst, float(match[1]))
         return " ".join(words), worst
 
-    def _red_flag(self, text: str) -> bool:
-        return any(_contains(text, phrase) for phrase in self._red_flag_phrases)
+    def _urgent(self, norm: str, allowed: set[str]) -> tuple[str | None, set[str]]:
+        """An emergency or warning sign the rules find, and what else may be read: a sign
+        said only negated or passed may not be read as one by any later stage."""
+        found = self.safety.find(norm.split())
+        if found.intent is not None and found.intent in allowed:
+            return found.intent, allowed
+        if found.cancelled:
+            return None, allowed - set(URGENT)
+        return None, allowed
+
+    def _medicine_question(self, norm: str, allowed: set[str]) -> bool:
+        """A medicine, supplement or painkiller named, and no doctor asked about."""
+        if "medicine" not in allowed or not any(_contains(norm, w) for w in self._medicine):
+            return False
+        doctor = next((words for intent, words in self._keywords if intent == "doctor"), ())
+        return not any(_contains(norm, w) for w in doctor)
 
     def _drop_fillers(self, words: list[str]) -> list[str]:
         """Drop acknowledgements and politeness from the start ("okay, could you ...")."""
@@ -270,7 +294,9 @@ class IntentMatcher:
                 return None
             for start in range(n - size + 1):
                 found = self._exact(" ".join(words[start:start + size]), allowed)
-                if found is not None:
+                # A muscle not coached is an answer said alone ("groin"), not part of a
+                # longer sentence ("my stomach is cramping").
+                if found is not None and found[1].get("muscle") != OTHER_MUSCLE:
                     return found[0], found[1], size / n
         return None
 
@@ -312,6 +338,9 @@ class IntentMatcher:
         allowed = self._allowed(context)
         if not norm:
             return Intent("none", {}, 0.0, text)
+        urgent, allowed = self._urgent(norm, allowed)
+        if urgent is not None:
+            return Intent(urgent, {}, RULE_CONFIDENCE, text)
         found = self._find(norm, allowed)
         if found is None:
             return self._nearest(norm, allowed, text)
@@ -319,11 +348,11 @@ class IntentMatcher:
         return Intent(name, self._fill_slots(name, slots, norm), round(confidence, 3), text)
 
     def _find(self, norm: str, allowed: set[str]) -> tuple[str, dict[str, str], float] | None:
+        if self._medicine_question(norm, allowed):
+            return "medicine", {}, RULE_CONFIDENCE
         exact = self._exact(norm, allowed)
         if exact is not None:
             return exact[0], exact[1], EXACT_CONFIDENCE
-        if "red_flag" in allowed and self._red_flag(norm):
-            return "red_flag", {}, 0.9
         fixed, score = self._fix_words(norm)
         if fixed != norm and score > 0:
             exact = self._exact(fixed, allowed)
