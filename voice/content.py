@@ -26,25 +26,31 @@ INTENT_NAMES = (
 MUSCLES = ("calf", "hamstring", "quadriceps", "foot")
 """Values of the `muscle` slot; each needs a stretch."""
 
-TOPICS = ("massage", "heat_ice", "hydration", "exercise", "footwear", "prevention", "doctor")
+TOPICS = ("massage", "heat_ice", "hydration", "exercise", "footwear", "prevention", "doctor",
+          "medicine")
 """Question intents, each answered by a topic in remedies.yaml."""
 
-REMEDY_STEPS = ("aftercare", "stretch_again", "massage_heat", "not_easing", "red_flag")
+REMEDY_STEPS = ("aftercare", "stretch_again", "general_stretch", "massage", "warmth", "not_easing",
+                "red_flag", "emergency")
 """Steps of a coaching session that remedies.yaml words."""
 
 PROMPTS = (
     "ready", "ask_muscle", "ask_muscle_again", "ask_easing", "ask_easing_again",
     "offer_tips", "offer_tips_again", "paused", "paused_again", "continuing",
     "not_understood", "help", "nothing_to_repeat", "glad", "goodbye", "standing_by",
-    "no_microphone", "speech_unavailable",
+    "no_microphone", "speech_unavailable", "ask_easing_after", "stopped", "thanks",
 )
 """Prompt ids the program refers to; each must exist in prompts.yaml."""
 
 FILES = ("intents.yaml", "remedies.yaml", "prompts.yaml", "sources.yaml", "voice.yaml")
 
 
-COUNT_PROMPTS = ("paused", "paused_again", "continuing")
+COUNT_PROMPTS = ("paused", "paused_again", "continuing", "stopped")
 """Prompts the coach says while it listens in the `count` context."""
+COUNT_STEPS = ("stretch_again", "general_stretch", "massage", "warmth")
+"""Session steps the coach says while it listens in the `count` context."""
+COUNT_TOPICS = ("medicine",)
+"""Answers said mid-count, the count going on after them."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,8 @@ class VoiceSettings:
     """How long to wait for an answer before asking again (seconds)."""
     paused_timeout_s: float
     """How long a paused count waits before a reminder (seconds)."""
+    warmth_s: float = 60.0
+    """Time given to warmth on the muscle before asking whether it is easing (seconds)."""
 
     def style(self, night: bool) -> VoiceStyle:
         """The voice style for the time of day."""
@@ -130,7 +138,8 @@ class Content:
         """What the coach itself says while it listens, by listening context: in `count`,
         the stretch instructions, the count words and the pause prompts. A microphone
         hears the speaker too."""
-        spoken = [*self.stretches.values(), self.steps["stretch_again"],
+        spoken = [*self.stretches.values(), *(self.steps[k] for k in COUNT_STEPS),
+                  *(self.topics[k] for k in COUNT_TOPICS),
                   *(self.prompts[k] for k in COUNT_PROMPTS)]
         lines = [w.text(night) for w in spoken for night in (False, True)]
         return {"count": (*lines, *self.voice.count_words)}
@@ -387,6 +396,7 @@ def _read_voice(chk: _Checker) -> VoiceSettings | None:
             max_word_s=float(count["max_word_s"]),
             answer_timeout_s=float(listen["answer_timeout_s"]),
             paused_timeout_s=float(listen["paused_timeout_s"]),
+            warmth_s=float(listen.get("warmth_s", 60.0)),
         )
     except (KeyError, TypeError, ValueError) as exc:
         chk.add(file, data.line or 1, f"voice settings incomplete or invalid: {exc}")
