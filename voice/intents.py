@@ -32,6 +32,9 @@ EXACT_CONFIDENCE = 1.0
 """Confidence of a whole-sentence template match."""
 WORD_FIX_MIN = 72.0
 """Least similarity (0..100) for replacing an unknown word with a known one."""
+URGENT_FIX_MIN = 85.0
+"""Least similarity (0..100) for a replaced word to make a warning sign ("swolen", not
+"hell" for "fell")."""
 SENTENCE_MIN = 86.0
 """Least similarity (0..100) for a near miss to count as the sentence it resembles."""
 NONE_CONFIDENCE_CAP = 0.3
@@ -294,9 +297,10 @@ class IntentMatcher:
                 return None
             for start in range(n - size + 1):
                 found = self._exact(" ".join(words[start:start + size]), allowed)
-                # A muscle not coached is an answer said alone ("groin"), not part of a
-                # longer sentence ("my stomach is cramping").
-                if found is not None and found[1].get("muscle") != OTHER_MUSCLE:
+                # A muscle not coached answers "which muscle?"; a sentence that says it is
+                # cramping is about a cramp elsewhere ("my stomach is cramping").
+                if found is not None and not (found[1].get("muscle") == OTHER_MUSCLE
+                                              and self._keyword(" ".join(words), {"cramp"})):
                     return found[0], found[1], size / n
         return None
 
@@ -343,7 +347,7 @@ class IntentMatcher:
             return Intent(urgent, {}, RULE_CONFIDENCE, text)
         found = self._find(norm, allowed)
         if found is None:
-            return self._nearest(norm, allowed, text)
+            return self._nearest(norm, allowed - set(URGENT), text)
         name, slots, confidence = found
         return Intent(name, self._fill_slots(name, slots, norm), round(confidence, 3), text)
 
@@ -353,17 +357,25 @@ class IntentMatcher:
         exact = self._exact(norm, allowed)
         if exact is not None:
             return exact[0], exact[1], EXACT_CONFIDENCE
-        fixed, score = self._fix_words(norm)
-        if fixed != norm and score > 0:
-            exact = self._exact(fixed, allowed)
-            if exact is not None:
-                return exact[0], exact[1], 0.9 * score / 100
         words = [w for w in norm.split() if w not in self._skip_words] or norm.split()
         words = self._drop_fillers(words)
         if len(words) < len(norm.split()):
             exact = self._exact(" ".join(words), allowed)
             if exact is not None:
                 return exact[0], exact[1], 0.95
+        # Below, only part of what was said is matched, or words are guessed: a warning sign
+        # is what the rules find in the whole utterance, not a template inside part of it
+        # ("I fell" in "I fell asleep reading").
+        fixed, score = self._fix_words(norm)
+        if fixed != norm and score >= URGENT_FIX_MIN:
+            urgent, _ = self._urgent(fixed, allowed)
+            if urgent is not None:
+                return urgent, {}, 0.9 * score / 100
+        allowed = allowed - set(URGENT)
+        if fixed != norm and score > 0:
+            exact = self._exact(fixed, allowed)
+            if exact is not None:
+                return exact[0], exact[1], 0.9 * score / 100
         lead = next((c for c in self.leading_commands if tuple(words[:len(c)]) == c), None)
         if lead is not None:
             exact = self._exact(" ".join(lead), allowed)

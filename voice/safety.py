@@ -28,7 +28,8 @@ class Sign:
     said_of_body: tuple[Phrase, ...] = ()
     """Colours and temperatures: a sign only when said of the body."""
     near: tuple[tuple[Phrase, ...], tuple[Phrase, ...]] | None = None
-    """A phrase of the first list within `window` words of one of the second."""
+    """A phrase of the first list within `window` words of one of the second, in the
+    same clause."""
     window: int = 3
     not_followed_by: tuple[Phrase, ...] = ()
     """With these words right after it, the phrase means something else."""
@@ -100,6 +101,7 @@ class SafetyRules:
         self.body = frozenset(str(w) for w in data.get("body") or [])
         self.linking = frozenset(str(w) for w in data.get("linking") or [])
         self.surroundings = _phrases(data.get("surroundings"))
+        self.predicate_ends = frozenset(str(w) for w in data.get("predicate_ends") or [])
         self.signs = tuple(self._signs(data.get("signs") or {}))
         duration = data.get("duration") or {}
         self.minutes = float(duration.get("minutes", 10))
@@ -148,18 +150,21 @@ class SafetyRules:
 
     def of_body(self, words: Sequence[str], start: int, end: int) -> bool:
         """A colour or temperature said of the body ("it's gone red", "a red calf"), not of
-        the surroundings ("the room is warm", "it's warm in here", "something cold")."""
-        after = words[end:end + 3]
-        if _holds(after, self.surroundings):
+        the surroundings ("the room is warm", "it's warm in here", "something cold"), nor
+        of a thing it comes before ("blue light"). "It" is the leg unless the surroundings
+        are named anywhere ("the heating's on and it's warm")."""
+        if _holds(words[end:end + 3], self.surroundings):
             return False
         if any(w in self.body and w not in _PRONOUNS for w in words[end:end + 2]):
             return True
+        if end < len(words) and words[end] not in self.predicate_ends:
+            return False
         for i in range(start - 1, max(-1, start - 5), -1):
             if words[i] in self.breaks:
                 return False
             if words[i] in self.linking:
                 if words[i] in _PRONOUNS:  # "it's", "they're"
-                    return True
+                    return not _holds(words, self.surroundings)
                 before = words[max(0, i - 3):i]
                 if any(w in self.body for w in before) and not _holds(before, self.surroundings):
                     return True
@@ -171,8 +176,9 @@ class SafetyRules:
         if sign.near is not None:
             firsts = _occurrences(words, sign.near[0])
             seconds = _occurrences(words, sign.near[1])
-            hits += [(min(a, c), max(b, d)) for a, b in firsts for c, d in seconds
+            spans = [(min(a, c), max(b, d)) for a, b in firsts for c, d in seconds
                      if abs(a - c) <= sign.window]
+            hits += [(s, e) for s, e in spans if not any(w in self.breaks for w in words[s:e])]
         return [(s, e) for s, e in hits
                 if not any(_at(words, e, f) for f in sign.not_followed_by)]
 
