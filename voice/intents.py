@@ -300,9 +300,15 @@ class IntentMatcher:
                 # A muscle not coached answers "which muscle?"; a sentence that says it is
                 # cramping is about a cramp elsewhere ("my stomach is cramping").
                 if found is not None and not (found[1].get("muscle") == OTHER_MUSCLE
-                                              and self._keyword(" ".join(words), {"cramp"})):
+                                              and self._says_cramp(words)):
                     return found[0], found[1], size / n
         return None
+
+    def _says_cramp(self, words: list[str]) -> bool:
+        """Whether one of the `cramp` keywords is among the words."""
+        text = " ".join(words)
+        cramp = next((w for intent, w in self._keywords if intent == "cramp"), ())
+        return any(_contains(text, w) for w in cramp)
 
     def _keyword(self, text: str, allowed: set[str]) -> str | None:
         """The first intent (in file order) one of whose keywords the text holds."""

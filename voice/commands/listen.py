@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
             loop = LiveLoop(Coach(content), Conductor(library, night), sink, night, _show, log)
             mode = "typing" if args.text else "listening"
             print(f"cramp coach is {mode} ({'night' if night else 'day'} voice). "
-                  f"{content.prompt('ready', False)}", file=sys.stderr, flush=True)
+                  f"{content.prompt('ready', night)}", file=sys.stderr, flush=True)
             return loop.run(ears, once=args.once)
     finally:
         ears.close()

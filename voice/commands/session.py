@@ -21,6 +21,9 @@ def _turns(args: argparse.Namespace, matcher: IntentMatcher) -> list[Turn]:
     for kind, value in args.turns or []:
         if kind == "text":
             turns.append(text_turn(matcher.parse(value)))
+        elif kind == "text_at":
+            at, text = value
+            turns.append(text_turn(matcher.parse(text), at))
         else:
             from voice.commands.hearing import hear_file
 
