@@ -181,7 +181,7 @@ def test_a_muscle_without_a_stretch_gets_general_first_aid_and_the_count() -> No
 
 
 def test_no_muscle_twice_gets_general_first_aid_not_silence() -> None:
-    s, steps = drive(heard("cramp"), heard("none"), heard("none"))
+    _, steps = drive(heard("cramp"), heard("none"), heard("none"))
     assert keys(steps[1]) == ["prompt.ask_muscle_again"]
     assert keys(steps[2])[0] == "remedy.general_stretch" and Count(1, HOLD) in steps[2]
 

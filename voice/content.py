@@ -45,12 +45,12 @@ PROMPTS = (
 FILES = ("intents.yaml", "remedies.yaml", "prompts.yaml", "sources.yaml", "voice.yaml")
 
 
-COUNT_PROMPTS = ("paused", "paused_again", "continuing", "stopped")
-"""Prompts the coach says while it listens in the `count` context."""
-COUNT_STEPS = ("stretch_again", "general_stretch", "massage", "warmth")
-"""Session steps the coach says while it listens in the `count` context."""
-COUNT_TOPICS = ("medicine",)
-"""Answers said mid-count, the count going on after them."""
+COUNT_PROMPTS = ("paused", "paused_again", "continuing")
+"""Prompts the coach says while it listens in the `count` context. Not every line said
+then: each line's words make more of what a user says sound like the coach (a real "on"
+is taken for its voice once the general stretch is added), so lines said there rarely,
+like the general stretch, the massage, warmth and the medicine answer, are worded to hold
+no command instead."""
 
 
 @dataclass(frozen=True)
@@ -138,8 +138,7 @@ class Content:
         """What the coach itself says while it listens, by listening context: in `count`,
         the stretch instructions, the count words and the pause prompts. A microphone
         hears the speaker too."""
-        spoken = [*self.stretches.values(), *(self.steps[k] for k in COUNT_STEPS),
-                  *(self.topics[k] for k in COUNT_TOPICS),
+        spoken = [*self.stretches.values(), self.steps["stretch_again"],
                   *(self.prompts[k] for k in COUNT_PROMPTS)]
         lines = [w.text(night) for w in spoken for night in (False, True)]
         return {"count": (*lines, *self.voice.count_words)}
@@ -337,7 +336,7 @@ def _check_safety(chk: _Checker, data: _LineMap) -> None:
         chk.add(file, _line(data, "medicine_words"), "'medicine_words' must be a list of words")
 
 
-def _check_sign(chk: _Checker, group: _LineMap, name: str, sign: Any) -> None:
+def _check_sign(chk: _Checker, group: Any, name: str, sign: Any) -> None:
     file, line = "intents.yaml", _line(group, name)
     if not isinstance(sign, dict) or not (sign.keys() & {"phrases", "said_of_body", "near"}):
         chk.add(file, line, f"safety sign '{name}' says no way it is said")
