@@ -355,3 +355,41 @@ def test_a_bad_say_at_is_one_line(tmp_path: Path) -> None:
     out = cli("session", "--say", "help, calf cramp", "--say-at", "x", "stop")
     assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
     assert "Traceback" not in out.stderr
+
+
+# ----- typed mode ----------------------------------------------------------------------------
+
+def test_typed_mode_shows_each_line_when_it_is_spoken() -> None:
+    from bench.soak import VirtualSink
+    from tests.core import library
+    from voice.conductor import Conductor
+    from voice.live import LiveLoop
+
+    shown: list[str] = []
+    sink = VirtualSink(library().sample_rate)
+    loop = LiveLoop(coach(), Conductor(library(), night=False), sink, night=False,
+                    show=shown.append)
+    loop.heard(matcher().parse("help, calf cramp"))
+    loop.pump()
+    assert shown == [content().stretches["calf"].day], "the first line at once, no more"
+    one = next(c for c in sink.cues if c.kind == "count" and c.n == 1)
+    while sink.t < one.start + 1.0:
+        sink.t = round(sink.t + 0.05, 6)
+        loop.pump()
+    assert shown[-1].startswith("(counting 1 to")
+    assert content().prompt("ask_easing", False) not in shown, "not before 'one'"
+    end = max(c.end for c in sink.cues)
+    while sink.t < end:
+        sink.t = round(sink.t + 0.05, 6)
+        loop.pump()
+    assert shown[-1] == content().prompt("ask_easing", False)
+
+
+def test_typed_mode_at_night_says_the_night_ready_line_and_an_emergency() -> None:
+    from tests.test_bad_input import run
+
+    out = run("listen", "--text", "--night", "--once", stdin="help, calf cramp\nmy chest hurts\n")
+    assert out.returncode == 0, out.stderr
+    assert content().prompt("ready", True) in out.stderr
+    assert content().prompt("ready", False) not in out.stderr
+    assert content().steps["emergency"].night in out.stdout
