@@ -60,6 +60,9 @@ def heard(intent: str, counted: int = 0, **slots: str) -> Heard:
     ("it's lasted half an hour", "red_flag"),
     ("the cramp has gone on for over an hour", "red_flag"),
     ("it's been 15 mins", "red_flag"),
+    ("it's been twenty five minutes", "red_flag"),
+    ("it's been a quarter of an hour", "red_flag"),
+    ("the cramp's gone on for a couple of minutes", NOT_URGENT),
     ("it's only been five minutes", "none"),
     ("it lasted less than ten minutes", "none"),
 ])

@@ -208,7 +208,7 @@ class SafetyRules:
             if head[-len(phrase):] == phrase:
                 return unit_at - len(phrase), value
         i, total, start = unit_at - 1, 0.0, unit_at
-        while i >= 0 and start - i <= 2 and (words[i] in NUMBERS or _DIGITS.match(words[i])):
+        while i >= 0 and unit_at - i <= 2 and (words[i] in NUMBERS or _DIGITS.match(words[i])):
             total += float(words[i]) if _DIGITS.match(words[i]) else NUMBERS[words[i]]
             start, i = i, i - 1
         if start < unit_at:
