@@ -225,6 +225,11 @@ def test_continue_after_a_stop_resumes_where_the_count_stopped() -> None:
     assert s.phase is Phase.STRETCH
 
 
+def test_a_second_stop_ends_quietly_without_a_second_acknowledgement() -> None:
+    s, steps = drive(heard("cramp", muscle="calf"), heard("stop", 14), heard("stop"))
+    assert steps[-1] == (Silence(), End()) and s.phase is Phase.IDLE
+
+
 def test_a_stop_mid_count_left_alone_ends_quietly() -> None:
     s, steps = drive(heard("cramp", muscle="calf"), heard("stop", 14), Timeout())
     assert steps[-1] == (End(),) and s.phase is Phase.IDLE

@@ -226,6 +226,8 @@ class Coach:
         from where the count stopped for a while."""
         if s.phase is Phase.IDLE:
             return s, (Silence(),)
+        if s.phase is Phase.STOPPED:  # said again, or its own "stopped" heard: quiet now
+            return self._end(s, Silence())
         if s.phase in (Phase.STRETCH, Phase.PAUSED):
             at = min(e.counted + 1, self.hold_s) if s.phase is Phase.STRETCH else s.resume_at
             s = replace(s, phase=Phase.STOPPED, resume_at=at, reprompted=False)
