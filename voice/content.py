@@ -265,6 +265,7 @@ def _check_intents(chk: _Checker, data: _LineMap) -> dict[str, tuple[str, ...]]:
             chk.add(file, _line(intents, name), f"unknown intent '{name}'")
     for line, problem in template_problems(data, chk.directory / file):
         chk.add(file, line, problem)
+    _check_safety(chk, data)
     contexts: dict[str, tuple[str, ...]] = {}
     raw = data.get("contexts")
     if not isinstance(raw, dict):
@@ -285,74 +286,7 @@ def _check_intents(chk: _Checker, data: _LineMap) -> dict[str, tuple[str, ...]]:
         _check_hush_early(chk, data, contexts.get("count", ()))  # else said already
     _check_spotted(chk, data, tuple(contexts))
     _check_wait_for_more(chk, data)
-    _check_safety(chk, data)
     return contexts
-
-
-_SAFETY_LISTS = ("clause_breaks", "subjects", "body", "linking", "surroundings",
-                 "predicate_ends")
-_SIGN_KEYS = {"phrases", "said_of_body", "near", "window", "not_followed_by"}
-
-
-def _words_ok(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(w, str) and w.strip() for w in value)
-
-
-def _number_ok(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
-
-
-def _check_safety(chk: _Checker, data: _LineMap) -> None:
-    """The `safety` rules: word lists, positive windows, and signs that say how they are
-    said; `medicine_words` a list of words."""
-    file = "intents.yaml"
-    safety = data.get("safety")
-    if not isinstance(safety, dict):
-        chk.add(file, _line(data, "safety"), "'safety' rules are missing")
-        return
-    for part in ("negation", "resolved"):
-        body = safety.get(part)
-        if not isinstance(body, dict) or not _words_ok(body.get("words")) \
-                or not _number_ok(body.get("window")):
-            chk.add(file, _line(safety, part),
-                    f"safety '{part}' needs 'words' (a list) and a positive 'window'")
-    for name in _SAFETY_LISTS:
-        if not _words_ok(safety.get(name)):
-            chk.add(file, _line(safety, name), f"safety '{name}' must be a list of words")
-    signs = safety.get("signs")
-    for intent in ("emergency", "red_flag"):
-        group = signs.get(intent) if isinstance(signs, dict) else None
-        if not isinstance(group, dict) or not group:
-            chk.add(file, _line(safety, "signs"), f"safety signs for '{intent}' are missing")
-            continue
-        for name, sign in group.items():
-            _check_sign(chk, group, str(name), sign)
-    duration = safety.get("duration")
-    if not isinstance(duration, dict) or not _number_ok(duration.get("minutes")) \
-            or not _words_ok(duration.get("about")) or not _words_ok(duration.get("less")):
-        chk.add(file, _line(safety, "duration"),
-                "safety 'duration' needs 'minutes', and 'about' and 'less' word lists")
-    if not _words_ok(data.get("medicine_words")):
-        chk.add(file, _line(data, "medicine_words"), "'medicine_words' must be a list of words")
-
-
-def _check_sign(chk: _Checker, group: Any, name: str, sign: Any) -> None:
-    file, line = "intents.yaml", _line(group, name)
-    if not isinstance(sign, dict) or not (sign.keys() & {"phrases", "said_of_body", "near"}):
-        chk.add(file, line, f"safety sign '{name}' says no way it is said")
-        return
-    for key in sign:
-        if key not in _SIGN_KEYS:
-            chk.add(file, line, f"safety sign '{name}': unknown key '{key}'")
-    for key in ("phrases", "said_of_body", "not_followed_by"):
-        if key in sign and not _words_ok(sign[key]):
-            chk.add(file, line, f"safety sign '{name}': '{key}' must be a list of words")
-    near = sign.get("near")
-    if near is not None and not (isinstance(near, list) and len(near) == 2
-                                 and all(_words_ok(n) for n in near)):
-        chk.add(file, line, f"safety sign '{name}': 'near' must be two lists of words")
-    if "window" in sign and not _number_ok(sign["window"]):
-        chk.add(file, line, f"safety sign '{name}': 'window' must be a positive number")
 
 
 WAIT_FOR_MORE_MAX_S = 3.0
@@ -442,6 +376,72 @@ def _check_heard_in(chk: _Checker, intents: _LineMap, known: tuple[str, ...]) ->
                 if ctx not in known:
                     chk.add("intents.yaml", line, f"intent '{name}': heard_in names unknown "
                             f"context '{ctx}'")
+
+
+_SAFETY_LISTS = ("clause_breaks", "subjects", "body", "linking", "surroundings",
+                 "predicate_ends")
+_SIGN_KEYS = {"phrases", "said_of_body", "near", "window", "not_followed_by"}
+
+
+def _words_ok(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(w, str) and w.strip() for w in value)
+
+
+def _number_ok(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+
+def _check_safety(chk: _Checker, data: _LineMap) -> None:
+    """The `safety` rules: word lists, positive windows, and signs that say how they are
+    said; `medicine_words` a list of words."""
+    file = "intents.yaml"
+    safety = data.get("safety")
+    if not isinstance(safety, dict):
+        chk.add(file, _line(data, "safety"), "'safety' rules are missing")
+        return
+    for part in ("negation", "resolved"):
+        body = safety.get(part)
+        if not isinstance(body, dict) or not _words_ok(body.get("words")) \
+                or not _number_ok(body.get("window")):
+            chk.add(file, _line(safety, part),
+                    f"safety '{part}' needs 'words' (a list) and a positive 'window'")
+    for name in _SAFETY_LISTS:
+        if not _words_ok(safety.get(name)):
+            chk.add(file, _line(safety, name), f"safety '{name}' must be a list of words")
+    signs = safety.get("signs")
+    for intent in ("emergency", "red_flag"):
+        group = signs.get(intent) if isinstance(signs, dict) else None
+        if not isinstance(group, dict) or not group:
+            chk.add(file, _line(safety, "signs"), f"safety signs for '{intent}' are missing")
+            continue
+        for name, sign in group.items():
+            _check_sign(chk, group, str(name), sign)
+    duration = safety.get("duration")
+    if not isinstance(duration, dict) or not _number_ok(duration.get("minutes")) \
+            or not _words_ok(duration.get("about")) or not _words_ok(duration.get("less")):
+        chk.add(file, _line(safety, "duration"),
+                "safety 'duration' needs 'minutes', and 'about' and 'less' word lists")
+    if not _words_ok(data.get("medicine_words")):
+        chk.add(file, _line(data, "medicine_words"), "'medicine_words' must be a list of words")
+
+
+def _check_sign(chk: _Checker, group: Any, name: str, sign: Any) -> None:
+    file, line = "intents.yaml", _line(group, name)
+    if not isinstance(sign, dict) or not (sign.keys() & {"phrases", "said_of_body", "near"}):
+        chk.add(file, line, f"safety sign '{name}' says no way it is said")
+        return
+    for key in sign:
+        if key not in _SIGN_KEYS:
+            chk.add(file, line, f"safety sign '{name}': unknown key '{key}'")
+    for key in ("phrases", "said_of_body", "not_followed_by"):
+        if key in sign and not _words_ok(sign[key]):
+            chk.add(file, line, f"safety sign '{name}': '{key}' must be a list of words")
+    near = sign.get("near")
+    if near is not None and not (isinstance(near, list) and len(near) == 2
+                                 and all(_words_ok(n) for n in near)):
+        chk.add(file, line, f"safety sign '{name}': 'near' must be two lists of words")
+    if "window" in sign and not _number_ok(sign["window"]):
+        chk.add(file, line, f"safety sign '{name}': 'window' must be a positive number")
 
 
 def _read_voice(chk: _Checker) -> VoiceSettings | None:
