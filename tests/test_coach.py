@@ -67,13 +67,17 @@ def test_yes_to_is_it_easing_is_better_and_no_tip_ends() -> None:
 
 def test_worse_stretches_again_then_massage_heat_then_doctor() -> None:
     s, steps = drive(heard("cramp", muscle="calf"), Finished(), heard("worse"), Finished(),
-                     heard("worse"), heard("no"))
+                     heard("worse"), Finished(), Timeout(), heard("no"))
     assert keys(steps[2]) == ["remedy.stretch_again", "stretch.calf", "prompt.ask_easing"]
     assert Count(1, HOLD) in steps[2]
-    assert keys(steps[4]) == ["remedy.massage_heat", "prompt.ask_easing"]
-    assert "doctor" in content().steps["massage_heat"].day.lower() or \
-        "medical" in content().steps["massage_heat"].day.lower()
-    assert keys(steps[5]) == ["remedy.not_easing"] and isinstance(steps[5][-1], End)
+    # The massage is counted, then warmth gets its time before the question.
+    assert keys(steps[4]) == ["remedy.massage", "remedy.warmth"]
+    assert Count(1, HOLD) in steps[4]
+    assert steps[4][-1] == Listen("question", content().voice.warmth_s)
+    assert "medical" in content().steps["warmth"].day.lower()
+    assert keys(steps[6]) == ["prompt.ask_easing_after"]
+    assert "relax" not in content().prompt("ask_easing_after", False).lower()
+    assert keys(steps[7]) == ["remedy.not_easing"] and isinstance(steps[7][-1], End)
     assert s.phase is Phase.IDLE
 
 
@@ -93,12 +97,15 @@ def test_red_flag_at_any_moment_stops_coaching_with_urgent_advice() -> None:
         assert not any(isinstance(a, Count) for a in steps[-1])
 
 
-def test_stop_at_any_moment_is_silence_at_once() -> None:
-    for before in [(), (heard("cramp", muscle="calf"),), (heard("cramp"),)]:
+def test_stop_at_any_moment_is_silence_at_once_then_a_word_or_two() -> None:
+    s, steps = drive(heard("stop", 7))
+    assert steps[-1] == (Silence(),) and s.phase is Phase.IDLE  # nothing to acknowledge
+    for before in [(heard("cramp", muscle="calf"),), (heard("cramp"),)]:
         s, steps = drive(*before, heard("stop", 7))
         assert steps[-1][0] == Silence()
-        assert not keys(steps[-1])
-        assert s.phase is Phase.IDLE
+        assert keys(steps[-1]) == ["prompt.stopped"]
+        assert len(content().prompt("stopped", False).split()) <= 2
+        assert not any(isinstance(a, Count) for a in steps[-1])
 
 
 def test_pause_mid_count_then_resume_continues_from_where_it_paused() -> None:

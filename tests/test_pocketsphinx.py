@@ -359,10 +359,11 @@ FORCED_WARNINGS = [
     ("The kids have swimming after school on Thursday.", 3, "count"),
     ("The dog was barking at the fox again.", 1, "count"),
     ("I can't find my glasses anywhere.", 2, "question"),
-    ("We need to buy milk and bread tomorrow.", 2, "count"),
 ]
 """Talk (text, voice, context) that the count and question grammars alone take for a
-warning sign: the coach would stop and tell the user to get medical help."""
+warning sign: the coach would stop and tell the user to get medical help. ("We need to buy
+milk and bread tomorrow." left the list when the stretch wording changed: the count
+grammar now takes it for the coach's own voice, which is nothing too.)"""
 
 
 def test_talk_forced_into_a_warning_sign_is_not_confirmed(engine: PocketSphinxEngine,

@@ -38,6 +38,19 @@ class _Parser(argparse.ArgumentParser):
         raise BadInput(f"{message} (see: {self.prog} --help)")
 
 
+class _SayAt(argparse.Action):
+    """`--say-at N TEXT`: a turn said over the count, kept in order with the others."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        n, text = values if isinstance(values, list) else ("", "")
+        if not str(n).isdigit() or int(n) < 1:
+            parser.error(f"{option_string}: N must be a count word number (1, 2, ...), "
+                         f"not {n!r}")
+        turns = list(getattr(namespace, self.dest, None) or [])
+        setattr(namespace, self.dest, [*turns, ("text_at", (int(n), str(text)))])
+
+
 def _add_engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", choices=ENGINES, default="auto",
                    help="speech recogniser (auto: Whisper if its model is installed, else "
@@ -129,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
                          dest="turns", type=lambda t: ("text", t), help="a user turn as text")
     session.add_argument("--hear", action="append", metavar="FILE.wav", dest="turns",
                          type=lambda f: ("audio", f), help="a user turn as audio")
+    session.add_argument("--say-at", nargs=2, metavar=("N", "TEXT"), dest="turns",
+                         action=_SayAt, help="a user turn said over the count, as count "
+                         "word N starts (else when the coach next listens)")
     session.add_argument("--render", type=Path, metavar="OUT.wav",
                          help="write everything the coach says here")
     session.add_argument("--timeline", type=Path, metavar="OUT.json",

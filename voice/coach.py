@@ -15,6 +15,9 @@ from types import MappingProxyType
 from voice.content import TOPICS, Content, DiaryWords, Routine, Wording, diary_words_of, routine_of
 from voice.diary_facts import DiaryFacts
 
+OTHER_MUSCLE = "other"
+"""`muscle` of a cramp somewhere the coach has no stretch for: general first aid."""
+
 # ----- actions ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -107,6 +110,10 @@ class Phase(Enum):
     """Bedtime routine: the quiet rest between holds."""
     BEDTIME_PAUSED = "bedtime_paused"
     """Bedtime routine: paused, waiting for "continue"."""
+    STOPPED = "stopped"
+    """Stopped mid-count; listening a while for "continue"."""
+    WARMTH = "warmth"
+    """Warmth is on the muscle after a massage; given time before "is it easing?"."""
 
 
 BEDTIME_PHASES = frozenset({Phase.BEDTIME, Phase.BEDTIME_REST, Phase.BEDTIME_PAUSED})
@@ -143,6 +150,10 @@ class State:
     """Position in the bedtime routine (in its phases)."""
     diary: DiaryFacts = field(default_factory=DiaryFacts)
     """What the diary says, set by the runtime before a session (the coach never reads it)."""
+    massaging: bool = False
+    """The hold being counted is a massage, not a stretch."""
+    last_muscle: str | None = None
+    """Muscle of the last stretch, kept after the session ends (for "it's back")."""
 
 
 COUNT_CONTROLS = frozenset({"stop", "pause", "resume", "repeat", "next", "better", "worse"})
@@ -171,20 +182,28 @@ class Coach:
         return Say(f"topic.{key}", self.content.topics[key].text(s.night))
 
     def _stretch(self, s: State, muscle: str) -> Say:
+        if muscle not in self.content.stretches:
+            return self._step_words(s, "general_stretch")
         return Say(f"stretch.{muscle}", self.content.stretches[muscle].text(s.night))
 
     # -- plans --
     def _hold(self, s: State, first: int = 1) -> tuple[Action, ...]:
-        """Count from `first`, then ask whether it is easing."""
+        """Count from `first`, then ask whether it is easing; after a counted massage,
+        warmth first, given time before the question."""
+        if s.massaging:
+            return (Count(first, self.hold_s), self._step_words(s, "warmth"),
+                    Listen("question", self.content.voice.warmth_s))
         return (Count(first, self.hold_s), self._prompt(s, "ask_easing"),
                 Listen("question", self.answer_s))
 
     def _start_stretch(self, s: State, muscle: str, *lead: Action) -> tuple[State, tuple]:
-        s = replace(s, phase=Phase.STRETCH, muscle=muscle, resume_at=1, reprompted=False)
+        s = replace(s, phase=Phase.STRETCH, muscle=muscle, resume_at=1, reprompted=False,
+                    massaging=False, last_muscle=muscle)
         return s, (*lead, self._stretch(s, muscle), *self._hold(s))
 
     def _end(self, s: State, *said: Action) -> tuple[State, tuple]:
-        return replace(State(night=s.night), last=s.last), (*said, End())
+        return replace(State(night=s.night), last=s.last,
+                       last_muscle=s.last_muscle), (*said, End())
 
     def step(self, state: State, event: Event) -> tuple[State, tuple[Action, ...]]:
         """The coach's answer to one event."""
@@ -200,22 +219,62 @@ class Coach:
             return self._timeout(s)
         if isinstance(event, Finished):
             if s.phase is Phase.STRETCH:
-                return replace(s, phase=Phase.ASK_EASING, reprompted=False), ()
+                after = Phase.WARMTH if s.massaging else Phase.ASK_EASING
+                return replace(s, phase=after, reprompted=False), ()
             return s, ()
-        intent = event.intent
-        if intent == "red_flag":
-            return self._end(s, Silence(), self._step_words(s, "red_flag"))
-        if intent == "stop":
-            if s.phase is Phase.IDLE:
-                return s, (Silence(),)
-            return self._end(s, Silence())
+        urgent = self._at_any_moment(s, event)
+        if urgent is not None:
+            return urgent
         handler = {
             Phase.IDLE: self._idle, Phase.ANSWERED: self._idle,
             Phase.ASK_MUSCLE: self._ask_muscle, Phase.STRETCH: self._stretching,
             Phase.PAUSED: self._paused, Phase.ASK_EASING: self._ask_easing,
-            Phase.OFFER_TIPS: self._offer_tips,
+            Phase.OFFER_TIPS: self._offer_tips, Phase.STOPPED: self._stopped,
+            Phase.WARMTH: self._ask_easing,
         }[s.phase]
         return handler(s, event)
+
+    # -- at any moment: safety, stop, thanks --
+    def _at_any_moment(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]] | None:
+        """Answers that do not depend on the phase; None for everything else."""
+        if e.intent == "emergency":
+            return self._end(s, Silence(), self._step_words(s, "emergency"))
+        if e.intent == "red_flag":
+            return self._end(s, Silence(), self._step_words(s, "red_flag"))
+        if e.intent == "stop":
+            return self._stop(s, e)
+        if e.intent == "thanks" and s.phase not in (Phase.IDLE, Phase.STRETCH, Phase.PAUSED):
+            return self._end(s, self._prompt(s, "thanks"))
+        return None
+
+    def _stop(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]]:
+        """Silence at once, then a word or two. Stopped mid-count, "continue" carries on
+        from where the count stopped for a while."""
+        if s.phase is Phase.IDLE:
+            return s, (Silence(),)
+        if s.phase is Phase.STOPPED:  # said again, or its own "stopped" heard: quiet now
+            return self._end(s, Silence())
+        if s.phase in (Phase.STRETCH, Phase.PAUSED):
+            at = min(e.counted + 1, self.hold_s) if s.phase is Phase.STRETCH else s.resume_at
+            s = replace(s, phase=Phase.STOPPED, resume_at=at, reprompted=False)
+            return s, (Silence(), self._prompt(s, "stopped"), Listen("idle", self.answer_s))
+        return self._end(s, Silence(), self._prompt(s, "stopped"))
+
+    def _stopped(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]]:
+        if e.intent in ("resume", "yes"):
+            s = replace(s, phase=Phase.STRETCH, reprompted=False)
+            return s, (self._prompt(s, "continuing"), *self._hold(s, s.resume_at))
+        return self._idle(replace(s, phase=Phase.IDLE), e)
+
+    def _wanted(self, s: State, e: Heard) -> str | None:
+        """The muscle a `cramp` asks to stretch: one named (a muscle the coach has no
+        stretch for is `other`), or the last one again when the cramp is back."""
+        muscle = e.slots.get("muscle")
+        if muscle in self.content.stretches or muscle == OTHER_MUSCLE:
+            return muscle
+        if e.slots.get("again"):
+            return s.muscle or s.last_muscle
+        return None
 
     # -- shared answers --
     def _question(self, s: State, intent: str) -> tuple[Action, ...] | None:
@@ -237,8 +296,8 @@ class Coach:
     # -- phases --
     def _idle(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]]:
         if e.intent == "cramp":
-            muscle = e.slots.get("muscle")
-            if muscle in self.content.stretches:
+            muscle = self._wanted(s, e)
+            if muscle is not None:
                 return self._start_stretch(s, muscle)
             s = replace(s, phase=Phase.ASK_MUSCLE, reprompted=False)
             return s, (self._prompt(s, "ask_muscle"), Listen("question", self.answer_s))
@@ -256,10 +315,15 @@ class Coach:
         return s, ()
 
     def _ask_muscle(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]]:
-        muscle = e.slots.get("muscle")
-        if e.intent == "cramp" and muscle in self.content.stretches:
+        muscle = self._wanted(s, e)
+        if e.intent == "cramp" and muscle is not None:
             return self._start_stretch(s, muscle)
+        if e.intent in ("cramp", "none") and s.reprompted:
+            # Asked twice and still no muscle it has a stretch for: general first aid.
+            return self._start_stretch(s, OTHER_MUSCLE)
         ask = (self._prompt(s, "ask_muscle_again"), Listen("question", self.answer_s))
+        if e.intent in ("cramp", "none"):
+            return replace(s, reprompted=True), ask
         if e.intent == "repeat":
             return s, ask
         answer = self._question(s, e.intent)
@@ -280,12 +344,13 @@ class Coach:
             return self._start_stretch(s, s.muscle or "calf", Silence())
         if e.intent == "next":
             s = replace(s, phase=Phase.ASK_EASING, reprompted=False)
-            return s, (Silence(), self._prompt(s, "ask_easing"), Listen("question", self.answer_s))
+            return s, (Silence(), self._prompt(s, self._ask_key(s)),
+                       Listen("question", self.answer_s))
         if e.intent in ("better", "worse"):
             return self._ask_easing(replace(s, phase=Phase.ASK_EASING), e, Silence())
-        if e.intent == "cramp" and e.slots.get("muscle") in self.content.stretches \
-                and e.slots.get("muscle") != s.muscle:
-            return self._start_stretch(s, e.slots["muscle"], Silence())
+        muscle = self._wanted(s, e)
+        if e.intent == "cramp" and muscle is not None and (muscle != s.muscle or s.massaging):
+            return self._start_stretch(s, muscle, Silence())
         answer = self._question(s, e.intent)
         if answer is not None and e.counted > 0:
             return s, (Silence(), *answer, self._prompt(s, "continuing"),
@@ -317,8 +382,10 @@ class Coach:
             return self._not_easing(replace(s, worse=s.worse + (e.intent != "next")), *lead)
         if e.intent == "repeat":
             return self._start_stretch(s, s.muscle or "calf", *lead)
-        if e.intent == "cramp" and e.slots.get("muscle") in self.content.stretches:
-            return self._start_stretch(s, e.slots["muscle"], *lead)
+        muscle = self._wanted(s, e)
+        if e.intent == "cramp" and muscle is not None:
+            return self._start_stretch(s, muscle, *lead)
+        s = replace(s, phase=Phase.ASK_EASING)
         ask = (self._prompt(s, "ask_easing_again"), Listen("question", self.answer_s))
         answer = self._question(s, e.intent)
         if answer is not None:
@@ -332,9 +399,8 @@ class Coach:
             return self._start_stretch(s, s.muscle or "calf", *lead,
                                        self._step_words(s, "stretch_again"))
         if s.worse == 2:
-            s = replace(s, phase=Phase.ASK_EASING, reprompted=False)
-            return s, (*lead, self._step_words(s, "massage_heat"),
-                       self._prompt(s, "ask_easing"), Listen("question", self.answer_s))
+            s = replace(s, phase=Phase.STRETCH, resume_at=1, reprompted=False, massaging=True)
+            return s, (*lead, self._step_words(s, "massage"), *self._hold(s))
         return self._end(s, *lead, self._step_words(s, "not_easing"))
 
     def _offer_tips(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]]:
@@ -354,8 +420,18 @@ class Coach:
             return s, (*answer, *ask)
         return self._not_understood(s, ask)
 
+    def _ask_key(self, s: State) -> str:
+        """After a massage there is no stretch to relax from."""
+        return "ask_easing_after" if s.massaging else "ask_easing"
+
     def _timeout(self, s: State) -> tuple[State, tuple[Action, ...]]:
-        """No answer: one gentle re-prompt, then back to idle."""
+        """No answer: one gentle re-prompt, then back to idle. Warmth has had its time:
+        now ask whether it is easing. After a stop, the wait for "continue" ends quietly."""
+        if s.phase is Phase.WARMTH:
+            s = replace(s, phase=Phase.ASK_EASING, reprompted=False)
+            return s, (self._prompt(s, "ask_easing_after"), Listen("question", self.answer_s))
+        if s.phase is Phase.STOPPED:
+            return self._end(s)
         again = {
             Phase.ASK_MUSCLE: ("ask_muscle_again", "question", self.answer_s),
             Phase.ASK_EASING: ("ask_easing_again", "question", self.answer_s),

@@ -19,24 +19,26 @@ from voice.errors import ContentError
 INTENT_NAMES = (
     "cramp", "stop", "pause", "resume", "repeat", "next", "help", "yes", "no", "better",
     "worse", "massage", "heat_ice", "hydration", "exercise", "footwear", "prevention",
-    "doctor", "red_flag",
+    "doctor", "red_flag", "emergency", "medicine", "thanks",
 )
 """Every intent of the contract except `none`, which is what matches nothing."""
 
 MUSCLES = ("calf", "hamstring", "quadriceps", "foot")
 """Values of the `muscle` slot; each needs a stretch."""
 
-TOPICS = ("massage", "heat_ice", "hydration", "exercise", "footwear", "prevention", "doctor")
+TOPICS = ("massage", "heat_ice", "hydration", "exercise", "footwear", "prevention", "doctor",
+          "medicine")
 """Question intents, each answered by a topic in remedies.yaml."""
 
-REMEDY_STEPS = ("aftercare", "stretch_again", "massage_heat", "not_easing", "red_flag")
+REMEDY_STEPS = ("aftercare", "stretch_again", "general_stretch", "massage", "warmth", "not_easing",
+                "red_flag", "emergency")
 """Steps of a coaching session that remedies.yaml words."""
 
 PROMPTS = (
     "ready", "ask_muscle", "ask_muscle_again", "ask_easing", "ask_easing_again",
     "offer_tips", "offer_tips_again", "paused", "paused_again", "continuing",
     "not_understood", "help", "nothing_to_repeat", "glad", "goodbye", "standing_by",
-    "no_microphone", "speech_unavailable",
+    "no_microphone", "speech_unavailable", "ask_easing_after", "stopped", "thanks",
 )
 """Prompt ids the program refers to; each must exist in prompts.yaml."""
 
@@ -44,7 +46,11 @@ FILES = ("intents.yaml", "remedies.yaml", "prompts.yaml", "sources.yaml", "voice
 
 
 COUNT_PROMPTS = ("paused", "paused_again", "continuing")
-"""Prompts the coach says while it listens in the `count` context."""
+"""Prompts the coach says while it listens in the `count` context. Not every line said
+then: each line's words make more of what a user says sound like the coach (a real "on"
+is taken for its voice once the general stretch is added), so lines said there rarely,
+like the general stretch, the massage, warmth and the medicine answer, are worded to hold
+no command instead."""
 
 DIARY_INTENTS = ("bedtime", "cramp_count")
 """The bedtime routine, and "how many cramps have I had this week" (answered from the diary)."""
@@ -100,6 +106,8 @@ class VoiceSettings:
     """How long to wait for an answer before asking again (seconds)."""
     paused_timeout_s: float
     """How long a paused count waits before a reminder (seconds)."""
+    warmth_s: float = 60.0
+    """Time given to warmth on the muscle before asking whether it is easing (seconds)."""
 
     def style(self, night: bool) -> VoiceStyle:
         """The voice style for the time of day."""
@@ -266,6 +274,7 @@ def _check_intents(chk: _Checker, data: _LineMap) -> dict[str, tuple[str, ...]]:
             chk.add(file, _line(intents, name), f"unknown intent '{name}'")
     for line, problem in template_problems(data, chk.directory / file):
         chk.add(file, line, problem)
+    _check_safety(chk, data)
     contexts: dict[str, tuple[str, ...]] = {}
     raw = data.get("contexts")
     if not isinstance(raw, dict):
@@ -395,6 +404,72 @@ def _check_heard_in(chk: _Checker, intents: _LineMap, known: tuple[str, ...]) ->
                             f"context '{ctx}'")
 
 
+_SAFETY_LISTS = ("clause_breaks", "subjects", "body", "linking", "surroundings",
+                 "predicate_ends")
+_SIGN_KEYS = {"phrases", "said_of_body", "near", "window", "not_followed_by"}
+
+
+def _words_ok(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(w, str) and w.strip() for w in value)
+
+
+def _number_ok(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+
+def _check_safety(chk: _Checker, data: _LineMap) -> None:
+    """The `safety` rules: word lists, positive windows, and signs that say how they are
+    said; `medicine_words` a list of words."""
+    file = "intents.yaml"
+    safety = data.get("safety")
+    if not isinstance(safety, dict):
+        chk.add(file, _line(data, "safety"), "'safety' rules are missing")
+        return
+    for part in ("negation", "resolved"):
+        body = safety.get(part)
+        if not isinstance(body, dict) or not _words_ok(body.get("words")) \
+                or not _number_ok(body.get("window")):
+            chk.add(file, _line(safety, part),
+                    f"safety '{part}' needs 'words' (a list) and a positive 'window'")
+    for name in _SAFETY_LISTS:
+        if not _words_ok(safety.get(name)):
+            chk.add(file, _line(safety, name), f"safety '{name}' must be a list of words")
+    signs = safety.get("signs")
+    for intent in ("emergency", "red_flag"):
+        group = signs.get(intent) if isinstance(signs, dict) else None
+        if not isinstance(group, dict) or not group:
+            chk.add(file, _line(safety, "signs"), f"safety signs for '{intent}' are missing")
+            continue
+        for name, sign in group.items():
+            _check_sign(chk, group, str(name), sign)
+    duration = safety.get("duration")
+    if not isinstance(duration, dict) or not _number_ok(duration.get("minutes")) \
+            or not _words_ok(duration.get("about")) or not _words_ok(duration.get("less")):
+        chk.add(file, _line(safety, "duration"),
+                "safety 'duration' needs 'minutes', and 'about' and 'less' word lists")
+    if not _words_ok(data.get("medicine_words")):
+        chk.add(file, _line(data, "medicine_words"), "'medicine_words' must be a list of words")
+
+
+def _check_sign(chk: _Checker, group: Any, name: str, sign: Any) -> None:
+    file, line = "intents.yaml", _line(group, name)
+    if not isinstance(sign, dict) or not (sign.keys() & {"phrases", "said_of_body", "near"}):
+        chk.add(file, line, f"safety sign '{name}' says no way it is said")
+        return
+    for key in sign:
+        if key not in _SIGN_KEYS:
+            chk.add(file, line, f"safety sign '{name}': unknown key '{key}'")
+    for key in ("phrases", "said_of_body", "not_followed_by"):
+        if key in sign and not _words_ok(sign[key]):
+            chk.add(file, line, f"safety sign '{name}': '{key}' must be a list of words")
+    near = sign.get("near")
+    if near is not None and not (isinstance(near, list) and len(near) == 2
+                                 and all(_words_ok(n) for n in near)):
+        chk.add(file, line, f"safety sign '{name}': 'near' must be two lists of words")
+    if "window" in sign and not _number_ok(sign["window"]):
+        chk.add(file, line, f"safety sign '{name}': 'window' must be a positive number")
+
+
 def _read_voice(chk: _Checker) -> VoiceSettings | None:
     file = "voice.yaml"
     data = chk.load(file)
@@ -413,6 +488,7 @@ def _read_voice(chk: _Checker) -> VoiceSettings | None:
             max_word_s=float(count["max_word_s"]),
             answer_timeout_s=float(listen["answer_timeout_s"]),
             paused_timeout_s=float(listen["paused_timeout_s"]),
+            warmth_s=float(listen.get("warmth_s", 60.0)),
         )
     except (KeyError, TypeError, ValueError) as exc:
         chk.add(file, data.line or 1, f"voice settings incomplete or invalid: {exc}")

@@ -19,14 +19,22 @@ from hassil.sample import sample_expression, sample_intents
 from rapidfuzz import fuzz, process
 
 from voice.content import INTENT_NAMES, Content
+from voice.safety import SafetyRules
 
-PRIORITY = ("red_flag",) + tuple(n for n in INTENT_NAMES if n != "red_flag")
-"""When several intents match, the first in this order wins: warning signs beat all."""
+URGENT = ("emergency", "red_flag")
+OTHER_MUSCLE = "other"
+"""`muscle` slot of an answer naming a muscle the coach has no stretch for."""
+PRIORITY = URGENT + tuple(n for n in INTENT_NAMES if n not in URGENT)
+"""When several intents match, the first in this order wins: an emergency beats a warning
+sign, and a warning sign beats all else."""
 
 EXACT_CONFIDENCE = 1.0
 """Confidence of a whole-sentence template match."""
 WORD_FIX_MIN = 72.0
 """Least similarity (0..100) for replacing an unknown word with a known one."""
+URGENT_FIX_MIN = 85.0
+"""Least similarity (0..100) for a replaced word to make a warning sign ("swolen", not
+"hell" for "fell")."""
 SENTENCE_MIN = 86.0
 """Least similarity (0..100) for a near miss to count as the sentence it resembles."""
 NONE_CONFIDENCE_CAP = 0.3
@@ -34,6 +42,9 @@ NONE_CONFIDENCE_CAP = 0.3
 SPAN_MIN_COVERAGE = 0.5
 """A matching part of a longer utterance must hold at least this share of its words."""
 KEYWORD_CONFIDENCE = 0.7
+"""Confidence of an intent found by its keywords alone."""
+RULE_CONFIDENCE = 0.95
+"""Confidence of an emergency, a warning sign or a medicine question found by the rules."""
 """Confidence of an intent found by its keywords alone."""
 SAMPLES_PER_TEMPLATE = 400
 """How many sentences of each template the fuzzy fallback compares against."""
@@ -142,7 +153,9 @@ class IntentMatcher:
         self._base = {k: v for k, v in data.items() if k in _HASSIL_KEYS and k != "intents"}
         self._intents = Intents.from_dict({**self._base, "intents": data["intents"]})
         self._skip_words = [str(w) for w in data.get("skip_words", [])]
-        self._red_flag_phrases = tuple(normalize(p) for p in data.get("red_flag_phrases", []))
+        self.safety = SafetyRules(data.get("safety") or {})
+        """Warning signs and emergencies said any way, negation and all."""
+        self._medicine = tuple(normalize(str(w)) for w in data.get("medicine_words") or [])
         self.contexts: dict[str, tuple[str, ...]] = dict(content.contexts)
         self.own_speech: dict[str, tuple[str, ...]] = content.own_speech
         """What the coach itself says while listening in each context (for recognisers)."""
@@ -251,8 +264,22 @@ class IntentMatcher:
             worst = min(worst, float(match[1]))
         return " ".join(words), worst
 
-    def _red_flag(self, text: str) -> bool:
-        return any(_contains(text, phrase) for phrase in self._red_flag_phrases)
+    def _urgent(self, norm: str, allowed: set[str]) -> tuple[str | None, set[str]]:
+        """An emergency or warning sign the rules find, and what else may be read: a sign
+        said only negated or passed may not be read as one by any later stage."""
+        found = self.safety.find(norm.split())
+        if found.intent is not None and found.intent in allowed:
+            return found.intent, allowed
+        if found.cancelled:
+            return None, allowed - set(URGENT)
+        return None, allowed
+
+    def _medicine_question(self, norm: str, allowed: set[str]) -> bool:
+        """A medicine, supplement or painkiller named, and no doctor asked about."""
+        if "medicine" not in allowed or not any(_contains(norm, w) for w in self._medicine):
+            return False
+        doctor = next((words for intent, words in self._keywords if intent == "doctor"), ())
+        return not any(_contains(norm, w) for w in doctor)
 
     def _drop_fillers(self, words: list[str]) -> list[str]:
         """Drop acknowledgements and politeness from the start ("okay, could you ...")."""
@@ -273,9 +300,18 @@ class IntentMatcher:
                 return None
             for start in range(n - size + 1):
                 found = self._exact(" ".join(words[start:start + size]), allowed)
-                if found is not None:
+                # A muscle not coached answers "which muscle?"; a sentence that says it is
+                # cramping is about a cramp elsewhere ("my stomach is cramping").
+                if found is not None and not (found[1].get("muscle") == OTHER_MUSCLE
+                                              and self._says_cramp(words)):
                     return found[0], found[1], size / n
         return None
+
+    def _says_cramp(self, words: list[str]) -> bool:
+        """Whether one of the `cramp` keywords is among the words."""
+        text = " ".join(words)
+        cramp = next((w for intent, w in self._keywords if intent == "cramp"), ())
+        return any(_contains(text, w) for w in cramp)
 
     def _keyword(self, text: str, allowed: set[str]) -> str | None:
         """The first intent (in file order) one of whose keywords the text holds."""
@@ -315,29 +351,40 @@ class IntentMatcher:
         allowed = self._allowed(context)
         if not norm:
             return Intent("none", {}, 0.0, text)
+        urgent, allowed = self._urgent(norm, allowed)
+        if urgent is not None:
+            return Intent(urgent, {}, RULE_CONFIDENCE, text)
         found = self._find(norm, allowed)
         if found is None:
-            return self._nearest(norm, allowed, text)
+            return self._nearest(norm, allowed - set(URGENT), text)
         name, slots, confidence = found
         return Intent(name, self._fill_slots(name, slots, norm), round(confidence, 3), text)
 
     def _find(self, norm: str, allowed: set[str]) -> tuple[str, dict[str, str], float] | None:
+        if self._medicine_question(norm, allowed):
+            return "medicine", {}, RULE_CONFIDENCE
         exact = self._exact(norm, allowed)
         if exact is not None:
             return exact[0], exact[1], EXACT_CONFIDENCE
-        if "red_flag" in allowed and self._red_flag(norm):
-            return "red_flag", {}, 0.9
-        fixed, score = self._fix_words(norm)
-        if fixed != norm and score > 0:
-            exact = self._exact(fixed, allowed)
-            if exact is not None:
-                return exact[0], exact[1], 0.9 * score / 100
         words = [w for w in norm.split() if w not in self._skip_words] or norm.split()
         words = self._drop_fillers(words)
         if len(words) < len(norm.split()):
             exact = self._exact(" ".join(words), allowed)
             if exact is not None:
                 return exact[0], exact[1], 0.95
+        # Below, only part of what was said is matched, or words are guessed: a warning sign
+        # is what the rules find in the whole utterance, not a template inside part of it
+        # ("I fell" in "I fell asleep reading").
+        fixed, score = self._fix_words(norm)
+        if fixed != norm and score >= URGENT_FIX_MIN:
+            urgent, _ = self._urgent(fixed, allowed)
+            if urgent is not None:
+                return urgent, {}, 0.9 * score / 100
+        allowed = allowed - set(URGENT)
+        if fixed != norm and score > 0:
+            exact = self._exact(fixed, allowed)
+            if exact is not None:
+                return exact[0], exact[1], 0.9 * score / 100
         lead = next((c for c in self.leading_commands if tuple(words[:len(c)]) == c), None)
         if lead is not None:
             exact = self._exact(" ".join(lead), allowed)

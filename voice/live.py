@@ -20,6 +20,7 @@ from voice.conductor import Conductor, Plan
 from voice.diary_keeper import DiaryKeeper
 from voice.intents import Intent, IntentMatcher
 from voice.player import START_LEAD_S, Sink
+from voice.speech_out import sentences
 
 POLL_S = 0.05
 """Longest the loop sleeps before looking at the clock again (seconds)."""
@@ -72,6 +73,9 @@ class LiveLoop:
         self._rehush_after: float | None = None
         """After a hush for nothing: no new hush before this time on the sink's clock."""
         self._ears: Ears | None = None
+        self._lines: list[tuple[float, str]] = []
+        """What is to be shown, each when its first sound plays (seconds on the sink's
+        clock): printed when spoken, not when planned, so typed mode reads in spoken order."""
         self.sessions_ended = 0
         """How many sessions have ended (for --once and the soak)."""
 
@@ -145,6 +149,8 @@ class LiveLoop:
     def _wait(self) -> float:
         now = self.sink.now()
         times = [POLL_S]
+        if self._lines:
+            times.append(self._lines[0][0] - START_LEAD_S - now)
         if self._plan is not None and not self._finished:
             times.append(self._plan.done_at - now)
         if self._deadline is not None:
@@ -153,6 +159,7 @@ class LiveLoop:
 
     def _tick(self) -> bool:
         """Turn elapsed time into events; True when a session has just ended."""
+        self._show_due()
         now = self.sink.now()
         plan = self._plan
         if plan is not None and not self._finished and now >= plan.done_at:
@@ -227,14 +234,20 @@ class LiveLoop:
         self.sink.clear()
         plan = self.conductor.plan(actions, self.sink.now() + START_LEAD_S)
         self.sink.play(plan.cues)
-        for action in actions:
-            if isinstance(action, Say):
-                self.show(action.text)
-                self._note(f"said: {action.text}")
-            elif isinstance(action, Count):
-                self.show(f"(counting {action.first} to {action.last}, one a second)")
+        self._lines = _lines(actions, plan)
         self._plan, self._finished, self._deadline = plan, False, None
+        self._show_due()
         self._set_context()
+
+    def _show_due(self) -> None:
+        """Show what has started playing (or starts within the start lead: the first line
+        of an answer is shown as it is given)."""
+        now = self.sink.now()
+        while self._lines and self._lines[0][0] <= now + START_LEAD_S + 1e-6:
+            _, line = self._lines.pop(0)
+            self.show(line)
+            if not line.startswith("(counting"):
+                self._note(f"said: {line}")
 
     def _set_context(self) -> None:
         if self._ears is not None:
@@ -244,6 +257,25 @@ class LiveLoop:
         if self.log is not None:
             self.log.write(line + "\n")
             self.log.flush()
+
+
+def _lines(actions: tuple[Action, ...], plan: Plan) -> list[tuple[float, str]]:
+    """Each `Say` and `Count` as a line, at the time its first cue plays."""
+    says = iter([c for c in plan.cues if c.kind == "say"])
+    counts = iter([c for c in plan.cues if c.kind == "count"])
+    lines: list[tuple[float, str]] = []
+    for action in actions:
+        if isinstance(action, Say):
+            cues = [next(says, None) for _ in sentences(action.text)]
+            first = cues[0] if cues else None
+            if first is not None:
+                lines.append((first.start, action.text))
+        elif isinstance(action, Count):
+            cues = [next(counts, None) for _ in range(action.first, action.last + 1)]
+            if cues and cues[0] is not None:
+                lines.append((cues[0].start,
+                              f"(counting {action.first} to {action.last}, one a second)"))
+    return sorted(lines, key=lambda line: line[0])
 
 
 class TextEars:

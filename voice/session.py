@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from voice.coach import Action, Coach, Event, Finished, Heard, State, Timeout
-from voice.conductor import REPLY_DELAY_S, Conductor, WavRenderer
+from voice.conductor import REPLY_DELAY_S, Conductor, Plan, WavRenderer
 from voice.diary_keeper import DiaryKeeper
 from voice.intents import Intent
 
@@ -34,6 +34,8 @@ class Turn:
     """How long saying it takes (seconds)."""
     silent: bool = False
     """The user says nothing when the coach next listens: its wait runs out."""
+    at_count: int | None = None
+    """Said over the count, as this count word starts (None: when the coach next listens)."""
 
 
 @dataclass
@@ -49,9 +51,17 @@ class SessionResult:
                 "duration_s": round(self.renderer.duration_s, 4), "events": self.events}
 
 
-def text_turn(intent: Intent) -> Turn:
+def text_turn(intent: Intent, at_count: int | None = None) -> Turn:
     """A typed turn, as long as saying it would take."""
-    return Turn(intent, max(0.4, SECONDS_PER_WORD * len(intent.text.split())))
+    return Turn(intent, max(0.4, SECONDS_PER_WORD * len(intent.text.split())), at_count)
+
+
+def _cut_at(plan: Plan, turn: Turn | None) -> float | None:
+    """When `turn` interrupts this plan: as its count word starts (None if it does not)."""
+    if turn is None or turn.at_count is None:
+        return None
+    return next((c.start for c in plan.cues if c.kind == "count" and c.n == turn.at_count),
+                None)
 
 
 SILENT_TURN = Turn(Intent("none"), 0.0, silent=True)
@@ -96,6 +106,20 @@ def run_session(coach: Coach, conductor: Conductor, turns: Iterable[Turn],
                 t += USER_GAP_S
             continue
         plan = conductor.plan(actions, reply_at)
+        cut = _cut_at(plan, pending[0] if pending else None)
+        if cut is not None:  # the user speaks over the count: what follows is not played
+            cues = tuple(c for c in plan.cues if c.start <= cut)
+            result.renderer.add(cues)
+            result.events.extend(cue.event() for cue in cues)
+            turn = pending.popleft()
+            result.events.append({"type": "user", "start": round(cut, 4),
+                                  "text": turn.intent.text, "intent": turn.intent.name,
+                                  "slots": dict(turn.intent.slots)})
+            state, actions = coach.step(state, Heard(turn.intent.name, turn.intent.slots,
+                                                     plan.counted_by(cut)))
+            t = cut + turn.duration_s
+            reply_at = t + REPLY_DELAY_S
+            continue
         result.renderer.add(plan.cues)
         result.events.extend(cue.event() for cue in plan.cues)
         t, actions = max(t, plan.done_at), ()

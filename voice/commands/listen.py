@@ -94,7 +94,7 @@ def run(args: argparse.Namespace, first: Intent | None = None) -> int:
                             keeper)
             mode = "typing" if args.text else "listening"
             print(f"cramp coach is {mode} ({'night' if night else 'day'} voice). "
-                  f"{content.prompt('ready', False)}", file=sys.stderr, flush=True)
+                  f"{content.prompt('ready', night)}", file=sys.stderr, flush=True)
             if first is not None:
                 loop.heard(first)
             return loop.run(ears, once=args.once, to_the_end=first is not None)

@@ -25,6 +25,9 @@ def _turns(args: argparse.Namespace, matcher: IntentMatcher) -> list[Turn]:
             turns.append(text_turn(matcher.parse(value)))
         elif kind == "silence":
             turns.append(SILENT_TURN)
+        elif kind == "text_at":
+            at, text = value
+            turns.append(text_turn(matcher.parse(text), at))
         else:
             from voice.commands.hearing import hear_file
 
