@@ -27,9 +27,11 @@ WARNING_INTENTS = frozenset({"red_flag", "emergency"})
 
 _IDLE = frozenset({Phase.IDLE, Phase.ANSWERED})
 _OUTCOMES = {"remedy.aftercare": "better", "remedy.not_easing": "worse",
-             "remedy.red_flag": "warning_sign", "bedtime.outro": "completed"}
+             "remedy.red_flag": "warning_sign", "remedy.emergency": "warning_sign",
+             "bedtime.outro": "completed"}
 """Things said that decide how a session ends, whatever ends it after them."""
-_DONE_BY = {"remedy.massage_heat": ("massage", "heat"), "topic.massage": ("massage",),
+_DONE_BY = {"remedy.massage": ("massage",), "remedy.warmth": ("heat",),
+            "remedy.general_stretch": ("stretch",), "topic.massage": ("massage",),
             "topic.heat_ice": ("heat",)}
 
 
@@ -80,7 +82,8 @@ class Tracker:
             self.record = SessionRecord(kind, at, at)
         if self.record is None:
             return out
-        rec = self._update(self.record, event, heard_text, actions, at)
+        rec = self._stopped(self._update(self.record, event, heard_text, actions, at),
+                            before, after)
         if any(isinstance(a, End) for a in actions):
             ending = rec.ending
             if ending == "unfinished":
@@ -90,6 +93,17 @@ class Tracker:
             self.record = rec
             out.append(rec)
         return out
+
+    @staticmethod
+    def _stopped(rec: SessionRecord, before: State, after: State) -> SessionRecord:
+        """Stopped mid-count the session has ended as `stopped`, unless "continue" takes
+        it up again."""
+        if rec.ending in ("unfinished", "stopped"):
+            if after.phase is Phase.STOPPED:
+                return replace(rec, ending="stopped")
+            if before.phase is Phase.STOPPED and after.phase is not Phase.IDLE:
+                return replace(rec, ending="unfinished")
+        return rec
 
     def written(self, record: SessionRecord, row_id: int) -> None:
         """The diary stored `record` as `row_id` (later writes update that row)."""

@@ -53,7 +53,8 @@ class SessionResult:
 
 def text_turn(intent: Intent, at_count: int | None = None) -> Turn:
     """A typed turn, as long as saying it would take."""
-    return Turn(intent, max(0.4, SECONDS_PER_WORD * len(intent.text.split())), at_count)
+    return Turn(intent, max(0.4, SECONDS_PER_WORD * len(intent.text.split())),
+                at_count=at_count)
 
 
 def _cut_at(plan: Plan, turn: Turn | None) -> float | None:
