@@ -26,14 +26,11 @@ Streaming: `feed` decodes incrementally and returns partial hypotheses; `finish`
 the whole utterance once more with utterance-level normalisation (so a file and the same
 audio from a microphone give the same final result) and applies the rejection. The
 feature extraction (its noise estimate) starts afresh for every final decode, so a result
-never depends on what was heard before. That second decode is most of the reply time (the
-idle search takes about 0.8 s for a 3 s request). Taking the streamed result instead would
-leave about 50 ms at the end, but the model normalises by the whole utterance's cepstral
-mean: streamed from the model's initial mean, 4 of 8 idle requests were heard as garbage
-(1 of 8 in one pass); streamed from the mean of the same voice's previous utterance,
-synthetic idle commands 59 of 92 right clean and 39 at 10 dB (63 and 40 in one pass),
-count commands 42 and 33 of 64 (41 and 33). A result would then depend on what was heard
-before it.
+never depends on what was heard before. That second decode is most of the reply time, but
+the model normalises by the whole utterance's cepstral mean: a streamed result, normalised
+by an earlier mean, would be heard no better and would depend on what was heard before it.
+
+What each setting trades, and the measurements behind its value: docs/tuning.md.
 
     engine = from_matcher(matcher)            # grammars for idle, count, question
     engine.set_context("count")               # from the next utterance on
@@ -92,22 +89,15 @@ class SphinxSettings:
     """Pruning of word ends, relative to the best (`-wbeam`)."""
     garbage_phones: tuple[str, ...] = ("AH", "IY", "S", "T", "N")
     """Phones looped by the garbage path (empty: no garbage path). Fewer, broader phones
-    make a weaker garbage model, so fewer real commands are lost to it. Real "stop"s lost
-    to it are mostly heard as S, T and AH; without S and T (AH, IY, N), measured in
-    `count`: real "stop" 178 -> 180 of 234, other words heard as nothing 349 -> 345 of 380,
-    synthetic count commands 41 -> 43 and 33 -> 35 of 64 (clean, 10 dB): within noise."""
+    make a weaker garbage model, so fewer real commands are lost to it."""
     garbage_weight: float = 1.0
     """Prior of the garbage path against the commands (JSGF weight)."""
     strict_contexts: tuple[str, ...] = ("idle",)
     """Contexts where a false command costs most (one would start a session and wake the
     house): there the garbage path loops over every phone, with `strict_weight`."""
     strict_weight: float = 1e-24
-    """Prior of the every-phone garbage path in `strict_contexts` (JSGF weight); measured
-    on real and synthetic speech: 1e-12 says no to most other speech but also to many
-    commands, 1e-30 seldom says no. With the second hearing behind it (`confirm_contexts`),
-    measured on 184 idle commands (4 voices, clean and 10 dB) and 288 everyday sentences
-    (6 voices), right / sentences taken for commands, with a word-model second hearing:
-    1e-18 90 / 3, 1e-24 95 / 4, 1e-30 97 / 4 (no second hearing, 1e-18: 102 / 41)."""
+    """Prior of the every-phone garbage path in `strict_contexts` (JSGF weight); higher says
+    no to more other speech and also to more commands."""
     garbage_more: float = 1.0
     """Weight of "one more garbage phone" against "garbage ends here"; below 1 makes each
     further phone cost more, so long garbage (chatter) still beats a command while a
@@ -126,96 +116,44 @@ class SphinxSettings:
     other_weight: float = 1e-3
     """Prior of the other-words path against the commands (JSGF weight)."""
     own_weight: float = 1000.0
-    """Prior of the own-voice path (what the coach itself says while it listens: in `count`
-    its instructions and count words) against the commands (JSGF weight; plain digits,
-    JSGF has no exponents). Measured in `count`, the coach's real voice and real people,
-    against no such path: count words heard as nothing 30 -> 47 of 60; instruction
-    sentences heard as nothing 13 -> 26 of 34 (red flags among the rest 6 -> 2); other
-    words heard as nothing 160 -> 253 of 380; real "stop"s heard 137 -> 133 of 234;
-    synthetic count commands 51 -> 47 of 64 clean, 44 -> 39 at 10 dB. Weight 1 instead:
-    stop 132, other words 236."""
+    """Prior of the own-voice path (in `count`: the coach's instructions and count words) against
+    the commands (JSGF weight; plain digits, no exponent): high, so the coach's voice is nothing."""
     own_run: int = 3
     """Fewest of the coach's own words (other than its count words) heard as a sentence of
     its own."""
     other_contexts: tuple[str, ...] = ("idle",)
-    """Contexts with the other-words path. Measured on held-out halves of the real and
-    synthetic sets, it turns away most other speech and also costs recall: in `idle`,
-    where a false command starts a session and wakes the house, chatter heard as nothing
-    went from 62% to 88% and synthetic commands from 72% to 65%; in `count` it would cost
-    a quarter of the real "stop"s, and stopping when asked matters more there. Measured
-    again with everything else in place: without it in `idle` and with `strict_weight`
-    1e-30, synthetic idle commands right 63 -> 78 of 92 clean and 40 -> 54 at 10 dB, but
-    of 679 clips that are no request (Speech Commands, chatter, room talk) 11 instead of 2
-    would start a session or give the warning-sign advice. With the small garbage path in
-    `idle` instead (no `strict_contexts`): 66 and 40 right, 5 such starts."""
+    """Contexts with the other-words path, which turns away most other speech but costs recall:
+    `idle`, where a false command wakes the house; not `count`, where stopping matters more."""
     confirm_contexts: tuple[str, ...] = ("idle", "count", "question")
-    """Contexts where an accepted command is heard a second time as a free run of English
-    phones (the phone language model shipped with the acoustic model) and kept only when
-    both sound alike (`confirm.py`). In `strict_contexts` every command is heard twice,
-    since a false one starts a session and wakes the house; in `confirm_most_contexts`
-    every command but those that begin with a leading command; elsewhere only commands of
-    at least `confirm_min_phones`. Measured in idle as above: a second hearing by the
-    English word language model kept 95 and let 4 sentences through, took four times as
-    long and 85 MB more memory."""
+    """Contexts where an accepted command is heard again as free English phones (words cost far
+    more time and memory) and kept only if both sound alike (`confirm.py`, `_heard_twice`)."""
     confirm_most_contexts: tuple[str, ...] = ("count",)
-    """Contexts where every command is heard twice except those that begin with a leading
-    command (content `leading_commands`: "stop", "wait", "hold on" ...; a short word heard
-    freely says little, and stopping or pausing by mistake costs little). Measured in
-    `count`, with the keyword spotter (`spot_threshold`), against hearing only commands of
-    `confirm_min_phones` twice: real people's other words (Speech Commands, 380 clips)
-    heard as nothing 256 -> 331, the coach's own count words 47 -> 59 of 60 and its
-    instruction sentences 77 -> 85 of 92; synthetic count commands (16 x 4 voices) 47 -> 41
-    clean and 36 -> 33 at 10 dB ("keep going", "next", "skip" heard freely too far from
-    their phones); 30 everyday sentences x 4 voices still all nothing."""
+    """Contexts where every command is heard twice but those that begin with a leading command
+    (content `leading_commands`: "stop", "wait" ...; stopping by mistake costs little)."""
     confirm_min_phones: int = 8
-    """In confirm contexts not named above, shorter commands are not heard twice: a short word heard
-    freely says little (one phone misheard is a quarter of "stop"), while speech the grammar
-    forces into a command mostly comes out as a long one ("I think the heating comes on at
-    six tomorrow" as "i banged the ankle"). Measured in `count` and `question` on 330
-    everyday sentences and topic questions (6 voices), 168 synthetic commands (4 voices,
-    clean and 10 dB) and the real Speech Commands clips, against no second hearing there:
-    sentences taken for a warning sign 80 -> 2 (question) and 46 -> 2 (count), for any
-    command 244 -> 34 and 81 -> 15; synthetic commands right 116 -> 111; real "stop"
-    135 -> 131 of 234, "yes" 206 -> 206 of 232, "no" 185 -> 183 of 224, other words heard
-    as nothing 251 -> 256 of 380. With every length heard twice (as while idle): sentences
-    taken for a warning sign 2 and 2, but "stop" 49 and "no" 56; at 7 phones "stop" 103
-    ("stop that" is 7)."""
+    """In other `confirm_contexts` (not strict, not "most"), shorter commands are not heard
+    twice: a short word heard freely says little; speech forced into a command comes out long."""
     confirm_distance: float = 0.65
-    """Farthest the phones heard may be from the command's (0..1; `confirm.py`). Measured
-    as above (strict weight 1e-24), right / sentences taken for commands: 0.55 81 / 0,
-    0.6 97 / 2, 0.65 103 / 2, 0.7 107 / 5; with no second hearing 112 / 49."""
+    """Farthest the phones heard may be from the command's (0..1; `confirm.py`); larger keeps
+    more commands and lets more other speech through."""
     confirm_short_phones: int = 4
     """In `confirm_most_contexts`, commands of at most this many phones ("go on", "gone",
     "fine", "again") must be heard more closely the second time (`confirm_short_distance`):
     one phone of four misheard is a quarter of the word, and real people's other words land
     on them ("go" as "go on", "on" as "gone")."""
     confirm_short_distance: float = 0.4
-    """Farthest the phones heard may be from a short command's (`confirm_short_phones`).
-    Measured in `count` on the same data as `confirm_most_contexts`, against 0.65 for
-    every length: real people's other words heard as nothing 331 -> 349 of 380 (at 4 phones
-    and 0.5: 335; at 5 phones and 0.4: 352, but synthetic commands at 10 dB 33 -> 31);
-    real "stop" 175, synthetic commands 41 / 33, the coach's own count 59 and everyday
-    sentences unchanged."""
+    """Farthest the phones heard may be from a short command's (`confirm_short_phones`);
+    tighter than `confirm_distance`, since real people's other words land on short ones."""
     confirm_language_weight: float = 1.0
-    """Weight of the phone statistics in the second hearing (measured on a decoder of its
-    own, at 0.65: 1 99 / 3, 2 94 / 2, 4 89 / 2)."""
+    """Weight of the phone statistics in the second hearing (`-lw` of its search)."""
     confirm_beam: float = 1e-20
     """Pruning of the second hearing (`-beam`, `-pbeam`)."""
     spot_threshold: float = 1e-18
     """Detection threshold of the keyword spotter (PocketSphinx keyphrase search; larger
-    finds less). Measured on the real "stop" clips of Speech Commands in `count` (234),
-    with the second hearing as above: 167 heard as stop without the spotter, then by
-    threshold 1e-12 167, 1e-15 171, 1e-18 175, 1e-20 180; other words (380) heard as
-    nothing 338, 337, 336, 331, 325 (measured on separate spotting decoders; this engine
-    at 1e-18: stop 178, other words 331). In `question` at 1e-18: stop 125 -> 163, other
-    words heard as nothing 163 -> 156, "yes" and "no" as before. Spotting "yes" and "no"
-    there instead heard 217 and 192 of them (205 and 182 without) but took 363 of the 380
-    other words for one: "no" is found in most short words."""
+    finds less): smaller finds more real "stop"s and takes more other words for one."""
     spot_max_phones: int = 12
-    """Longest utterance, in phones heard freely, that the spotter's find is taken from: in
-    a sentence it finds "stop" in "straight" and "stretch" (of the coach's instruction
-    sentences it took 14 of 92 at 1e-15 with no limit, none at 12); a person saying
-    "stop" is short (most real clips under 9 phones)."""
+    """Longest utterance, in phones heard freely, that the spotter's find is taken from: a
+    person saying "stop" is short, but in a sentence it finds "stop" in "straight"."""
 
 
 ALL_PHONES = ("AA", "AE", "AH", "AO", "AW", "AY", "B", "CH", "D", "DH", "EH", "ER", "EY", "F",
