@@ -198,3 +198,29 @@ def test_a_running_guess_hushes_before_the_utterance_ends(engine: WhisperEngine,
                      if early.feed(pcm[i:i + block], pcm[:i + block]) is not None), None)
     assert heard_at is not None and heard_at < len(pcm)  # before the padded end
     assert engine.finish().text == "stop"  # the whole utterance still has the last word
+
+
+@pytest.mark.parametrize(("transcript", "context", "intent"), [
+    ("My chest hurts.", "count", "emergency"),
+    ("I can't breathe.", "idle", "emergency"),
+    ("It has been cramping for fifteen minutes.", "count", "red_flag"),
+    ("My leg is swirling and red.", "idle", "red_flag"),
+    ("Should I take magnesium?", "count", "medicine"),
+])
+def test_warning_signs_emergencies_and_medicines_are_heard(
+        judge: CommandJudge, matcher: IntentMatcher, transcript: str, context: str,
+        intent: str) -> None:
+    verdict = judge.judge(transcript, context)
+    assert matcher.parse(verdict.text, context).name == intent, verdict
+
+
+@pytest.mark.parametrize("transcript", [
+    "It was so windy today that the bins fell over.",  # a sign's word in passing
+    "It's not swollen.",  # a sign said negated: not even its nearest sentence
+    "It's a ten-minute walk to the station.",
+    "Do you think the baby is warm enough?",
+])
+def test_signs_in_passing_or_negated_are_not_heard_as_signs(judge: CommandJudge,
+                                                            transcript: str) -> None:
+    for context in ("idle", "count", "question"):
+        assert judge.judge(transcript, context).text == "", (transcript, context)

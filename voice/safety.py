@@ -59,6 +59,9 @@ _FRACTIONS = ((("half", "an"), 0.5), (("half", "a"), 0.5), (("quarter", "of", "a
               (("couple", "of"), 2.0), (("few",), 3.0))
 _PRONOUNS = frozenset({"it", "it's", "they", "they're"})
 _UNITS = {"minute": 1, "minutes": 1, "min": 1, "mins": 1, "hour": 60, "hours": 60}
+_SINGULAR = frozenset({"minute", "hour"})
+"""A unit said in the singular after a number above one is an adjective: a length only of
+the word after it."""
 _DIGITS = re.compile(r"^\d+$")
 
 
@@ -195,6 +198,8 @@ class SafetyRules:
                 continue
             if _holds(words[max(0, start - 3):start], self.less):
                 continue
+            if amount > 1 and word in _SINGULAR and not _holds(words[i + 1:i + 2], self.about):
+                continue  # "a ten-minute walk" names the walk; "a twenty-minute cramp" counts
             if amount * unit >= self.minutes:
                 return start, i + 1
         return None

@@ -53,7 +53,13 @@ templates have millions, and hassil lists them in an order that varies the last 
 first."""
 EXACT_CONFIDENCE = 0.95
 """Heard text the matcher reads at least this surely (a whole template, perhaps after
-dropping fillers) is taken as it is, so the matcher's own rules (negation, slots) apply."""
+dropping fillers, or a warning sign by its rules) is taken as it is, so the matcher's own
+rules (negation, slots) apply..."""
+RELATED_MIN = 60.0
+"""...but short of a whole template, only when the whole of it is also this close to a
+sentence of that intent: "the bins fell over" in a long sentence is not a fall."""
+SIGNS = frozenset({"red_flag", "emergency"})
+"""Intents of warning signs: never read from heard text whose sign was said negated."""
 
 
 @dataclass(frozen=True)
@@ -213,17 +219,19 @@ class CommandJudge:
         if not heard:
             return NOTHING
         intent = self.matcher.parse(heard, context)
-        nearest = self.nearest(heard, context)
-        if intent.name != "none" and intent.confidence >= EXACT_CONFIDENCE:
+        if intent.name != "none" and intent.confidence >= EXACT_CONFIDENCE and (
+                intent.confidence >= 1.0 or self._related(heard, context, intent.name)):
             if self._own_voice(heard, context, 100.0):
                 return NOTHING
             return Verdict(heard, 100.0)
+        nearest = self.nearest(heard, context)
         if nearest is None:
             return NOTHING
         sentence, score = nearest
         floor = (self.settings.min_score_short if " " not in sentence
                  else self.settings.min_score)
-        if score < floor or self._own_voice(heard, context, score):
+        if score < floor or self._own_voice(heard, context, score) \
+                or self._sign_negated(heard, sentence, context):
             log.debug("judged %r in %s as nothing (nearest %r, %.1f)", heard, context,
                       sentence, score)
             return NOTHING
@@ -242,6 +250,23 @@ class CommandJudge:
                                      or rest[1] - self.settings.dropped_word > found[1]):
                 found = (rest[0], rest[1] - self.settings.dropped_word)
         return found
+
+    def _related(self, heard: str, context: str, intent: str) -> bool:
+        """Whether `heard` as a whole is close to some sentence of `intent` (a cramp's
+        length, said of the cramp, has no sentence: the rules alone decide it)."""
+        if intent in SIGNS and self.matcher.safety.find(heard.split()).sign == "duration":
+            return True
+        keys = self._commands[context]
+        picked = [(i, s) for i, s in zip(keys.intents, keys.sentences, strict=True)
+                  if i == intent]
+        found = _Keys.of(picked).nearest(heard) if picked else None
+        return found is not None and found[1] >= RELATED_MIN
+
+    def _sign_negated(self, heard: str, sentence: str, context: str) -> bool:
+        """A warning-sign sentence read from heard text whose sign was negated or passed."""
+        if self.matcher.parse(sentence, context).name not in SIGNS:
+            return False
+        return self.matcher.safety.find(heard.split()).cancelled
 
     def _own_voice(self, heard: str, context: str, score: float) -> bool:
         own = self._own.get(context)
