@@ -85,8 +85,8 @@ def test_typed_stop_mid_count_silences_the_speaker(pulse_server, tmp_path: Path)
     counted = max(runs, key=len)
     assert 2 <= len(counted) < 30
     assert_only_acknowledged(times, counted)
-    # The recording goes on for seconds after the last word: all of it silent.
-    end_of_last_word = last + 1.0
+    # The recording goes on for seconds after the last word said: all of it silent.
+    end_of_last_word = times[-1] + 1.5
     tail = len(said.samples) / said.sample_rate - end_of_last_word
     assert tail > 2.0
     rms = np.sqrt(np.mean(said.samples[int(end_of_last_word * said.sample_rate):]
