@@ -160,7 +160,7 @@ def test_talk_in_the_room_does_not_hold_up_the_count(pulse_server, tmp_path: Pat
     talk = room_talk(tmp_path / "talk.wav")
     # the talk begins with the instructions, before the count
     coach, said = spoken_session(pulse_server, tmp_path, talk, after_s=5.0, then_s=6.0,
-                                 until="thirty")
+                                 until="Is it easing")
     runs = count_runs(onsets(said.samples, said.sample_rate), tolerance=0.030)
     hushed = hushes(coach)
     found = ([len(r) for r in runs], hushed, coach.err[-5:])
