@@ -383,6 +383,8 @@ class Sizes:
     workers: int
     talk: int | None = None
     """Everyday sentences heard while idle (None: all)."""
+    engines: tuple[str, ...] | None = None
+    """Recognisers to measure (None: every one available, and the naive peer)."""
 
 
 @dataclass(frozen=True)
@@ -414,7 +416,7 @@ class Decoding:
 
     def __init__(self, sizes: Sizes, parallel: int = 1) -> None:
         self.sizes = sizes
-        self.engines = [*engines_available(), NAIVE]
+        self.engines = list(sizes.engines or (*engines_available(), NAIVE))
         self._parallel = parallel
         self._in_flight = 0
         self._done: dict[str, list[tuple[str, list[Row] | StreamResult]]] = defaultdict(list)

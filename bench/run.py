@@ -14,6 +14,7 @@ budget is spent.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import threading
@@ -154,8 +155,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="folder for benchmarks.md and the plots (default: docs/)")
     parser.add_argument("--no-live", action="store_true",
                         help="skip what needs PulseAudio (answering, live counts, idle CPU)")
+    parser.add_argument("--engines", metavar="NAME,...",
+                        help="hear with only these recognisers (e.g. whisper), so each "
+                             "finishes every set within the time budget")
     args = parser.parse_args(argv)
     mode = MODES["smoke" if args.smoke else "quick" if args.quick else "full"]
+    if args.engines:
+        mode = dataclasses.replace(mode, sizes=dataclasses.replace(
+            mode.sizes, engines=tuple(args.engines.split(","))))
     live = not args.no_live
     if live and missing_tools():
         print(f"bench: PulseAudio tools missing ({', '.join(missing_tools())}); install "
