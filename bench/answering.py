@@ -9,7 +9,7 @@ count) and, once the count has begun, "stop":
 - reply latency: end of the request (its last sounding sample) → first sample of the
   coach's reply, whatever the reply;
 - stop latency: end of "stop" → the coach's last sound (0 when it was already silent
-  and said nothing more). The stop ends at a random point 1–2 s into the count.
+  and said nothing more), leaving out its short acknowledgement ("Okay, stopped."). The stop ends at a random point 1–2 s into the count.
 
 Targets: a reply within 300 ms at the median and 500 ms at p95; a stop is held to the
 same.
@@ -326,12 +326,28 @@ def analyse(recording: Path, plays: list[str]) -> tuple[list[Trial], str]:
             reply = next((t for t in spoken if ends[i] <= t < following), None)
             trials.append(Trial(None if reply is None else reply - ends[i], None, False))
         elif kind == "stop" and trials:
-            last = max((t for t in stopped if ends[i] - 1.0 <= t < following), default=None)
+            last = _silenced(spoken, stopped, ends[i], following)
             stop = None if last is None else max(0.0, last - ends[i])
             if stop is not None and stop > MISSED_S:
                 stop = None
             trials[-1] = Trial(trials[-1].reply_s, stop, _counting(spoken, ends[i]))
     return trials, ""
+
+
+ACK_AFTER_S = 0.2
+"""A sound the coach starts this long after the stop ended, alone, is its short
+acknowledgement ("Okay, stopped."), not more of the count (seconds)."""
+
+
+def _silenced(spoken: list[float], stopped: list[float], end: float,
+              following: float) -> float | None:
+    """When the coach's speech stopped for a "stop" that ended at `end`: the last end of
+    its sounds from a second before the stop to the next request, leaving out the one
+    acknowledgement started after the stop (more than one sound after it is the count
+    going on, and counts)."""
+    later = [t for t in spoken if end + ACK_AFTER_S <= t < following]
+    cut = later[0] if len(later) == 1 else following
+    return max((t for t in stopped if end - 1.0 <= t < min(cut, following)), default=None)
 
 
 _DECODE = re.compile(r"heard \[(\w+)\] '.*' -> (\w+) \([\d.]+, (\d+) ms\)")
@@ -462,3 +478,26 @@ def summarise(results: Results, measured: list[Trial], problem: str,
     results.series["answer_log"] = [line for line in session.lines if "heard" in line][-80:]
     if problem:
         results.note(SECTION, f"The recording could not be read trial by trial: {problem}.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Only the live answering trials, their figures printed: `python -m bench.answering`."""
+    import argparse
+
+    from bench.room import Room
+
+    parser = argparse.ArgumentParser(description="live reply and stop latency")
+    parser.add_argument("--trials", type=int, default=30)
+    args = parser.parse_args(argv)
+    with Room() as room:
+        results = run(room, args.trials)
+    for figure in results.figures:
+        value = "-" if figure.value is None else f"{figure.value:,.0f}"
+        print(f"{figure.name}: {value} {figure.unit} ({figure.trials} trials)")
+    for note in results.notes.get(SECTION, []):
+        print(note)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
