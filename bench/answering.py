@@ -335,18 +335,21 @@ def analyse(recording: Path, plays: list[str]) -> tuple[list[Trial], str]:
 
 
 ACK_AFTER_S = 0.2
-"""A sound the coach starts this long after the stop ended, alone, is its short
-acknowledgement ("Okay, stopped."), not more of the count (seconds)."""
+"""Sounds the coach starts this long after the stop ended, all within `ACK_SPAN_S`, are
+its short acknowledgement ("Okay, stopped."), not more of the count (seconds)."""
+ACK_SPAN_S = 1.5
+"""Longest the acknowledgement lasts, first onset to last (seconds); a count that went
+on would run past it."""
 
 
 def _silenced(spoken: list[float], stopped: list[float], end: float,
               following: float) -> float | None:
     """When the coach's speech stopped for a "stop" that ended at `end`: the last end of
-    its sounds from a second before the stop to the next request, leaving out the one
-    acknowledgement started after the stop (more than one sound after it is the count
-    going on, and counts)."""
+    its sounds from a second before the stop to the next request, leaving out the short
+    acknowledgement started after the stop (sounds after it spread wider than that are the
+    count going on, and count)."""
     later = [t for t in spoken if end + ACK_AFTER_S <= t < following]
-    cut = later[0] if len(later) == 1 else following
+    cut = later[0] if later and later[-1] - later[0] <= ACK_SPAN_S else following
     return max((t for t in stopped if end - 1.0 <= t < min(cut, following)), default=None)
 
 
