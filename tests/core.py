@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from voice import CONTENT_DIR, ROOT_DIR
-from voice.coach import Coach
+from voice.coach import Coach, Heard, Say, State
 from voice.content import Content, load_content
 from voice.intents import IntentMatcher
 from voice.speech_out import Pyttsx3Voice, SpeechLibrary
@@ -61,3 +61,23 @@ def write_wav_frames(path: Path, frames: np.ndarray, rate: int, width: int = 2) 
         w.setframerate(rate)
         w.writeframes(frames.tobytes())
     return path
+
+
+# ----- driving the pure coach ------------------------------------------------------------
+
+def drive(*events: object, state: State | None = None) -> tuple[State, list[tuple]]:
+    """Feed events in order; return the final state and every step's actions."""
+    s = state or State()
+    steps = []
+    for event in events:
+        s, actions = coach().step(s, event)  # type: ignore[arg-type]
+        steps.append(actions)
+    return s, steps
+
+
+def keys(actions: tuple) -> list[str]:
+    return [a.key for a in actions if isinstance(a, Say)]
+
+
+def heard(intent: str, counted: int = 0, **slots: str) -> Heard:
+    return Heard(intent, slots, counted)

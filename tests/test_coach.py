@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-from tests.core import coach, content
-from voice.coach import Count, End, Finished, Heard, Listen, Phase, Say, Silence, State, Timeout
+from tests.core import coach, content, drive, heard, keys
+from voice.coach import Count, End, Finished, Listen, Phase, Silence, State, Timeout
 
 HOLD = content().voice.hold_s
 
 
-def drive(*events, state: State | None = None):
-    """Feed events in order; return the final state and every step's actions."""
-    s = state or State()
-    steps = []
-    for event in events:
-        s, actions = coach().step(s, event)
-        steps.append(actions)
-    return s, steps
-
-
-def keys(actions) -> list[str]:
-    return [a.key for a in actions if isinstance(a, Say)]
-
-
-def heard(intent: str, counted: int = 0, **slots: str) -> Heard:
-    return Heard(intent, slots, counted)
 
 
 def test_cramp_with_muscle_gives_stretch_then_30_second_count_then_asks() -> None:

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from bench.parse_accuracy import score
-from tests.core import cli, coach, content, matcher
+from tests.core import cli, coach, content, drive, heard, keys, matcher
 from voice import CONTENT_DIR, ROOT_DIR
-from voice.coach import Count, End, Finished, Heard, Listen, Phase, Say, Silence, State, Timeout
+from voice.coach import Count, End, Finished, Heard, Listen, Phase, Say, Silence, Timeout
 from voice.content import check_content
 
 HOLD = content().voice.hold_s
@@ -20,21 +20,6 @@ DATA = ROOT_DIR / "tests" / "data"
 NOT_URGENT = "anything but a warning sign or an emergency"
 
 
-def drive(*events, state: State | None = None):
-    s = state or State()
-    steps = []
-    for event in events:
-        s, actions = coach().step(s, event)
-        steps.append(actions)
-    return s, steps
-
-
-def keys(actions) -> list[str]:
-    return [a.key for a in actions if isinstance(a, Say)]
-
-
-def heard(intent: str, counted: int = 0, **slots: str) -> Heard:
-    return Heard(intent, slots, counted)
 
 
 # ----- hearing ---------------------------------------------------------------------------

@@ -368,11 +368,7 @@ def install(
             )
         _say(progress, f"{name} is already installed in {target}")
         return target
-    models_dir.mkdir(parents=True, exist_ok=True)
-    _remove_abandoned_staging(models_dir)
-    staging = Path(
-        tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{plan.folder}-{os.getpid()}-", dir=models_dir)
-    )
+    staging = _new_staging(models_dir, plan.folder)
     try:
         root = _stage(plan, staging, progress)
         if target.exists():
@@ -459,11 +455,7 @@ def _install_files(entry: CatalogueEntry, models_dir: Path, source: str | None,
                            "install again with --force")
         _say(progress, f"{entry.name} is already installed in {target}")
         return target
-    models_dir.mkdir(parents=True, exist_ok=True)
-    _remove_abandoned_staging(models_dir)
-    staging = Path(
-        tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{entry.folder}-{os.getpid()}-", dir=models_dir)
-    )
+    staging = _new_staging(models_dir, entry.folder)
     try:
         origin = _files_origin(entry, source, staging, progress)
         built = staging / "model"
@@ -724,6 +716,14 @@ def _unknown_name(name: str, entries: Mapping[str, CatalogueEntry], hint: str) -
     """The error line for a model name that is neither catalogued nor installed."""
     known = ", ".join(entries) or "none"
     return f"unknown model {name!r} (known: {known}); {hint}"
+
+
+def _new_staging(models_dir: Path, folder: str) -> Path:
+    """A fresh hidden staging folder for an install of `folder` (stale ones cleared)."""
+    models_dir.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned_staging(models_dir)
+    return Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{folder}-{os.getpid()}-",
+                                 dir=models_dir))
 
 
 def _remove_abandoned_staging(models_dir: Path) -> None:
