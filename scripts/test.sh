@@ -5,7 +5,7 @@
 #   scripts/test.sh               everything: lint and types (ruff, mypy), then the tests
 #                                 that need no sound server,
 #                                 spread over the CPU cores (a file per worker), then the
-#                                 live tests on their own, so that no decoding beside them
+#                                 live tests and the soak on their own, so that no decoding beside them
 #                                 makes the speaker run late
 #   scripts/test.sh ARGS...       pytest ARGS, as given
 set -euo pipefail
@@ -18,5 +18,5 @@ fi
 .venv/bin/mypy voice bench
 workers=$(nproc 2>/dev/null || echo 1)
 if [ "$workers" -gt 4 ]; then workers=4; fi  # each worker loads its own recognisers
-.venv/bin/python -m pytest -q -m "not pulse" -n "$workers" --dist loadfile
-exec .venv/bin/python -m pytest -q -m pulse
+.venv/bin/python -m pytest -q -m "not pulse and not serial" -n "$workers" --dist loadfile
+exec .venv/bin/python -m pytest -q -m "pulse or serial"

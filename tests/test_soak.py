@@ -10,7 +10,8 @@ import pytest
 
 from bench.soak import SoakResult, report, run_night
 
-pytestmark = pytest.mark.slow
+# Alone, after the parallel tests: beside another worker's benchmark it once missed commands.
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 MINUTES = 10
 
