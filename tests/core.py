@@ -81,3 +81,15 @@ def keys(actions: tuple) -> list[str]:
 
 def heard(intent: str, counted: int = 0, **slots: str) -> Heard:
     return Heard(intent, slots, counted)
+
+
+def broken_content(tmp_path: Path, file: str, old: str, new: str) -> Path:
+    """A copy of the shipped content with `old` replaced by `new` once in `file`."""
+    import shutil
+
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, target)
+    text = (target / file).read_text()
+    assert old in text
+    (target / file).write_text(text.replace(old, new, 1))
+    return target

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.core import cli, coach, content
+from tests.core import broken_content, cli, coach, content
 from voice import CONTENT_DIR
 from voice.coach import (
     BEDTIME_PHASES,
@@ -228,11 +228,7 @@ def test_hamstring_steps_keep_the_leg_straight() -> None:
 ])
 def test_a_broken_routine_names_file_and_line(tmp_path: Path, old: str, new: str,
                                               problem: str) -> None:
-    target = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR, target)
-    text = (target / "bedtime.yaml").read_text()
-    assert old in text
-    (target / "bedtime.yaml").write_text(text.replace(old, new, 1))
+    target = broken_content(tmp_path, "bedtime.yaml", old, new)
     hits = [p for p in check_content(target) if problem in p]
     assert hits and re.match(rf"^{re.escape(str(target / 'bedtime.yaml'))}:\d+: ", hits[0])
     out = cli("content", "check", str(target))

@@ -453,16 +453,11 @@ def test_matplotlib_is_not_imported_without_plot() -> None:
 def test_a_broken_diary_file_names_file_and_line(tmp_path: Path, old: str, new: str,
                                                  problem: str) -> None:
     import re
-    import shutil
 
-    from voice import CONTENT_DIR
+    from tests.core import broken_content
     from voice.content import check_content
 
-    target = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR, target)
-    text = (target / "diary.yaml").read_text()
-    assert old in text
-    (target / "diary.yaml").write_text(text.replace(old, new, 1))
+    target = broken_content(tmp_path, "diary.yaml", old, new)
     hits = [p for p in check_content(target) if problem in p]
     assert hits and re.match(rf"^{re.escape(str(target / 'diary.yaml'))}:\d+: ", hits[0]), \
         check_content(target)

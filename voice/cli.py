@@ -59,6 +59,16 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
                    help="path of a model folder (Whisper or Vosk, for --engine)")
 
 
+def _add_listening_options(p: argparse.ArgumentParser) -> None:
+    """What `listen` and `bedtime` share: recogniser, devices, time of day, typing."""
+    _add_engine_options(p)
+    p.add_argument("--input", help="microphone device (name or number)")
+    p.add_argument("--output", help="speaker device (name or number)")
+    _add_time_of_day(p)
+    p.add_argument("--text", action="store_true",
+                   help="type instead of speaking (replies are still spoken, and printed)")
+
+
 def _add_time_of_day(p: argparse.ArgumentParser) -> None:
     group = p.add_mutually_exclusive_group()
     group.add_argument("--night", dest="night", action="store_true", default=None,
@@ -93,12 +103,7 @@ def _add_diary_commands(sub: argparse._SubParsersAction) -> None:
                         help="the diary file")
 
     bedtime = sub.add_parser("bedtime", help="the guided bedtime stretching routine")
-    _add_engine_options(bedtime)
-    bedtime.add_argument("--input", help="microphone device (name or number)")
-    bedtime.add_argument("--output", help="speaker device (name or number)")
-    _add_time_of_day(bedtime)
-    bedtime.add_argument("--text", action="store_true",
-                         help="type instead of speaking (replies are still spoken, and printed)")
+    _add_listening_options(bedtime)
     _add_diary_options(bedtime)
 
 
@@ -113,12 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     listen = sub.add_parser("listen", help="listen on the microphone and coach by voice")
-    _add_engine_options(listen)
-    listen.add_argument("--input", help="microphone device (name or number)")
-    listen.add_argument("--output", help="speaker device (name or number)")
-    _add_time_of_day(listen)
-    listen.add_argument("--text", action="store_true",
-                        help="type instead of speaking (replies are still spoken, and printed)")
+    _add_listening_options(listen)
     listen.add_argument("--once", action="store_true", help="exit when the session ends")
     listen.add_argument("--record", type=Path, metavar="DIR",
                         help="save what the microphone heard, one WAV per utterance")

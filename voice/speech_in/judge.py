@@ -205,6 +205,7 @@ class CommandJudge:
         self.settings = settings or JudgeSettings()
         self._commands = {ctx: _Keys.of(heard_sentences(matcher, ctx))
                           for ctx in matcher.contexts}
+        self._by_intent: dict[tuple[str, str], _Keys] = {}
         self._own = {ctx: _Keys.of([("own", normalize(line)) for line in lines])
                      for ctx, lines in matcher.own_speech.items()}
 
@@ -256,11 +257,18 @@ class CommandJudge:
         length, said of the cramp, has no sentence: the rules alone decide it)."""
         if intent in SIGNS and self.matcher.safety.find(heard.split()).sign == "duration":
             return True
-        keys = self._commands[context]
-        picked = [(i, s) for i, s in zip(keys.intents, keys.sentences, strict=True)
-                  if i == intent]
-        found = _Keys.of(picked).nearest(heard) if picked else None
+        found = self._of_intent(context, intent).nearest(heard)
         return found is not None and found[1] >= RELATED_MIN
+
+    def _of_intent(self, context: str, intent: str) -> _Keys:
+        """The keys of one intent's sentences in `context`, made once."""
+        key = (context, intent)
+        if key not in self._by_intent:
+            keys = self._commands[context]
+            self._by_intent[key] = _Keys.of(
+                [(i, s) for i, s in zip(keys.intents, keys.sentences, strict=True)
+                 if i == intent])
+        return self._by_intent[key]
 
     def _sign_negated(self, heard: str, sentence: str, context: str) -> bool:
         """A warning-sign sentence read from heard text whose sign was negated or passed."""
