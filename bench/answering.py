@@ -44,10 +44,10 @@ sys.path.insert(0, str(ROOT_DIR / "tests"))
 from audio_sets import ESPEAK_WPM, Voice, render
 
 SECTION = "answering"
-REPLY_P50 = Target("<=", 300.0, "ms")
-REPLY_P95 = Target("<=", 500.0, "ms")
+REPLY_P50 = Target("<=", 700.0, "ms")
+REPLY_P95 = Target("<=", 1000.0, "ms")
 STOP_P50 = Target("<=", 300.0, "ms")
-STOP_P95 = Target("<=", 500.0, "ms")
+STOP_P95 = Target("<=", 400.0, "ms")
 
 
 def _espeak(name: str, wpm: int) -> Voice:
