@@ -1,7 +1,7 @@
 """The one benchmark command: hearing, answering, counting and footprint, side by side with
 the naive alternatives, written to docs/benchmarks.md and PNG plots.
 
-    python bench/run.py            # full run (about 14 minutes on 2 cores)
+    python bench/run.py            # full run (at most 48 minutes on 2 cores)
     python bench/run.py --quick    # fewer trials, a 1-minute CPU window (about 5 minutes)
     python bench/run.py --smoke    # a few files and one trial of each (about a minute)
 
@@ -55,7 +55,7 @@ class Mode:
 MODES = {
     "full": Mode("full", 30, 300.0, 3, 3, 4, 2, 30, None,
                  hearing.Sizes(synthetic=None, snrs=(10.0,), commands_per_word=None,
-                               others_per_folder=None, chatter=40, workers=2), 34 * 60),
+                               others_per_folder=None, chatter=40, workers=2), 48 * 60),
     "quick": Mode("quick", 10, 60.0, 2, 1, 2, 1, 30, None,
                   hearing.Sizes(synthetic=None, snrs=(20.0, 10.0, 5.0), commands_per_word=None,
                                 others_per_folder=None, chatter=40, workers=2), 5 * 60),
