@@ -8,7 +8,8 @@ import tempfile
 from collections.abc import Iterator
 
 import pytest
-from pulse import PulseServer, missing_tools
+
+from tests.support.pulse import PulseServer, missing_tools
 
 # === Ctrl-C: the tests send it to the coach ===============================================
 
