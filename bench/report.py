@@ -199,7 +199,7 @@ DATA_NOTES = (
     ("- Real voices: Speech Commands v0.02 (Pete Warden, \"Speech Commands: A Dataset for "
      "Limited-Vocabulary Speech Recognition\", 2018, arXiv:1804.03209), licensed CC BY 4.0; "
      "a subset of its test split. One-second clips of single words by many speakers."),
-    ("- Synthetic commands: tests/audio_sets.py, the command phrases spoken by espeak-ng "
+    ("- Synthetic commands: tests/support/audio_sets.py, the command phrases spoken by espeak-ng "
      "and flite voices at several rates, mixed with brown (fan-like), pink and babble noise "
      "(several other utterances mixed together) at the stated SNR."),
     ("- Live figures run through a private PulseAudio server with virtual devices "

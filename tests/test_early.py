@@ -139,7 +139,7 @@ def test_stop_is_heard_early_right_after_the_request_that_began_the_count(
 
 
 ROOM = Path(__file__).resolve().parent / "data" / "room"
-"""What the coach's microphone recorded in the benchmark's virtual room (bench/room.py):
+"""What the coach's microphone recorded in the benchmark's virtual room (tests/support/room.py):
 espeak-ng saying "help, calf cramp" and then, mid-count, "stop"."""
 
 
