@@ -10,7 +10,7 @@
 # a null sink that rewinds drops the start of what its monitor records.
 # Programs using sounddevice/PortAudio must be started after `start`, with the exported
 # environment: PortAudio lists devices only when it is initialised.
-# pytest does not need this: tests/pulse.py starts its own server per session.
+# pytest does not need this: tests/support/pulse.py starts its own server per session.
 set -eu
 
 start() {

@@ -1,6 +1,6 @@
 """Answering: from the end of the user's speech to the coach's voice, measured live.
 
-`cramp-coach listen --day` runs on the virtual bedroom (bench/room.py): it listens on the
+`cramp-coach listen --day` runs on the virtual bedroom (tests/support/room.py): it listens on the
 room's right channel and speaks on its left, and one stereo recording of the room holds
 both on one sample clock. Each trial plays a synthesised request for help ("help, calf
 cramp" and other phrasings, the next one tried whenever the coach does not start a
@@ -33,15 +33,13 @@ import numpy as np
 import psutil
 
 from bench.figures import Figure, Results, Target, percentile, share
-from bench.room import Room
+from tests.support.room import Room
+from tests.support.speech import ESPEAK_WPM, Voice, render
 from voice import CONTENT_DIR, ROOT_DIR
 from voice.intents import IntentMatcher
 from voice.onsets import onsets
 from voice.speech_out import trim
 from voice.wavio import read_wav, write_wav_atomic
-
-sys.path.insert(0, str(ROOT_DIR / "tests"))
-from audio_sets import ESPEAK_WPM, Voice, render
 
 SECTION = "answering"
 REPLY_P50 = Target("<=", 700.0, "ms")
@@ -114,7 +112,7 @@ class Session:
 
 
 def speak(text: str, voice: Voice, path: Path) -> Path:
-    """`voice` saying `text` (tests/audio_sets.py renders it), trimmed to its sound plus a
+    """`voice` saying `text` (tests/support/audio_sets.py renders it), trimmed to its sound plus a
     short pad."""
     audio = read_wav(render(text, voice))
     pad = np.zeros(round(PAD_S * audio.sample_rate), dtype=np.int16)
@@ -419,7 +417,7 @@ def summarise(results: Results, measured: list[Trial], problem: str,
     """Figures from the trials."""
     engine = "coach, live"
     results.describe(SECTION, engine, "cramp-coach -v listen --day (default recogniser) on "
-                     "the PulseAudio virtual bedroom (bench/room.py)")
+                     "the PulseAudio virtual bedroom (tests/support/room.py)")
     replies = [t.reply_s * 1000 for t in measured if t.reply_s is not None]
     counting = [t for t in measured if t.mid_count]
     stops = [t.stop_s * 1000 for t in counting if t.stop_s is not None]
@@ -487,7 +485,7 @@ def main(argv: list[str] | None = None) -> int:
     """Only the live answering trials, their figures printed: `python -m bench.answering`."""
     import argparse
 
-    from bench.room import Room
+    from tests.support.room import Room
 
     parser = argparse.ArgumentParser(description="live reply and stop latency")
     parser.add_argument("--trials", type=int, default=30)

@@ -1,10 +1,10 @@
 """How well the coach hears: intent accuracy on synthetic voices and on real people.
 
-    python bench/asr_accuracy.py            # everything (a few minutes on 2 cores)
-    python bench/asr_accuracy.py --quick    # a fixed subset
-    python bench/asr_accuracy.py --idle-starts   # only: false session starts while idle
+    python -m bench.asr_accuracy            # everything (a few minutes on 2 cores)
+    python -m bench.asr_accuracy --quick    # a fixed subset
+    python -m bench.asr_accuracy --idle-starts   # only: false session starts while idle
 
-1. Synthetic commands (tests/audio_sets.py: 44 commands x 4 voices), clean and with
+1. Synthetic commands (tests/support/audio_sets.py: 44 commands x 4 voices), clean and with
    brown/pink noise at 10 dB SNR, heard by the grammar recogniser (PocketSphinx, one JSGF
    grammar per listening context) and, on the same files in the same run, by the naive
    baseline: PocketSphinx free-form with its own English language model, then the intent
@@ -24,21 +24,15 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
-import wave
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 
 import numpy as np
-from audio_sets import COMMANDS, VOICES, Command, Item, build_set, subset
 
-from bench.hearing import CHATTER as ROOM_TALK
+from tests.support.audio_sets import COMMANDS, Command, Item, build_set, subset
+from tests.support.speech import CHATTER as ROOM_TALK
+from tests.support.speech import OTHER_WORDS, VOICES, clips, read_clip
 from voice import CONTENT_DIR
 from voice.content import load_content
 from voice.intents import IntentMatcher
@@ -53,10 +47,6 @@ from voice.speech_in.pocketsphinx_engine import (
 from voice.speech_in.recognizer import recognise
 from voice.wavio import resample
 
-SPEECH_COMMANDS = ROOT.parent / "shared" / "data" / "speech-commands"
-"""The real-speech clips (see its README)."""
-OTHER_WORDS = ("go", "left", "right", "up", "down", "on", "off", "_unknown_")
-"""Folders of words that are not commands of the `count` context."""
 CHATTER = ("the weather is lovely today", "turn left at the station", "I bought seven apples",
            "what time does the film start", "can you pass the salt",
            "my brother lives in london")
@@ -120,17 +110,6 @@ def synthetic_accuracy(hear: Hear, items: Sequence[Item]) -> tuple[float, list[O
             misses.append(f"{item.voice.name:<10} {item.command.text!r} -> {got.intent} "
                           f"{got.slots} ({got.text!r})")
     return 1 - len(misses) / max(1, len(items)), outcomes, misses
-
-
-def read_clip(path: Path) -> bytes:
-    """A Speech Commands clip (16 kHz mono 16-bit) as PCM."""
-    with wave.open(str(path), "rb") as w:
-        return w.readframes(w.getnframes())
-
-
-def clips(folder: str, every: int = 1) -> list[Path]:
-    """The clips of one folder, every `every`-th (sorted, so the subset is fixed)."""
-    return sorted((SPEECH_COMMANDS / folder).glob("*.wav"))[::every]
 
 
 @dataclass(frozen=True)

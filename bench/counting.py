@@ -15,14 +15,14 @@ import json
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from bench.figures import Figure, Results, Target, mean
-from bench.room import Room
+from tests.support.onsets import chain
+from tests.support.room import Room
 from voice import ROOT_DIR
 from voice.onsets import onsets
 from voice.wavio import read_wav
@@ -77,24 +77,6 @@ class Count:
             return float("nan")
         slope = np.polyfit(np.arange(len(err)), err, 1)[0]
         return float(slope * (len(err) - 1))
-
-
-def chain(times: Sequence[float], lo: float, hi: float) -> list[float]:
-    """The longest run of onsets each `lo`..`hi` seconds after the previous one (onsets
-    closer than `lo` inside a word are skipped)."""
-    best: list[float] = []
-    for i, start in enumerate(times):
-        run = [start]
-        for t in times[i + 1:]:
-            gap = t - run[-1]
-            if gap < lo:
-                continue
-            if gap > hi:
-                break
-            run.append(t)
-        if len(run) > len(best):
-            best = run
-    return best
 
 
 def measure(wav: Path, expected: int, lo: float, hi: float) -> Count:

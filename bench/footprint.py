@@ -18,7 +18,7 @@ import psutil
 
 from bench.answering import Session, coach_processes, start_coach, stop_coach
 from bench.figures import Figure, Results, Target, mean, percentile
-from bench.room import Room
+from tests.support.room import Room
 from voice import CONTENT_DIR
 from voice.wavio import write_wav_atomic
 

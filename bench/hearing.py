@@ -4,7 +4,7 @@ Measured for the coach's recogniser(s) and, on the same audio, for the naive app
 free-form PocketSphinx with its default US-English language model, its text read by the
 same `IntentMatcher` in the same context (so only the recogniser differs).
 
-1. Intent accuracy on the synthetic command set (tests/audio_sets.py), clean and mixed
+1. Intent accuracy on the synthetic command set (tests/support/audio_sets.py), clean and mixed
    with noise at several SNRs.
 2. Real people (Speech Commands, CC BY 4.0): stop/yes/no recall per listening context,
    and the share of other words and of background noise taken for a command.
@@ -19,10 +19,7 @@ decode gives the real-time factor.
 from __future__ import annotations
 
 import functools
-import math
 import os
-import subprocess
-import tempfile
 import threading
 import time
 from collections import defaultdict
@@ -30,23 +27,22 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
-from pathlib import Path
 
 import numpy as np
 
 from bench.figures import Figure, Results, Target, rate_upper_bound, share
 from bench.synthetic import Synthetic, command_set
+from tests.support.noise import fan, mix
+from tests.support.speech import CHATTER, OTHER_WORDS, spread_clips, synthesise
 from voice import CONTENT_DIR, MODELS_DIR, ROOT_DIR
 from voice.intents import Intent, IntentMatcher
 from voice.speech_in.base import SAMPLE_RATE
 from voice.wavio import read_wav_16k
 
 SECTION = "hearing"
-SPEECH_COMMANDS = ROOT_DIR.parent / "shared" / "data" / "speech-commands"
 """Real recordings (Speech Commands v0.02 subset, Warden 2018, CC BY 4.0)."""
 COMMAND_WORDS = {"stop": "stop", "yes": "yes", "no": "no"}
 """Speech Commands folder → the intent it must give."""
-OTHER_WORDS = ("go", "left", "right", "up", "down", "on", "off", "_unknown_")
 NOISE_FOLDER = "_silence_"
 CONTEXTS = ("idle", "count", "question")
 NAIVE = "naive"
@@ -75,40 +71,6 @@ CHUNK_S = 30.0
 """Length of each piece of the long non-command audio (seconds)."""
 BACKGROUND_DBFS = -55.0
 """Level of the fan-like noise under the long non-command audio (dB full scale)."""
-
-CHATTER = (
-    "Did you remember to lock the back door?",
-    "I think the heating comes on at six tomorrow.",
-    "Can you pass me the water, please?",
-    "The kids have swimming after school on Thursday.",
-    "It was so windy today that the bins fell over.",
-    "I'll ring your mother in the morning.",
-    "Turn the light off when you come to bed.",
-    "What time is the train on Saturday?",
-    "The dog was barking at the fox again.",
-    "I can't find my glasses anywhere.",
-    "We need to buy milk and bread tomorrow.",
-    "Are you still reading that book about the mountains?",
-    "The meeting went on for hours and nobody agreed on anything.",
-    "Set the alarm for half past six.",
-    "I helped Sam carry the boxes up the stairs.",
-    "That film last night was far too long.",
-    "My phone needs charging, where is the cable?",
-    "It's raining again, I can hear it on the window.",
-    "Let's go to the beach if the weather holds.",
-    "Your sister called while you were out.",
-    "I walked all the way to the shops and back.",
-    "The neighbours are having their kitchen redone.",
-    "Shall we paint the spare room green or blue?",
-    "Do you think the baby is warm enough?",
-    "I have to be at work early tomorrow.",
-    "There is a spider in the corner of the ceiling.",
-    "Remind me to water the plants.",
-    "I'm so tired, I could sleep for a week.",
-    "Who left the tap running in the bathroom?",
-    "Good night, sleep well.",
-)
-"""Everyday talk in a bedroom, not meant for the coach."""
 
 READING = (
     "It was a bright cold day in April, and the clocks were striking the hour.",
@@ -298,44 +260,13 @@ def hear_stream(engine: str, pcm: bytes) -> StreamResult:
 
 # ----- audio ---------------------------------------------------------------------------
 
-@functools.cache
-def synthesise(text: str, voice: str) -> np.ndarray:
-    """16 kHz int16 speech from espeak-ng or flite."""
-    kind, name = voice.split(":", 1)
-    with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder) / "said.wav"
-        command = (["espeak-ng", "-v", name, "-s", "150", "-w", str(out), text]
-                   if kind == "espeak" else ["flite", "-voice", name, "-t", text, "-o", str(out)])
-        subprocess.run(command, check=True, capture_output=True)
-        return read_wav_16k(out)
-
-
-def brown(n: int, rng: np.random.Generator, dbfs: float) -> np.ndarray:
-    """Fan-like noise (power ∝ 1/f²) of `n` samples at an RMS of `dbfs`, float."""
-    spectrum = np.fft.rfft(rng.standard_normal(max(n, 2)))
-    freqs = np.fft.rfftfreq(max(n, 2), 1 / SAMPLE_RATE)
-    spectrum[0] = 0
-    spectrum[1:] /= freqs[1:]
-    x = np.fft.irfft(spectrum, max(n, 2))[:n]
-    return x * 32768 * 10 ** (dbfs / 20) / max(1e-12, float(np.sqrt(np.mean(x ** 2))))
-
-
-def clips(folder: str, limit: int | None) -> list[Path]:
-    """Up to `limit` Speech Commands clips of a folder, spread over its speakers."""
-    found = sorted((SPEECH_COMMANDS / folder).glob("*.wav"))
-    if limit is None or limit >= len(found):
-        return found
-    step = len(found) / limit
-    return [found[int(i * step)] for i in range(limit)]
-
-
 def long_audio(per_folder: int, chatter: int, seed: int = 5) -> tuple[list[bytes], float, str]:
     """Non-command audio in pieces of about `CHUNK_S`: other-word clips, background
     noise clips, chatter and reading in several voices, with quiet gaps over a fan."""
     rng = np.random.default_rng(seed)
     pieces: list[np.ndarray] = []
     for folder in (*OTHER_WORDS, NOISE_FOLDER):
-        pieces.extend(read_wav_16k(p) for p in clips(folder, per_folder))
+        pieces.extend(read_wav_16k(p) for p in spread_clips(folder, per_folder))
     talk = [*CHATTER, *READING]
     for i in range(chatter):
         pieces.append(synthesise(talk[i % len(talk)], VOICES[i % len(VOICES)]))
@@ -352,8 +283,8 @@ def long_audio(per_folder: int, chatter: int, seed: int = 5) -> tuple[list[bytes
     if current:
         chunks.append(_with_fan(current, rng))
         total += len(chunks[-1]) / 2 / SAMPLE_RATE
-    words = sum(len(clips(f, per_folder)) for f in OTHER_WORDS)
-    noise = len(clips(NOISE_FOLDER, per_folder))
+    words = sum(len(spread_clips(f, per_folder)) for f in OTHER_WORDS)
+    noise = len(spread_clips(NOISE_FOLDER, per_folder))
     data = (f"{words} other-word clips (Speech Commands), {noise} background-noise clips, "
             f"{chatter} sentences of chatter and reading (espeak-ng, flite voices), 1–4 s "
             f"apart over fan-like noise at {BACKGROUND_DBFS:.0f} dBFS, "
@@ -363,17 +294,8 @@ def long_audio(per_folder: int, chatter: int, seed: int = 5) -> tuple[list[bytes
 
 def _with_fan(parts: list[np.ndarray], rng: np.random.Generator) -> bytes:
     x = np.concatenate(parts)
-    x = x + brown(len(x), rng, BACKGROUND_DBFS)
+    x = x + fan(len(x), rng, BACKGROUND_DBFS)
     return np.clip(x, -32768, 32767).astype(np.int16).tobytes()
-
-
-def snr_mix(speech: np.ndarray, noise: np.ndarray, snr_db: float) -> np.ndarray:
-    """`speech` with `noise` added at `snr_db` (RMS over the speech), int16."""
-    s = speech.astype(np.float64)
-    n = np.resize(noise.astype(np.float64), len(s))
-    ps, pn = float(np.mean(s ** 2)), float(np.mean(n ** 2))
-    gain = math.sqrt(ps / max(pn, 1e-12) / 10 ** (snr_db / 10)) if ps > 0 else 0.0
-    return np.clip(s + gain * n, -32768, 32767).astype(np.int16)
 
 
 # ----- running and scoring -------------------------------------------------------------
@@ -560,22 +482,15 @@ def talk_items(limit: int | None) -> list[tuple[str, bytes, tuple[str, ...]]]:
                  if line.strip()]
     if limit is not None:
         sentences = sentences[:limit]
-    sets = _audio_sets()
     items: list[tuple[str, bytes, tuple[str, ...]]] = []
     for i, text in enumerate(sentences):
         speech = synthesise(text, VOICES[i % len(VOICES)])
         padded = np.concatenate([np.zeros(4000, np.int16), speech, np.zeros(4000, np.int16)])
         items.append((f"talk|clean|{i}", padded.tobytes(), ("idle",)))
         if i % 2 == 0:
-            noisy = sets.mix(padded, TALK_SNR_DB, 7000 + i, "brown")  # type: ignore[attr-defined]
+            noisy = mix(padded, TALK_SNR_DB, 7000 + i, "brown")
             items.append((f"talk|noisy|{i}", noisy.tobytes(), ("idle",)))
     return items
-
-
-def _audio_sets() -> object:
-    from bench.synthetic import _audio_sets as sets
-
-    return sets()
 
 
 def real_items(sizes: Sizes) -> list[tuple[str, bytes, tuple[str, ...]]]:
@@ -583,10 +498,10 @@ def real_items(sizes: Sizes) -> list[tuple[str, bytes, tuple[str, ...]]]:
     items: list[tuple[str, bytes, tuple[str, ...]]] = []
     for folder in COMMAND_WORDS:
         items.extend((f"sc|{folder}|{p.name}", read_wav_16k(p).tobytes(), CONTEXTS)
-                     for p in clips(folder, sizes.commands_per_word))
+                     for p in spread_clips(folder, sizes.commands_per_word))
     for folder in (*OTHER_WORDS, NOISE_FOLDER):
         items.extend((f"sc|{folder}|{p.name}", read_wav_16k(p).tobytes(), CONTEXTS)
-                     for p in clips(folder, sizes.others_per_folder))
+                     for p in spread_clips(folder, sizes.others_per_folder))
     return items
 
 

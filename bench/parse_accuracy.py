@@ -3,7 +3,7 @@
 Prints, for each table, overall accuracy, the out-of-domain (`none`) accuracy, per-intent
 figures, per-class figures when the table has a `class` column (the safety table: signs,
 emergencies, negated signs, benign sentences with trigger words, medicine questions,
-off-script answers), and every miss. Usage: python bench/parse_accuracy.py [TABLE ...]
+off-script answers), and every miss. Usage: python -m bench.parse_accuracy [TABLE ...]
 (all held-out tables when none is given).
 """
 

@@ -1,9 +1,9 @@
 """The one benchmark command: hearing, answering, counting and footprint, side by side with
 the naive alternatives, written to docs/benchmarks.md and PNG plots.
 
-    python bench/run.py            # full run (at most 48 minutes on 2 cores)
-    python bench/run.py --quick    # fewer trials, a 1-minute CPU window (about 5 minutes)
-    python bench/run.py --smoke    # a few files and one trial of each (about a minute)
+    python -m bench.run            # full run (at most 48 minutes on 2 cores)
+    python -m bench.run --quick    # fewer trials, a 1-minute CPU window (about 5 minutes)
+    python -m bench.run --smoke    # a few files and one trial of each (about a minute)
 
 The live parts start a private PulseAudio server with virtual devices. Recognition
 accuracy is decoded in worker processes at the lowest priority: on one core while the live
@@ -23,14 +23,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
 from bench import answering, counting, footprint, hearing, plots, report
 from bench.figures import Results
 from bench.machine import describe
-from bench.room import Room, missing_tools
+from tests.support.room import Room, missing_tools
+from voice import ROOT_DIR
 
 
 @dataclass(frozen=True)
@@ -151,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="fewer trials, a 1-minute CPU window")
     size.add_argument("--smoke", action="store_true", help="a few files, one trial of each")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs",
+    parser.add_argument("--out", type=Path, default=ROOT_DIR / "docs",
                         help="folder for benchmarks.md and the plots (default: docs/)")
     parser.add_argument("--no-live", action="store_true",
                         help="skip what needs PulseAudio (answering, live counts, idle CPU)")

@@ -11,17 +11,15 @@ Measured: no crash (an exception ends the run), every command answered, false se
 starts (the coach beginning a stretch or asking which muscle with no one asking), other
 sounds taken for commands, memory (RSS), threads and open files.
 
-Usage: python bench/soak.py [--hours 8] [--seed 1] [--out docs/soak.md]
+Usage: python -m bench.soak [--hours 8] [--seed 1] [--out docs/soak.md]
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -30,12 +28,14 @@ from pathlib import Path
 import numpy as np
 import psutil
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script too
-
 from bench.figures import rate_upper_bound
+from tests.support.bedroom import SPEECH_RMS, Bedroom
+from tests.support.noise import at_level
+from tests.support.speech import real_clip, synthesise
+from tests.support.virtual_sink import VirtualSink
 from voice import CONTENT_DIR, MODELS_DIR, ROOT_DIR
 from voice.coach import Coach, Event, Heard, Phase, State
-from voice.conductor import Conductor, Cue
+from voice.conductor import Conductor
 from voice.content import Content, load_content
 from voice.intents import Intent, IntentMatcher
 from voice.live import LiveLoop
@@ -45,29 +45,14 @@ from voice.speech_in.early import EarlyHearing
 from voice.speech_in.listener import EngineHearing, Hearing, UtteranceListener
 from voice.speech_in.listener import Heard as HeardUtterance
 from voice.speech_out import Pyttsx3Voice, SpeechLibrary, sentences
-from voice.wavio import read_wav_16k
 
 BLOCK_S = 0.03
 """Audio fed per step, as the microphone delivers it (seconds)."""
-CHUNK_S = 10.0
-"""Background noise is made this much at a time (seconds)."""
-FADE_S = 0.05
-"""Cross-fade between background chunks (seconds)."""
-FAN_RMS = 60.0
-"""Fan noise level (RMS of int16 samples; about -55 dBFS)."""
-SNORE_RMS = 1200.0
-"""Snore level (RMS over a snore; about -29 dBFS)."""
-SPEECH_RMS = 2500.0
-"""Speech level (RMS over an utterance; about -22 dBFS)."""
-SNORE_SPELLS = ((0.08, 0.22), (0.40, 0.55), (0.72, 0.82))
-"""When someone snores, as fractions of the night."""
 ANSWER_WINDOW_S = 2.5
 """A command counts as answered when the coach hears it by this long after it ends
 (seconds)."""
 TRIGGER_TIMEOUT_S = 60.0
 """An episode waiting this long for its moment is abandoned (seconds)."""
-SPEECH_COMMANDS = ROOT_DIR.parent / "shared" / "data" / "speech-commands"
-"""Real recordings of single words (Speech Commands, CC BY 4.0), when present."""
 
 
 # --- the sleeper's lines ---------------------------------------------------------------------
@@ -127,229 +112,7 @@ CHATTER: tuple[str, ...] = (
 CHATTER_VOICES = ("espeak:en-us", "flite:rms", "espeak:en-gb", "flite:slt", "espeak:en-029")
 
 
-@functools.cache
-def synthesise(text: str, voice: str) -> np.ndarray:
-    """16 kHz int16 speech from espeak-ng or flite."""
-    engine, name = voice.split(":", 1)
-    with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder) / "said.wav"
-        command = (["espeak-ng", "-v", name, "-s", "150", "-w", str(out), text]
-                   if engine == "espeak" else
-                   ["flite", "-voice", name, "-t", text, "-o", str(out)])
-        subprocess.run(command, check=True, capture_output=True)
-        return read_wav_16k(out)
-
-
-def real_clip(word: str, index: int) -> np.ndarray:
-    """A real recording of `word` (the `index`-th, wrapping round)."""
-    clips = sorted((SPEECH_COMMANDS / word).glob("*.wav"))
-    return read_wav_16k(clips[index % len(clips)])
-
-
-def at_level(pcm: np.ndarray, rms: float) -> np.ndarray:
-    """`pcm` scaled to an RMS of `rms` (float32)."""
-    x = pcm.astype(np.float32)
-    return x * (rms / max(1.0, float(np.sqrt(np.mean(x ** 2)))))
-
-
-# --- the bedroom's sound ---------------------------------------------------------------------
-
-def coloured_noise(rng: np.random.Generator, n: int, slope: float) -> np.ndarray:
-    """Noise of unit RMS whose power falls as 1/f**slope (0 white, 1 pink, 2 brown)."""
-    spectrum = np.fft.rfft(rng.standard_normal(n))
-    freqs = np.fft.rfftfreq(n, 1 / SAMPLE_RATE)
-    spectrum[0] = 0
-    spectrum[1:] /= freqs[1:] ** (slope / 2)
-    x = np.fft.irfft(spectrum, n)
-    return (x / max(1e-9, float(np.sqrt(np.mean(x ** 2))))).astype(np.float32)
-
-
-def band(x: np.ndarray, low: float, high: float) -> np.ndarray:
-    """`x` with everything outside low..high hertz removed."""
-    spectrum = np.fft.rfft(x)
-    freqs = np.fft.rfftfreq(len(x), 1 / SAMPLE_RATE)
-    spectrum[(freqs < low) | (freqs > high)] = 0
-    return np.fft.irfft(spectrum, len(x)).astype(np.float32)
-
-
-@dataclass(frozen=True)
-class Snore:
-    """One snore."""
-
-    start: float
-    """When it begins (seconds into the night)."""
-    length: float
-    """How long it lasts (seconds)."""
-    level: float
-    """Its RMS (int16 units)."""
-    seed: int
-    """Seed of its noise."""
-
-
-def snore_schedule(seconds: float, rng: np.random.Generator) -> list[Snore]:
-    """Snores every 3.5 to 4.5 s through the spells of SNORE_SPELLS."""
-    snores: list[Snore] = []
-    for begin, end in SNORE_SPELLS:
-        t = begin * seconds
-        while t < end * seconds:
-            snores.append(Snore(t, float(rng.uniform(1.0, 1.6)),
-                                SNORE_RMS * float(rng.uniform(0.6, 1.2)),
-                                int(rng.integers(1 << 31))))
-            t += float(rng.uniform(3.5, 4.5))
-    return snores
-
-
-def snore_sound(snore: Snore) -> np.ndarray:
-    """A snore: low noise fluttering at 25 to 45 Hz, swelling and fading (float32)."""
-    rng = np.random.default_rng(snore.seed)
-    n = int(snore.length * SAMPLE_RATE)
-    t = np.arange(n) / SAMPLE_RATE
-    flutter = (1 + np.sin(2 * np.pi * rng.uniform(25, 45) * t)) ** 2
-    x = band(coloured_noise(rng, n, 1.0) * flutter.astype(np.float32), 60, 700)
-    x *= np.sin(np.pi * t / snore.length).astype(np.float32) ** 2
-    return at_level(x, snore.level)
-
-
-class Bedroom:
-    """The bedroom's sound, block by block: the fan all night, snores in spells, and any
-    speech added with `say`."""
-
-    def __init__(self, seconds: float, seed: int) -> None:
-        self.rng = np.random.default_rng(seed)
-        self.snores = snore_schedule(seconds, self.rng)
-        self._next_snore = 0
-        self._buffer = np.zeros(0, np.float32)
-        self._buffer_at = 0
-        """Sample index of `_buffer[0]`."""
-        self._tail: np.ndarray = np.zeros(0, np.float32)
-        self._pos = 0
-        self._sounds: list[tuple[int, np.ndarray]] = []
-
-    @property
-    def time_s(self) -> float:
-        """Time of the next sample (seconds)."""
-        return self._pos / SAMPLE_RATE
-
-    def say(self, at_s: float, pcm: np.ndarray) -> None:
-        """Add a sound (float32 or int16) starting at `at_s` seconds."""
-        self._sounds.append((round(at_s * SAMPLE_RATE), pcm.astype(np.float32)))
-
-    def block(self, n: int) -> np.ndarray:
-        """The next `n` samples (int16)."""
-        while self._buffer_at + len(self._buffer) < self._pos + n:
-            self._extend()
-        lo = self._pos - self._buffer_at
-        out = self._buffer[lo:lo + n].copy()
-        for start, pcm in self._sounds:
-            a, b = max(start, self._pos), min(start + len(pcm), self._pos + n)
-            if b > a:
-                out[a - self._pos:b - self._pos] += pcm[a - start:b - start]
-        self._pos += n
-        self._sounds = [(s, p) for s, p in self._sounds if s + len(p) > self._pos]
-        return np.clip(out, -32768, 32767).astype(np.int16)
-
-    def _extend(self) -> None:
-        """Make the next chunk of background: fan noise (cross-faded) and its snores."""
-        n, fade = int(CHUNK_S * SAMPLE_RATE), int(FADE_S * SAMPLE_RATE)
-        fan = coloured_noise(self.rng, n + fade, 1.0) * FAN_RMS
-        fan += (0.3 * FAN_RMS * np.sin(2 * np.pi * 100 * np.arange(n + fade) / SAMPLE_RATE)
-                ).astype(np.float32)
-        if len(self._tail):
-            w = np.linspace(0, np.pi / 2, fade, dtype=np.float32)
-            fan[:fade] = fan[:fade] * np.sin(w) + self._tail * np.cos(w)
-        chunk, self._tail = fan[:n], fan[n:]
-        at = self._buffer_at + len(self._buffer)
-        while self._next_snore < len(self.snores) and \
-                self.snores[self._next_snore].start * SAMPLE_RATE < at + n:
-            snore = self.snores[self._next_snore]
-            self.say(snore.start, snore_sound(snore))
-            self._next_snore += 1
-        keep = self._buffer[self._pos - self._buffer_at:]
-        self._buffer_at = self._pos
-        self._buffer = np.concatenate([keep, chunk])
-
-
 # --- the coach on the audio's clock ----------------------------------------------------------
-
-class VirtualSink:
-    """A sink on a clock the caller moves: nothing is played; the cues of the current answer
-    are kept so the soak can see when the coach counts and when it is quiet.
-
-    `t` is the night's time (the audio's). The sink's own clock (`now`) is `t` less the time
-    spent held: it stands still while the coach is hushed, and steps back to the start of
-    the cue a hush cut off when it resumes, as the live player's does.
-    """
-
-    def __init__(self, sample_rate: int) -> None:
-        self.sample_rate = sample_rate
-        self.t = 0.0
-        """The night's time (seconds); the caller moves it."""
-        self.cues: list[Cue] = []
-        """The current answer's cues."""
-        self._silent_from = 0.0
-        self._lag = 0.0
-        """How far the sink's clock is behind the night's (seconds)."""
-        self._held_at: float | None = None
-        self.said = 0
-        """Cues planned so far."""
-
-    def now(self) -> float:
-        """The sink's clock (seconds)."""
-        return (self._held_at if self._held_at is not None else self.t) - self._lag
-
-    def play(self, cues: tuple[Cue, ...]) -> None:
-        """Keep the cues of an answer."""
-        self.cues.extend(cues)
-        self.said += len(cues)
-
-    def clear(self) -> None:
-        """Silence now: forget the current answer (what had played stops here)."""
-        self._stop_playing()
-        self.cues = []
-        self._run_again()
-
-    def hold(self) -> None:
-        """Silence now, with the clock standing still."""
-        if self._held_at is None:
-            self._stop_playing()
-            self._held_at = self.t
-
-    def resume(self) -> None:
-        """End a hold: on from the start of the cue it cut off."""
-        if self._held_at is None:
-            return
-        self._run_again()
-        now = self.now()
-        cut = [c.start for c in self.cues if c.start < now < c.end]
-        if cut:
-            self._lag += now - min(cut)
-
-    def _stop_playing(self) -> None:
-        """What had played stops here."""
-        now = self.now()
-        heard = [min(c.end, now) for c in self.cues if c.start <= now]
-        self._silent_from = max([self._silent_from, *heard])
-
-    def _run_again(self) -> None:
-        if self._held_at is not None:
-            self._lag += self.t - self._held_at
-            self._held_at = None
-
-    def close(self) -> None:
-        """Nothing to release."""
-
-    def counted(self) -> int:
-        """Count words of the current answer started so far."""
-        now = self.now()
-        return sum(1 for c in self.cues if c.kind == "count" and c.start <= now)
-
-    def quiet_for(self) -> float:
-        """How long nothing has been playing (seconds; 0 while something plays or is due)."""
-        if self._held_at is not None:
-            return self.t - self._held_at
-        last = max([self._silent_from, *(c.end for c in self.cues)])
-        return max(0.0, self.now() - last)
-
 
 @dataclass(frozen=True)
 class Step:
@@ -787,7 +550,7 @@ def report(result: SoakResult, hours: float, seed: int, code: str = "") -> str:
     lines = [
         "# All-night soak",
         "",
-        (f"`python bench/soak.py --hours {hours:g} --seed {seed}` — simulated bedroom audio "
+        (f"`python -m bench.soak --hours {hours:g} --seed {seed}` — simulated bedroom audio "
          "(a fan all night, snoring in three spells, chatter not meant for the coach, and "
          "cramp episodes spoken at the right moments) through the real webrtcvad endpointer, "
          f"the Silero speech gate, the real recogniser ({r.engine}), the intent matcher and "

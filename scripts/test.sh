@@ -15,7 +15,7 @@ if [ "$#" -gt 0 ]; then
   exec .venv/bin/python -m pytest -q "$@"
 fi
 .venv/bin/ruff check voice bench tests
-.venv/bin/mypy voice bench
+.venv/bin/mypy voice bench tests/support
 workers=$(nproc 2>/dev/null || echo 1)
 if [ "$workers" -gt 4 ]; then workers=4; fi  # each worker loads its own recognisers
 .venv/bin/python -m pytest -q -m "not pulse and not serial" -n "$workers" --dist loadfile

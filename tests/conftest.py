@@ -8,7 +8,8 @@ import tempfile
 from collections.abc import Iterator
 
 import pytest
-from pulse import PulseServer, missing_tools
+
+from tests.support.pulse import PulseServer, missing_tools
 
 # === Ctrl-C: the tests send it to the coach ===============================================
 
@@ -31,7 +32,7 @@ def _private_data_folder() -> None:
     os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="cramp-coach-test-data-")
 
 
-# === PulseAudio: a private sound server with virtual devices (tests/pulse.py) ==============
+# === PulseAudio: a private sound server with virtual devices (tests/support/pulse.py) ==============
 
 
 @pytest.fixture(scope="session")

@@ -20,10 +20,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from pulse import PulseServer, missing_tools
-from test_content import broken_copy
-from test_models import MODEL_FILES, Server, escaping_zip, fake_model_zip, sha256
 
+from tests.support.core import broken_content
+from tests.support.pulse import PulseServer, missing_tools
+from tests.support.speech import say
+from tests.test_models import MODEL_FILES, Server, escaping_zip, fake_model_zip, sha256
 from voice import ROOT_DIR
 from voice.wavio import write_wav_atomic
 
@@ -71,12 +72,6 @@ def without_permissions() -> tuple[str, ...]:
 
 
 # --- WAV files ---------------------------------------------------------------------------------
-
-def say(path: Path, text: str) -> Path:
-    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(path), text],
-                   check=True, capture_output=True)
-    return path
-
 
 def sox(*args: str) -> None:
     """Run sox without dither: its dither is random noise, so each run's file would differ
@@ -229,7 +224,7 @@ CONTENT_BREAKS = {
 @pytest.mark.parametrize("name", list(CONTENT_BREAKS))
 def test_malformed_content_is_named_by_file_and_line(tmp_path: Path, name: str) -> None:
     file, old, new, problem = CONTENT_BREAKS[name]
-    folder = broken_copy(tmp_path, file, old, new)
+    folder = broken_content(tmp_path, file, old, new)
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     checked = run("content", "check", str(folder))
     assert checked.returncode == 2 and "Traceback" not in checked.stderr

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.core import broken_content, cli, coach, content
+from tests.support.core import broken_content, cli, coach, content
 from voice import CONTENT_DIR
 from voice.coach import (
     BEDTIME_PHASES,
@@ -186,7 +186,7 @@ def test_night_wording_is_the_short_one() -> None:
 
 
 def test_bedtime_is_heard_and_started_only_when_idle() -> None:
-    from tests.core import matcher
+    from tests.support.core import matcher
 
     for text in ("bedtime stretches", "help me stretch before bed", "start my bedtime routine"):
         assert matcher().parse(text).name == "bedtime", text
@@ -321,8 +321,8 @@ def test_bedtime_command_runs_the_routine_and_stops(tmp_path: Path) -> None:
 # ----- the live loop on a virtual clock: rests run out on the sink's clock ---------------
 
 def test_live_loop_runs_the_routine_on_the_clock_and_writes_the_diary(tmp_path: Path) -> None:
-    from bench.soak import VirtualSink
-    from tests.core import library, matcher
+    from tests.support.core import library, matcher
+    from tests.support.virtual_sink import VirtualSink
     from voice.conductor import Conductor
     from voice.diary import Diary
     from voice.diary_keeper import DiaryKeeper

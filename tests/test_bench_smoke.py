@@ -11,7 +11,7 @@ import pytest
 from bench import run
 from bench.figures import Results
 from bench.report import SECTIONS
-from bench.room import missing_tools
+from tests.support.room import missing_tools
 
 pytestmark = pytest.mark.slow
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.core import coach, content, drive, heard, keys
+from tests.support.core import coach, content, drive, heard, keys
 from voice.coach import Count, End, Finished, Listen, Phase, Silence, State, Timeout
 
 HOLD = content().voice.hold_s

@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.core import cli, content
+from tests.support.core import broken_content, cli, content
 from voice import CONTENT_DIR
 from voice.content import MUSCLES, check_content
 
 DRUGS = re.compile(r"\b(quinine|magnesium|ibuprofen|paracetamol|acetaminophen|aspirin|tonic water|"
                    r"salt tablets?|supplements?|potassium|calcium|vitamin|mg|milligrams?|"
                    r"tablets?|pills?|dose|dosage)\b", re.IGNORECASE)
-
-
-def broken_copy(tmp_path: Path, file: str, old: str, new: str) -> Path:
-    target = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR, target)
-    text = (target / file).read_text()
-    assert old in text, f"{old!r} not in {file}"
-    (target / file).write_text(text.replace(old, new, 1))
-    return target
 
 
 def test_shipped_content_is_valid() -> None:
@@ -66,7 +56,7 @@ def test_shipped_content_is_valid() -> None:
 ])
 def test_broken_copy_reports_file_and_line(tmp_path: Path, file: str, old: str, new: str,
                                            problem: str) -> None:
-    target = broken_copy(tmp_path, file, old, new)
+    target = broken_content(tmp_path, file, old, new)
     problems = check_content(target)
     hits = [p for p in problems if problem in p]
     assert hits, problems
@@ -77,14 +67,14 @@ def test_broken_copy_reports_file_and_line(tmp_path: Path, file: str, old: str, 
 
 
 def test_problem_line_points_at_the_broken_line(tmp_path: Path) -> None:
-    target = broken_copy(tmp_path, "remedies.yaml", "sources: [M4, C1]", "sources: [M4, NOPE]")
+    target = broken_content(tmp_path, "remedies.yaml", "sources: [M4, C1]", "sources: [M4, NOPE]")
     line = next(i + 1 for i, text in enumerate((target / "remedies.yaml").read_text().splitlines())
                 if "NOPE" in text)
     assert any(f"remedies.yaml:{line}:" in p for p in check_content(target))
 
 
 def test_other_commands_refuse_malformed_content_in_one_line(tmp_path: Path) -> None:
-    target = broken_copy(tmp_path, "intents.yaml", "  stop:\n    data:", "  stop:\n    data: [\n")
+    target = broken_content(tmp_path, "intents.yaml", "  stop:\n    data:", "  stop:\n    data: [\n")
     out = cli("--content", str(target), "parse", "stop")
     assert out.returncode == 2 and "YAML syntax error" in out.stderr
     assert "Traceback" not in out.stderr

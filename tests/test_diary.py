@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from running import Running
 
-from tests.core import cli, coach, content
+from tests.support.core import cli, coach, content
+from tests.support.running import Running
 from voice import ROOT_DIR
 from voice.coach import Heard, Phase, Say, State
 from voice.diary import SCHEMA_VERSION, Diary
@@ -454,7 +454,7 @@ def test_a_broken_diary_file_names_file_and_line(tmp_path: Path, old: str, new: 
                                                  problem: str) -> None:
     import re
 
-    from tests.core import broken_content
+    from tests.support.core import broken_content
     from voice.content import check_content
 
     target = broken_content(tmp_path, "diary.yaml", old, new)

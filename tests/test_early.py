@@ -13,7 +13,6 @@ the subsets taken here.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,12 +20,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-
-from asr_accuracy import OTHER_WORDS, SPEECH_COMMANDS, clips, read_clip
-
-from tests import core
-from tests.audio_sets import VOICES, Voice, load_16k, render, tools_missing
+from tests.support import core
+from tests.support.speech import (
+    OTHER_WORDS,
+    SPEECH_COMMANDS,
+    VOICES,
+    Voice,
+    clips,
+    load_16k,
+    read_clip,
+    render,
+    tools_missing,
+)
 from voice.intents import Intent, IntentMatcher
 from voice.speech_in.early import EarlyHearing
 from voice.speech_in.listener import EngineHearing, Heard, UtteranceListener
@@ -134,7 +139,7 @@ def test_stop_is_heard_early_right_after_the_request_that_began_the_count(
 
 
 ROOM = Path(__file__).resolve().parent / "data" / "room"
-"""What the coach's microphone recorded in the benchmark's virtual room (bench/room.py):
+"""What the coach's microphone recorded in the benchmark's virtual room (tests/support/room.py):
 espeak-ng saying "help, calf cramp" and then, mid-count, "stop"."""
 
 

@@ -9,7 +9,7 @@ import pytest
 from hassil.intents import Intent
 from hassil.sample import sample_intents
 
-from tests.core import matcher as shared_matcher
+from tests.support.core import matcher as shared_matcher
 from voice import CONTENT_DIR
 from voice.content import load_content
 from voice.errors import BadInput

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bench.parse_accuracy import score
-from tests.core import cli, json_lines, matcher
+from tests.support.core import cli, json_lines, matcher
 from voice import ROOT_DIR
 
 TABLES = ["heldout_final.tsv", "heldout_fresh.tsv", "heldout_utterances.tsv"]

@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.soak import SPEECH_RMS, at_level, synthesise
-from tests import core
-from tests.audio_sets import tools_missing
+from tests.support import core
+from tests.support.bedroom import SPEECH_RMS
+from tests.support.noise import at_level
+from tests.support.speech import synthesise, tools_missing
 from voice.intents import WaitForMore
 from voice.speech_in.listener import EngineHearing, Heard, UtteranceListener
 from voice.speech_in.pocketsphinx_engine import PocketSphinxEngine, from_matcher

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from pulse import NULL_SINK_OPTIONS, PulseServer, missing_tools
-from running import Running
 
+from tests.support.onsets import a_word_a_second, recorded_onsets
+from tests.support.pulse import NULL_SINK_OPTIONS, PulseServer, missing_tools
+from tests.support.running import Running
+from tests.support.speech import say
 from voice import ROOT_DIR
-from voice.onsets import onsets
 
 pytestmark = [pytest.mark.pulse, pytest.mark.slow]
 
@@ -63,28 +64,6 @@ def coach_process(pulse: PulseServer, *args: str) -> subprocess.Popen[str]:
                             env={**pulse.env, "PYTHONPATH": str(ROOT_DIR)})
 
 
-def said_onsets(path: Path) -> list[float]:
-    """Onsets in a recording. A recorder whose source vanished may not have finished its WAV
-    header, so the samples are read straight after parecord's 44-byte header."""
-    data = path.read_bytes()
-    rate = int.from_bytes(data[24:28], "little")
-    samples = np.frombuffer(data[44:len(data) - len(data) % 2], dtype="<i2")
-    return onsets(samples, rate)
-
-
-def a_word_a_second(times: list[float]) -> list[float]:
-    """The onsets that follow each other a second apart (up to 0.45 s late after underruns
-    on a busy machine), from the first until a longer gap; onsets in between (a click, the
-    recorder being cut off) are skipped."""
-    kept = times[:1]
-    for t in times[1:]:
-        if t - kept[-1] > 1.45:
-            break
-        if t - kept[-1] >= 0.9:
-            kept.append(t)
-    return kept
-
-
 def count_at_end(times: list[float]) -> list[float]:
     """The count words at the end of a recording: from the first onset after the last gap
     of more than 2 s (the instructions end, then the count begins)."""
@@ -127,8 +106,8 @@ def test_the_count_survives_the_speaker_vanishing_and_goes_on_to_thirty(
     assert coach.returncode == 0, err
     assert "Traceback" not in err
     assert "the speaker stopped" in err and "the speaker is back" in err
-    before = count_at_end(said_onsets(tmp_path / "before.wav"))
-    heard_after = said_onsets(tmp_path / "after.wav")
+    before = count_at_end(recorded_onsets(tmp_path / "before.wav"))
+    heard_after = recorded_onsets(tmp_path / "after.wav")
     after = count_at_start(heard_after)
     assert len(before) >= 2, "counting had begun before the speaker went"
     # The word cut off by the fault is said again whole, so it may be counted twice.
@@ -143,15 +122,9 @@ def test_the_count_survives_the_speaker_vanishing_and_goes_on_to_thirty(
     assert "coach: Calf cramp." in out
 
 
-def flite(path: Path, text: str) -> Path:
-    subprocess.run(["flite", "-voice", "slt", "-t", text, "-o", str(path)], check=True,
-                   capture_output=True)
-    return path
-
-
 def test_the_coach_hears_again_after_the_sound_server_restarts(pulse: PulseServer,
                                                                tmp_path: Path) -> None:
-    question = flite(tmp_path / "water.wav", "should I drink water")
+    question = say(tmp_path / "water.wav", "should I drink water", "flite:slt")
     coach = Running("listen", "--day", env=pulse.env)
     try:
         coach.wait_for("is listening", stream="err", timeout=120)

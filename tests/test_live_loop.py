@@ -3,8 +3,8 @@ heard, when, reaches the coach with the right count position and listening conte
 
 from __future__ import annotations
 
-from bench.soak import VirtualSink
-from tests.core import coach, content, library, matcher
+from tests.support.core import coach, content, library, matcher
+from tests.support.virtual_sink import VirtualSink
 from voice.conductor import Conductor, Cue
 from voice.live import LiveLoop
 

@@ -11,29 +11,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from running import Running
 
+from tests.support.onsets import count_runs
+from tests.support.running import Running
 from voice import ROOT_DIR
 from voice.onsets import onsets
 from voice.wavio import Audio, read_wav
 
 pytestmark = pytest.mark.pulse
-
-
-def count_runs(times: list[float], tolerance: float) -> list[list[float]]:
-    """Runs of onsets spaced 1 s apart (within `tolerance` seconds)."""
-    runs: list[list[float]] = []
-    run: list[float] = []
-    for t in times:
-        if run and abs(t - run[-1] - 1.0) <= tolerance:
-            run.append(t)
-        else:
-            if len(run) > 1:
-                runs.append(run)
-            run = [t]
-    if len(run) > 1:
-        runs.append(run)
-    return runs
 
 
 def start_coach(pulse, *args: str) -> subprocess.Popen[str]:
@@ -100,9 +85,7 @@ TALK_LINES = 10
 
 def room_talk(path: Path) -> Path:
     """Sentences that are no command (two voices taking turns), half a second apart."""
-    from audio_sets import VOICES, load_16k, render
-
-    from bench.hearing import CHATTER
+    from tests.support.speech import CHATTER, VOICES, load_16k, render
     from voice.wavio import write_wav_atomic
 
     gap = np.zeros(8000, dtype=np.int16)
@@ -118,7 +101,7 @@ def spoken_session(pulse, tmp_path: Path, then: Path, *, after_s: float,
     after the coach starts counting `then` is played too, and `then_s` later (or a second
     after the coach prints `until`) the coach is stopped with Ctrl-C. The coach (its output, and what it heard on stderr) and the
     speaker's recording."""
-    from audio_sets import VOICES, render
+    from tests.support.speech import VOICES, render
 
     pulse.start_recording_speaker(tmp_path / "said.wav")
     coach = Running("--verbose", "listen", "--day", env=pulse.env)
@@ -195,9 +178,8 @@ def test_a_spoken_request_is_answered_and_a_spoken_stop_silences_the_count(
     """Hands-free, end to end: "help, calf cramp" played into the microphone is answered
     on the speaker with the calf stretch and a count one second apart; "stop" played into
     the microphone mid-count silences the speaker, and it stays silent."""
-    from audio_sets import render
-
     from bench.answering import STOP_PHRASE
+    from tests.support.speech import render
     from voice import CONTENT_DIR
     from voice.content import load_content
 

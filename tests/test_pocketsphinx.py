@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from audio_sets import (
-    COMMANDS,
-    VOICES,
-    build_set,
-    load_16k,
-    mix,
-    noise,
-    render,
-    subset,
-    tools_missing,
-)
 
-from bench.hearing import SPEECH_COMMANDS
-from tests import core
-from tests.core import matcher as shared_matcher
+from tests.support import core
+from tests.support.audio_sets import COMMANDS, build_set, subset
+from tests.support.core import matcher as shared_matcher
+from tests.support.noise import mix, noise
+from tests.support.speech import SPEECH_COMMANDS, VOICES, load_16k, render, tools_missing
 from voice.errors import BadInput
 from voice.intents import IntentMatcher
 from voice.memory import _glibc

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from running import Running
 
+from tests.support.running import Running
 from voice import ROOT_DIR
 
 GUARD = ROOT_DIR / "tests" / "guard"

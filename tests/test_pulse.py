@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from pulse import PulseServer, missing_tools
 
+from tests.support.pulse import PulseServer, missing_tools
 from voice import ROOT_DIR
 from voice.onsets import onsets, silent_after
 from voice.wavio import read_wav, read_wav_16k, write_wav_atomic

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from audio_sets import VOICES, load_16k, render, tools_missing
 
-from tests.core import write_wav_frames
+from tests.support.core import write_wav_frames
+from tests.support.speech import VOICES, load_16k, render, tools_missing
 
 pytestmark = pytest.mark.skipif(bool(tools_missing()), reason="needs espeak-ng and flite")
 

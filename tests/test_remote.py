@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from audio_sets import VOICES, load_16k, render, tools_missing
 
-from tests import core
+from tests.support import core
+from tests.support.speech import VOICES, load_16k, render, tools_missing
 from voice import CONTENT_DIR, MODELS_DIR
 from voice.errors import BadInput, ContentError, MissingResource
 from voice.speech_in.pocketsphinx_engine import from_matcher

@@ -9,9 +9,9 @@ from collections import deque
 from pathlib import Path
 
 import pytest
-from running import Running
 
-from tests.core import cli, coach, content, matcher
+from tests.support.core import cli, coach, content, matcher
+from tests.support.running import Running
 from voice.coach import Count, End, Event, Finished, Heard, Phase, Say, Silence, State, Timeout
 
 RED_FLAGS = ("my calf is swollen", "my leg is red and warm", "my foot is numb", "I fell",

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bench.parse_accuracy import score
-from tests.core import cli, coach, content, drive, heard, keys, matcher
+from tests.support.core import cli, coach, content, drive, heard, keys, matcher
 from voice import CONTENT_DIR, ROOT_DIR
 from voice.coach import Count, End, Finished, Heard, Listen, Phase, Say, Silence, Timeout
 from voice.content import check_content
@@ -353,8 +353,8 @@ def test_a_bad_say_at_is_one_line(tmp_path: Path) -> None:
 # ----- typed mode ----------------------------------------------------------------------------
 
 def test_typed_mode_shows_each_line_when_it_is_spoken() -> None:
-    from bench.soak import VirtualSink
-    from tests.core import library
+    from tests.support.core import library
+    from tests.support.virtual_sink import VirtualSink
     from voice.conductor import Conductor
     from voice.live import LiveLoop
 

@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from pulse import PulseServer
 
+from tests.support.pulse import PulseServer
 from voice import ROOT_DIR
 
 pytestmark = [pytest.mark.pulse, pytest.mark.slow]

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.core import cli
+from tests.support.core import cli
 from voice.onsets import onsets
 from voice.wavio import read_wav
 

@@ -1,6 +1,6 @@
 """A short soak in CI: ten minutes of bedroom audio (fan, snoring, chatter, cramp episodes)
 through the real endpointer, the real PocketSphinx recogniser and the live loop on a
-virtual clock. `python bench/soak.py --hours 8` runs the whole night (docs/soak.md)."""
+virtual clock. `python -m bench.soak --hours 8` runs the whole night (docs/soak.md)."""
 
 from __future__ import annotations
 

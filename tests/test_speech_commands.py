@@ -2,11 +2,11 @@
 
 The whole set takes about two minutes to decode on this machine's two cores, so the test
 takes a fixed subset: every `EVERY`-th clip of each folder (sorted by name). The full
-figures come from `python bench/asr_accuracy.py`.
+figures come from `python -m bench.asr_accuracy`.
 
 Targets: in the `count` context, >= 90 % of stop/ clips heard as stop, >= 90 % of other
 words (go left right up down on off _unknown_) and >= 98 % of _silence_ clips as none.
-On the whole set (`python bench/asr_accuracy.py`) the PocketSphinx US-English model hears
+On the whole set (`python -m bench.asr_accuracy`) the PocketSphinx US-English model hears
 about 76 % of the stops, short of the target, and 92 % of the other words as nothing; on
 this test's quarter of the clips the other words come to about 89 %. Both tests are
 marked xfail, so the gap stays visible in every run instead of hidden behind a lowered
@@ -15,15 +15,10 @@ number.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-
-from asr_accuracy import SPEECH_COMMANDS, RealSpeech, grammar_hearer, real_speech
-
+from bench.asr_accuracy import RealSpeech, grammar_hearer, real_speech
+from tests.support.speech import SPEECH_COMMANDS
 from voice import CONTENT_DIR
 from voice.content import load_content
 from voice.intents import IntentMatcher

@@ -3,29 +3,17 @@ snore beside the words is not decoded with them."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-from bench.soak import (
-    FAN_RMS,
-    SNORE_RMS,
-    SPEECH_RMS,
-    Snore,
-    at_level,
-    coloured_noise,
-    snore_sound,
-    synthesise,
-)
-from tests import core
-from tests.audio_sets import tools_missing
+from tests.support import core
+from tests.support.bedroom import FAN_RMS, SNORE_RMS, SPEECH_RMS, Snore, snore_sound
+from tests.support.noise import at_level, coloured_noise
+from tests.support.speech import SPEECH_COMMANDS, synthesise, tools_missing
 from voice.speech_in.pocketsphinx_engine import from_matcher
 from voice.speech_in.recognizer import recognise
 from voice.speech_in.speech_gate import SpeechGate
 from voice.wavio import read_wav_16k
-
-CLIPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "speech-commands"
 
 
 @pytest.fixture(scope="module")
@@ -34,9 +22,9 @@ def gate() -> SpeechGate:
 
 
 def _clips(folder: str, n: int) -> list[bytes]:
-    paths = sorted((CLIPS / folder).glob("*.wav"))[:n]
+    paths = sorted((SPEECH_COMMANDS / folder).glob("*.wav"))[:n]
     if not paths:
-        pytest.skip(f"no Speech Commands clips in {CLIPS / folder}")
+        pytest.skip(f"no Speech Commands clips in {SPEECH_COMMANDS / folder}")
     return [read_wav_16k(p).tobytes() for p in paths]
 
 

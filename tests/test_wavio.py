@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.core import write_wav_frames
+from tests.support.core import write_wav_frames
 from voice import ROOT_DIR
 from voice.errors import BadInput
 from voice.wavio import Audio, read_wav, read_wav_16k, write_wav_atomic

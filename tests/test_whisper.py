@@ -11,8 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from audio_sets import VOICES, load_16k, noise, render, tools_missing
 
+from tests.support.noise import noise
+from tests.support.speech import VOICES, load_16k, render, tools_missing
 from voice import CONTENT_DIR, MODELS_DIR, models
 from voice.content import load_content
 from voice.errors import BadInput, MissingResource

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from voice import CONTENT_DIR, MODELS_DIR, __version__
 from voice.errors import BadInput, CoachError
+from voice.log import log, setup
 from voice.speech_in.base import ENGINES
 
 COMMANDS = {
@@ -201,18 +202,20 @@ def _with_command(argv: list[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the program; returns the exit code."""
     args = None
+    setup()
     try:
         args = build_parser().parse_args(_with_command(list(sys.argv[1:] if argv is None
                                                            else argv)))
+        setup(verbose=args.verbose)
         module = importlib.import_module(COMMANDS[args.command])
         return int(module.run(args))
     except CoachError as exc:
         if args is not None and getattr(args, "verbose", False):
             traceback.print_exc()
-        print(f"cramp-coach: {exc}", file=sys.stderr)
+        log.error(str(exc))
         return exc.exit_code
     except KeyboardInterrupt:
-        print("cramp-coach: stopped.", file=sys.stderr)
+        log.info("stopped.")
         return 130
     except BrokenPipeError:
         return 0

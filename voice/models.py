@@ -36,6 +36,7 @@ from tqdm import tqdm
 
 from voice import CONTENT_DIR, MODELS_DIR
 from voice.errors import BadInput, ContentError, MissingResource
+from voice.log import log
 from voice.speech_in.vosk_engine import load_problem
 
 CATALOGUE_FILE = CONTENT_DIR / "models.yaml"
@@ -748,4 +749,4 @@ def _process_alive(pid: int) -> bool:
 def _say(progress: bool, message: str) -> None:
     """A status line on stderr, when progress output is wanted."""
     if progress:
-        print(message, file=sys.stderr)
+        log.info(message)

@@ -19,6 +19,7 @@ import numpy as np
 
 from voice.conductor import Cue
 from voice.errors import MissingResource
+from voice.log import log
 
 BLOCK_FRAMES = 256
 """Frames per output block (256 at 22 050 Hz ≈ 12 ms): a `clear()` takes effect from the
@@ -175,7 +176,7 @@ class LivePlayer:
                 self._recover()
 
     def _recover(self) -> None:
-        warn("the speaker stopped; the count waits until it is back (still listening)")
+        log.warning("the speaker stopped; the count waits until it is back (still listening)")
         self._release()
         self._rewind()
         waits = itertools.chain(REOPEN_BACKOFF_S,
@@ -191,9 +192,9 @@ class LivePlayer:
                 except MissingResource:
                     continue
             self.reopens += 1
-            warn("the speaker is back")
+            log.warning("the speaker is back")
             return
-        warn("the speaker did not come back; the coach goes on in text only")
+        log.warning("the speaker did not come back; the coach goes on in text only")
 
     def _rewind(self) -> None:
         """Go back to the start of the cue that was cut off (or may still have been in the
@@ -395,6 +396,3 @@ def _device(device: str | int | None) -> str | int | None:
     return int(device) if str(device).isdigit() else device
 
 
-def warn(message: str) -> None:
-    """One line for the person at the terminal."""
-    print(f"cramp-coach: {message}", file=sys.stderr, flush=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from voice.content import Content
 from voice.errors import MissingResource
-from voice.player import warn
+from voice.log import log
 from voice.speech_out import Pyttsx3Voice, SilentVoice, SpeechLibrary
 
 NIGHT_STARTS = datetime.time(22, 0)
@@ -33,8 +33,8 @@ def open_library(content: Content, fallback: bool = False) -> SpeechLibrary:
     except MissingResource as exc:
         if not fallback:
             raise
-        warn(str(exc))
-        warn(content.prompt("speech_unavailable", False))
+        log.warning(str(exc))
+        log.warning(content.prompt("speech_unavailable", False))
         return SpeechLibrary(SilentVoice(), content.voice)
 
 

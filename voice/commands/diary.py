@@ -15,7 +15,7 @@ from voice.diary_facts import night_of
 from voice.diary_record import SessionRecord, to_json
 from voice.errors import BadInput, CoachError
 from voice.files import check_writable
-from voice.player import warn
+from voice.log import log
 
 
 class NotConfirmed(CoachError):
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"No diary yet at {path}.", file=sys.stderr if args.json else sys.stdout)
         records: list[SessionRecord] = []
     else:
-        diary = Diary(path, warn)
+        diary = Diary(path, log.warning)
         try:
             records = diary.sessions(_since(args.weeks))
         finally:
@@ -117,7 +117,7 @@ def _forget(path: Path, yes: bool) -> int:
             raise NotConfirmed("nothing deleted (say y to confirm, or give --yes)")
     count = 0
     if path.exists():
-        diary = Diary(path, warn)
+        diary = Diary(path, log.warning)
         try:
             count = diary.forget()
         finally:

@@ -18,7 +18,8 @@ from voice.diary_keeper import DiaryKeeper
 from voice.errors import BadInput, MissingResource
 from voice.intents import Intent, IntentMatcher
 from voice.live import Ears, LiveLoop, TextEars
-from voice.player import LivePlayer, PrintSink, Sink, warn
+from voice.log import log
+from voice.player import LivePlayer, PrintSink, Sink
 from voice.speech_out import SilentVoice, SpeechLibrary
 
 
@@ -34,8 +35,8 @@ def _sink(args: argparse.Namespace, library: SpeechLibrary, content: Content) ->
     except MissingResource as exc:
         if not args.text:
             raise
-        warn(f"{exc}")
-        warn(content.prompt("speech_unavailable", False))
+        log.warning(f"{exc}")
+        log.warning(content.prompt("speech_unavailable", False))
         return PrintSink(library.sample_rate)
 
 
@@ -61,7 +62,7 @@ def _diary(args: argparse.Namespace, content: Content) -> Iterator[DiaryKeeper]:
     """The diary for this run. Each session's row is written as it goes; on the way out
     (the end, Ctrl-C, or SIGTERM, made to unwind like Ctrl-C) an unfinished one gets its
     last time. Even SIGKILL leaves the row as of the last step."""
-    keeper = DiaryKeeper.open(diary_path(args), diary_words_of(content), warn)
+    keeper = DiaryKeeper.open(diary_path(args), diary_words_of(content), log.warning)
     previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         yield keeper
@@ -89,9 +90,9 @@ def run(args: argparse.Namespace, first: Intent | None = None) -> int:
         ears.close()
         raise
     try:
-        with _log(args) as log, _diary(args, content) as keeper:
-            loop = LiveLoop(Coach(content), Conductor(library, night), sink, night, _show, log,
-                            keeper)
+        with _log(args) as transcript, _diary(args, content) as keeper:
+            loop = LiveLoop(Coach(content), Conductor(library, night), sink, night, _show,
+                            transcript, keeper)
             mode = "typing" if args.text else "listening"
             print(f"cramp coach is {mode} ({'night' if night else 'day'} voice). "
                   f"{content.prompt('ready', night)}", file=sys.stderr, flush=True)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from voice.content import load_content
 from voice.errors import BadInput
 from voice.intents import IntentMatcher
+from voice.log import log
 from voice.speech_in.base import SAMPLE_RATE, SpeechIn
 from voice.speech_in.recognizer import recognise
 from voice.speech_in.select import open_engine
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
             failed += 1
             row = {"file": str(path), "error": str(exc)}
             if not args.json:
-                print(f"cramp-coach: {exc}", file=sys.stderr, flush=True)
+                log.error(str(exc))
                 continue
         _print(row, args.json)
     return 2 if failed else 0

@@ -13,7 +13,7 @@ from voice.content import diary_words_of, load_content
 from voice.errors import BadInput
 from voice.files import check_writable, write_text_atomic
 from voice.intents import IntentMatcher
-from voice.player import warn
+from voice.log import log
 from voice.session import SILENT_TURN, Turn, run_session, text_turn
 from voice.wavio import write_wav_atomic
 
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     if args.diary is not None:  # a rehearsal goes in a diary only when one is named
         from voice.diary_keeper import DiaryKeeper
 
-        keeper = DiaryKeeper.open(args.diary, diary_words_of(content), warn)
+        keeper = DiaryKeeper.open(args.diary, diary_words_of(content), log.warning)
     started = dt.datetime.now().astimezone()
     try:
         result = run_session(Coach(content), Conductor(library, night), turns, night, keeper,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import queue
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from voice.content import Content
 from voice.errors import BadInput, MissingResource
 from voice.intents import Intent, IntentMatcher, WaitForMore
 from voice.live import LiveLoop
+from voice.log import log
 from voice.player import LIST_DEVICES, import_sounddevice
 from voice.speech_in.base import SAMPLE_RATE
 from voice.speech_in.early import EarlyHearing
@@ -41,15 +41,11 @@ NO_MICROPHONE = ("no microphone found; use --text to type instead, or pick a dev
 """What the user is told when there is no input device."""
 
 
-def _log(message: str) -> None:
-    print(f"cramp-coach: {message}", file=sys.stderr, flush=True)
-
-
 class MicrophoneEars:
     """Listens on an input device and reports what it hears to a `LiveLoop`."""
 
     def __init__(self, hearing: Hearing, device: str | int | None = None,
-                 record_dir: Any = None, verbose: bool = False,
+                 record_dir: Any = None,
                  early: EarlyHearing | None = None,
                  on_close: Callable[[], None] | None = None,
                  wait_for_more: WaitForMore | None = None) -> None:
@@ -57,7 +53,6 @@ class MicrophoneEars:
         self._on_close = on_close
         """Called once the device is released (ends the recogniser's process)."""
         self.device = int(device) if device is not None and str(device).isdigit() else device
-        self.verbose = verbose
         self.hearing = hearing
         self._blocks: queue.Queue[bytes] = queue.Queue(maxsize=QUEUE_BLOCKS)
         self._loop: LiveLoop | None = None
@@ -141,12 +136,12 @@ class MicrophoneEars:
         now = time.monotonic()
         if self.overflows > self._logged_overflows and \
                 now - self._overflow_logged_at >= OVERFLOW_LOG_S:
-            _log(f"the microphone lost some audio ({self.overflows - self._logged_overflows} "
+            log.warning(f"the microphone lost some audio ({self.overflows - self._logged_overflows} "
                  "blocks); still listening")
             self._logged_overflows, self._overflow_logged_at = self.overflows, now
 
     def _reopen(self) -> None:
-        _log("the microphone stopped; trying to reopen it")
+        log.warning("the microphone stopped; trying to reopen it")
         for wait in (*REOPEN_BACKOFF_S, *([REOPEN_BACKOFF_S[-1]] * 1000)):
             if self._stop.wait(wait):
                 return
@@ -160,13 +155,12 @@ class MicrophoneEars:
                 continue
             self.reopens += 1
             self._last_block = time.monotonic()
-            _log("the microphone is back")
+            log.warning("the microphone is back")
             return
 
     def _on_heard(self, heard: Heard) -> None:
-        if self.verbose:
-            _log(f"heard [{heard.context}] {heard.intent.text!r} -> {heard.intent.name} "
-                 f"({heard.intent.confidence:.2f}, {heard.decode_s * 1000:.0f} ms)")
+        log.debug(f"heard [{heard.context}] {heard.intent.text!r} -> {heard.intent.name} "
+                  f"({heard.intent.confidence:.2f}, {heard.decode_s * 1000:.0f} ms)")
         if self._loop is None:
             return
         if heard.intent.name == "none":
@@ -175,8 +169,8 @@ class MicrophoneEars:
             self._loop.heard(heard.intent)
 
     def _on_early(self, intent: Intent | None) -> None:
-        if self.verbose and intent is not None:
-            _log(f"hearing {intent.text!r} -> {intent.name}: hush")
+        if intent is not None:
+            log.debug(f"hearing {intent.text!r} -> {intent.name}: hush")
         if self._loop is None:
             return
         if intent is None:
@@ -206,7 +200,7 @@ def open_microphone_ears(args: argparse.Namespace, matcher: IntentMatcher,
     engine = RemoteEngine(EngineSpec(args.engine, args.model, args.models_dir, args.content))
     try:
         return MicrophoneEars(EngineHearing(engine, matcher), args.input, args.record,
-                              verbose=args.verbose, early=EarlyHearing(engine, matcher),
+                              early=EarlyHearing(engine, matcher),
                               on_close=engine.close, wait_for_more=matcher.wait_for_more)
     except BaseException:
         engine.close()

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import signal
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from voice.errors import CoachError, MissingResource
+from voice.log import log
 from voice.speech_in.base import Hypothesis
 
 START_TIMEOUT_S = 120.0
@@ -128,8 +128,7 @@ class RemoteEngine:
                 except (EOFError, OSError):
                     if attempt == RESTARTS:
                         raise MissingResource("the speech recogniser keeps stopping") from None
-                    print("cramp-coach: the speech recogniser stopped; starting it again",
-                          file=sys.stderr, flush=True)
+                    log.warning("the speech recogniser stopped; starting it again")
                     self._reap()
                     self._spawn()
                     self.restarts += 1

@@ -8,21 +8,17 @@ choice is said on stderr, once.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from voice.errors import BadInput, MissingResource
 from voice.intents import IntentMatcher
+from voice.log import log
 from voice.speech_in.base import ENGINES, SpeechIn
 from voice.speech_in.grammar import vosk_phrases
 from voice.speech_in.pocketsphinx_engine import PocketSphinxEngine, from_matcher
 
 VOSK_PHRASE_STYLE = "words"
 """How Vosk's per-context phrase lists are made (see `grammar.vosk_phrases`)."""
-
-
-def _say(line: str) -> None:
-    print(f"cramp-coach: {line}", file=sys.stderr, flush=True)
 
 
 WHISPER_FILE = "model.bin"
@@ -109,5 +105,5 @@ def open_engine(engine: str, model: Path | None, models_dir: Path,
 
 def _opened(recogniser: SpeechIn, where: str, quiet: bool) -> SpeechIn:
     if not quiet:
-        _say(f"speech recogniser: {recogniser.name}, {where}")
+        log.info(f"speech recogniser: {recogniser.name}, {where}")
     return recogniser

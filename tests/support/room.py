@@ -15,18 +15,15 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
+from tests.support.pulse import PulseServer, missing_tools
 from voice import ROOT_DIR
 from voice.wavio import write_wav_atomic
-
-sys.path.insert(0, str(ROOT_DIR / "tests"))
-from pulse import PulseServer, missing_tools
 
 ROOM_MODULES = (
     "module-null-sink sink_name=room channels=2 channel_map=front-left,front-right norewinds=1",

@@ -56,14 +56,14 @@ class Running:
                 return line
         while True:
             try:
-                line = self._lines[stream].get(timeout=timeout)
+                got = self._lines[stream].get(timeout=timeout)
             except queue.Empty:
                 raise TimeoutError(f"no {text!r} in {seen}; stderr: {self.err}") from None
-            if line is None:
+            if got is None:
                 raise TimeoutError(f"ended without {text!r}: {seen}; stderr: {self.err}")
-            seen.append(line)
-            if text in line:
-                return line
+            seen.append(got)
+            if text in got:
+                return got
 
     def interrupt(self, timeout: float = 30.0) -> int:
         """Ctrl-C; returns the exit code once it has ended."""

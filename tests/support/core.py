@@ -90,6 +90,6 @@ def broken_content(tmp_path: Path, file: str, old: str, new: str) -> Path:
     target = tmp_path / "content"
     shutil.copytree(CONTENT_DIR, target)
     text = (target / file).read_text()
-    assert old in text
+    assert old in text, f"{old!r} not in {file}"
     (target / file).write_text(text.replace(old, new, 1))
     return target

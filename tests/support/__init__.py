@@ -1,0 +1,13 @@
+"""Helpers shared by the tests and the benchmarks (imported as `tests.support.*`).
+
+- `speech`      synthetic speech (espeak-ng, flite) at 16 kHz, and the Speech Commands clips
+- `noise`       brown, pink, fan-like and babble noise; mixing at an SNR or a level
+- `audio_sets`  the synthetic command set: every intent, four voices, clean or noisy
+- `bedroom`     a simulated bedroom's sound: the fan, snores, speech at a level
+- `pulse`       a private PulseAudio server with a virtual microphone and speaker
+- `room`        a virtual bedroom on that server: the coach and the user on one clock
+- `onsets`      runs of word onsets in a recording (the count's words a second apart)
+- `virtual_sink`  a sink on a clock the caller moves
+- `core`        the shipped content, matcher, coach and voice, cached; `cli`
+- `running`     `cramp-coach` running in the background, watched line by line
+"""
