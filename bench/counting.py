@@ -68,7 +68,7 @@ class Count:
     def errors_ms(self) -> np.ndarray:
         """Onset error of word k against t0 + (k - 1) s, t0 = onset of the first word."""
         t = np.asarray(self.words)
-        return (t - t[0] - np.arange(len(t))) * 1000.0
+        return np.asarray((t - t[0] - np.arange(len(t))) * 1000.0)
 
     def drift_ms(self) -> float:
         """Fitted change of the error from the first word to the last (milliseconds)."""

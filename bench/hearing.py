@@ -295,7 +295,7 @@ def long_audio(per_folder: int, chatter: int, seed: int = 5) -> tuple[list[bytes
 def _with_fan(parts: list[np.ndarray], rng: np.random.Generator) -> bytes:
     x = np.concatenate(parts)
     x = x + fan(len(x), rng, BACKGROUND_DBFS)
-    return np.clip(x, -32768, 32767).astype(np.int16).tobytes()
+    return bytes(np.clip(x, -32768, 32767).astype(np.int16).tobytes())
 
 
 # ----- running and scoring -------------------------------------------------------------

@@ -26,7 +26,8 @@ from pathlib import Path
 from bench import answering, counting, footprint, hearing, plots, report
 from bench.figures import Results
 from bench.machine import describe
-from tests.support.room import Room, missing_tools
+from tests.support.pulse import missing_tools
+from tests.support.room import Room
 from voice import ROOT_DIR
 
 

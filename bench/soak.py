@@ -34,7 +34,7 @@ from tests.support.noise import at_level
 from tests.support.speech import real_clip, synthesise
 from tests.support.virtual_sink import VirtualSink
 from voice import CONTENT_DIR, MODELS_DIR, ROOT_DIR
-from voice.coach import Coach, Event, Heard, Phase, State
+from voice.coach import Action, Coach, Event, Heard, Phase, State
 from voice.conductor import Conductor
 from voice.content import Content, load_content
 from voice.intents import Intent, IntentMatcher
@@ -133,7 +133,7 @@ class WatchedCoach(Coach):
         self.clock = clock
         self.steps: list[Step] = []
 
-    def step(self, state: State, event: Event) -> tuple[State, tuple]:
+    def step(self, state: State, event: Event) -> tuple[State, tuple[Action, ...]]:
         """The coach's step, recorded."""
         new, actions = super().step(state, event)
         if isinstance(event, Heard):

@@ -90,7 +90,7 @@ def _weeks(text: str) -> int:
     return int(text)
 
 
-def _add_diary_commands(sub: argparse._SubParsersAction) -> None:
+def _add_diary_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     diary = sub.add_parser("diary", help="the local cramp diary (one row per session)")
     diary.add_argument("--weeks", type=_weeks, default=4, help="how many weeks back (default 4)")
     diary.add_argument("--json", action="store_true", help="one JSON object per session")

@@ -7,7 +7,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from voice.errors import BadInput
 
@@ -34,7 +34,7 @@ def check_writable(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def atomic_output(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO]:
+def atomic_output(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[Any]]:
     """A file object whose contents replace `path` only when the block ends without error:
     written to a temporary file beside it, flushed to disk, then renamed. Any failure
     leaves `path` as it was; an OSError becomes a one-line `BadInput`."""

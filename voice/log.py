@@ -14,7 +14,7 @@ FORMAT = "cramp-coach: %(message)s"
 log = logging.getLogger("cramp_coach")
 
 
-class _Stderr(logging.StreamHandler):
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]  # generic only in typeshed
     """Writes to `sys.stderr` as it is at each line (tests and callers may swap it)."""
 
     def emit(self, record: logging.LogRecord) -> None:

@@ -164,7 +164,7 @@ def _frames_rms(x: np.ndarray, flen: int) -> np.ndarray:
     """RMS of consecutive frames of `flen` samples."""
     n = len(x) // flen
     frames = x[: n * flen].reshape(n, flen)
-    return np.sqrt(np.mean(frames**2, axis=1))
+    return np.asarray(np.sqrt(np.mean(frames**2, axis=1)))
 
 
 def _frame_len(sample_rate: int, frame_ms: float) -> int:

@@ -78,7 +78,7 @@ def run_session(coach: Coach, conductor: Conductor, turns: Iterable[Turn],
     result = SessionResult(WavRenderer(conductor.library.sample_rate))
     state = State(night=night)
     t = reply_at = 0.0
-    actions: tuple = ()
+    actions: tuple[Action, ...] = ()
     begun = started or dt.datetime.now().astimezone()
 
     def step(event: Event, heard_text: str = "") -> tuple[State, tuple[Action, ...]]:

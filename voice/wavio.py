@@ -196,7 +196,7 @@ def _downmix(frames: np.ndarray) -> np.ndarray:
     if frames.shape[1] == 1:
         return frames[:, 0].astype(np.int16)
     mixed = np.rint(frames.astype(np.int32).sum(axis=1) / frames.shape[1])
-    return mixed.astype(np.int16)
+    return np.asarray(mixed, dtype=np.int16)
 
 
 

@@ -9,11 +9,12 @@ import subprocess
 import sys
 import wave
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from voice import CONTENT_DIR, ROOT_DIR
-from voice.coach import Coach, Heard, Say, State
+from voice.coach import Action, Coach, Heard, Say, State
 from voice.content import Content, load_content
 from voice.intents import IntentMatcher
 from voice.speech_out import Pyttsx3Voice, SpeechLibrary
@@ -48,7 +49,7 @@ def cli(*args: str, stdin: str | None = None, cwd: Path | None = None,
                           timeout=timeout)
 
 
-def json_lines(text: str) -> list[dict]:
+def json_lines(text: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
@@ -65,7 +66,7 @@ def write_wav_frames(path: Path, frames: np.ndarray, rate: int, width: int = 2) 
 
 # ----- driving the pure coach ------------------------------------------------------------
 
-def drive(*events: object, state: State | None = None) -> tuple[State, list[tuple]]:
+def drive(*events: object, state: State | None = None) -> tuple[State, list[tuple[Action, ...]]]:
     """Feed events in order; return the final state and every step's actions."""
     s = state or State()
     steps = []
@@ -75,7 +76,7 @@ def drive(*events: object, state: State | None = None) -> tuple[State, list[tupl
     return s, steps
 
 
-def keys(actions: tuple) -> list[str]:
+def keys(actions: tuple[Action, ...]) -> list[str]:
     return [a.key for a in actions if isinstance(a, Say)]
 
 

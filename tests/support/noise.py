@@ -46,7 +46,7 @@ def noise(kind: str, n: int, seed: int) -> np.ndarray:
         shaped -= np.convolve(shaped, np.ones(801) / 801, mode="same")  # no drift below 20 Hz
     else:
         raise ValueError(f"unknown noise {kind!r}")
-    return shaped / (np.sqrt(np.mean(shaped**2)) + 1e-12)
+    return np.asarray(shaped / (np.sqrt(np.mean(shaped**2)) + 1e-12))
 
 
 def speech_rms(samples: np.ndarray) -> float:
