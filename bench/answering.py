@@ -35,6 +35,7 @@ import psutil
 from bench.figures import Figure, Results, Target, percentile, share
 from bench.room import Room
 from voice import CONTENT_DIR, ROOT_DIR
+from voice.context import Context
 from voice.intents import IntentMatcher
 from voice.onsets import onsets
 from voice.speech_out import trim
@@ -237,7 +238,7 @@ def counted_muscle(line: str, matcher: IntentMatcher) -> str | None:
     found = _HEARD.search(line)
     if found is None or found.group(3) != "cramp":
         return None
-    return matcher.parse(found.group(2), "idle").slots.get("muscle")
+    return matcher.parse(found.group(2), Context.IDLE).slots.get("muscle")
 
 
 def speaks(line: str) -> bool:

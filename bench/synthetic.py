@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from voice import ROOT_DIR
+from voice.context import Context
 
 NOISES = ("brown", "pink", "babble")
 BABBLE_TALKERS = 5
@@ -20,7 +21,7 @@ BABBLE_TALKERS = 5
 class Synthetic:
     """Items to decode and what each must give."""
 
-    items: list[tuple[str, bytes, tuple[str, ...]]]
+    items: list[tuple[str, bytes, tuple[Context, ...]]]
     """(key, pcm, contexts): key is `syn|CONDITION|INDEX`, heard in the command's context."""
     expected: dict[int, str]
     """Utterance index → the intent it must give."""
@@ -84,13 +85,13 @@ def command_set(limit: int | None, snrs: Sequence[float], talk: Sequence[str]) -
     chosen = list(range(total))
     if limit is not None and limit < total:
         chosen = [int(i * total / limit) for i in range(limit)]
-    items: list[tuple[str, bytes, tuple[str, ...]]] = []
+    items: list[tuple[str, bytes, tuple[Context, ...]]] = []
     expected: dict[int, str] = {}
     for index in chosen:
         command = commands[index // len(voices)]
         speech = sets.load_16k(sets.render(command.text, voices[index % len(voices)]))  # type: ignore[attr-defined]
         expected[index] = command.intent
-        context = (command.context,)
+        context = (Context(command.context),)
         items.append((f"syn|clean|{index}", sets.mix(speech, None, index).tobytes(), context))  # type: ignore[attr-defined]
         for snr in snrs:
             for kind in NOISES:

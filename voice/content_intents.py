@@ -320,7 +320,8 @@ def _check_spotted(file: YamlFile, data: LineMap, templates: Templates,
         return
     for ctx, phrases in spotted.items():
         said: set[str] = set()
-        for name in contexts.get(ctx) or ():
+        names = contexts.get(ctx)
+        for name in names if isinstance(names, list) else ():
             for block in templates.intents.get(str(name), ()):
                 if block.heard_in is None or ctx in block.heard_in:
                     for sentence in block.sentences:

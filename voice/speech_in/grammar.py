@@ -35,6 +35,7 @@ from hassil.expression import (
 from hassil.intents import IntentData, TextSlotList
 from hassil.sample import sample_expression
 
+from voice.context import Context
 from voice.errors import BadInput
 from voice.intents import IntentMatcher
 
@@ -74,7 +75,7 @@ def load_dictionary(path: Path | None = None) -> Mapping[str, Phones]:
 class ContextGrammar:
     """What a recogniser may hear in one listening context."""
 
-    context: str
+    context: Context
     """Listening context (`idle`, `count`, `question`)."""
     intents: tuple[str, ...]
     """Intents whose sentences the grammar holds."""
@@ -396,7 +397,7 @@ def _balanced_outer(text: str) -> bool:
     return False
 
 
-def heard_blocks(matcher: IntentMatcher, intent: str, context: str) -> list[IntentData]:
+def heard_blocks(matcher: IntentMatcher, intent: str, context: Context) -> list[IntentData]:
     """The sentence blocks of `intent` that a recogniser listens for in `context`.
 
     A block with `metadata: {heard_in: [...]}` is heard only in those contexts: a bare
@@ -412,7 +413,7 @@ def heard_blocks(matcher: IntentMatcher, intent: str, context: str) -> list[Inte
     return out
 
 
-def build_grammar(matcher: IntentMatcher, context: str,
+def build_grammar(matcher: IntentMatcher, context: Context,
                   dictionary: Mapping[str, Phones] | None = None) -> ContextGrammar:
     """The JSGF grammar of one listening context (its intents only)."""
     if context not in matcher.contexts:
@@ -496,7 +497,7 @@ def _own_line_words(line: str) -> list[str]:
 
 
 def build_grammars(matcher: IntentMatcher,
-                   dictionary: Mapping[str, Phones] | None = None) -> dict[str, ContextGrammar]:
+                   dictionary: Mapping[str, Phones] | None = None) -> dict[Context, ContextGrammar]:
     """One grammar per listening context."""
     return {ctx: build_grammar(matcher, ctx, dictionary) for ctx in matcher.contexts}
 
@@ -505,7 +506,7 @@ VOSK_SAMPLE_CAP = 3000
 """Most sentences put into one Vosk phrase list (style `sentences`)."""
 
 
-def vosk_phrases(matcher: IntentMatcher, context: str, *, style: str = "words",
+def vosk_phrases(matcher: IntentMatcher, context: Context, *, style: str = "words",
                  cap: int = VOSK_SAMPLE_CAP, seed: int = 0) -> list[str]:
     """A Vosk phrase list for one context.
 
