@@ -157,8 +157,6 @@ class State:
     """Muscle of the last stretch, kept after the session ends (for "it's back")."""
 
 
-
-
 # ----- the machine -----------------------------------------------------------------------
 
 class Coach:

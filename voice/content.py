@@ -57,12 +57,13 @@ class _Folder:
         return YamlFile(self.directory, name, self.problems)
 
     def wording(self, file: YamlFile, parent: LineMap, key: str, need_sources: bool,
-                where: str = "") -> Wording | None:
-        """`parent[key]` as a wording: `day`, optional `night` and `sources`."""
+                allowed: tuple[str, ...] = (), where: str = "") -> Wording | None:
+        """`parent[key]` as a wording: `day`, optional `night` and `sources`; `allowed`
+        are the keys `parent` may hold (to name a misspelling of a missing `key`)."""
         entry = parent.get(key)
         line = parent.line_of(key)
         if key not in parent:
-            file.add(line, f"'{key}' is missing")
+            file.missing(parent, key, allowed)
             return None
         day = entry.get("day") if isinstance(entry, LineMap) else None
         if not isinstance(entry, LineMap) or not isinstance(day, str) or not day.strip():
@@ -111,7 +112,8 @@ def _read_remedies(folder: _Folder) -> tuple[dict[str, Wording], dict[str, str],
                                              dict[str, Wording], dict[str, Wording]]:
     file = folder.file("remedies.yaml")
     data = file.load()
-    file.only(data, ("muscles", *REMEDY_STEPS, "topics"))
+    remedy_keys = ("muscles", *REMEDY_STEPS, "topics")
+    file.only(data, remedy_keys, required=remedy_keys)
     stretches: dict[str, Wording] = {}
     names: dict[str, str] = {}
     muscles = file.mapping(data, "muscles", "'muscles' must map muscles to their stretch") \
@@ -123,8 +125,9 @@ def _read_remedies(folder: _Folder) -> tuple[dict[str, Wording], dict[str, str],
             if not isinstance(entry, LineMap):
                 file.add(muscles.line_of(muscle), f"muscle '{muscle}' is missing")
                 continue
-            file.only(entry, ("name", "stretch", "sources"), f"muscle '{muscle}'")
-            wording = folder.wording(file, entry, "stretch", False)
+            muscle_keys = ("name", "stretch", "sources")
+            file.only(entry, muscle_keys, f"muscle '{muscle}'", required=("stretch",))
+            wording = folder.wording(file, entry, "stretch", False, muscle_keys)
             urls = folder.urls(file, entry, "sources", f"muscle '{muscle}'")
             if not urls and "sources" not in entry:
                 file.add(muscles.line_of(muscle), f"muscle '{muscle}' has no source")
@@ -136,14 +139,15 @@ def _read_remedies(folder: _Folder) -> tuple[dict[str, Wording], dict[str, str],
             else:
                 names[muscle] = name
     steps = {k: w for k in REMEDY_STEPS
-             if (w := folder.wording(file, data, k, True)) is not None} if data else {}
+             if (w := folder.wording(file, data, k, True, remedy_keys)) is not None} \
+        if data else {}
     topics: dict[str, Wording] = {}
     topic_map = file.mapping(data, "topics", "'topics' must map questions to answers") \
         if data else None
     if topic_map is not None:
-        file.only(topic_map, TOPICS, "'topics'")
+        file.only(topic_map, TOPICS, "'topics'", required=TOPICS)
         topics = {k: w for k in TOPICS
-                  if (w := folder.wording(file, topic_map, k, True)) is not None}
+                  if (w := folder.wording(file, topic_map, k, True, TOPICS)) is not None}
     return stretches, names, steps, topics
 
 
@@ -152,8 +156,9 @@ def _read_prompts(folder: _Folder) -> dict[str, Wording]:
     data = file.load()
     if not data:
         return {}
-    file.only(data, PROMPTS)
-    return {k: w for k in PROMPTS if (w := folder.wording(file, data, k, False)) is not None}
+    file.only(data, PROMPTS, required=PROMPTS)
+    return {k: w for k in PROMPTS
+            if (w := folder.wording(file, data, k, False, PROMPTS)) is not None}
 
 
 def _read_voice(folder: _Folder) -> VoiceSettings | None:
@@ -216,8 +221,9 @@ def _read_bedtime(folder: _Folder) -> Routine | None:
     if not data:
         return None
     before = len(file.problems)
-    file.only(data, ("hold_s", "holds", "rest_s", "legs", "protocol_sources", "intro",
-                     "stretches", "again", "rest", "help", "outro"))
+    keys = ("hold_s", "holds", "rest_s", "legs", "protocol_sources", "intro", "stretches",
+            "again", "rest", "help", "outro")
+    file.only(data, keys, required=keys)
     hold_s = file.number(data, "hold_s", "'hold_s' must be a positive whole number", whole=True)
     holds = file.number(data, "holds", "'holds' must be a positive whole number", whole=True)
     rest_s = file.number(data, "rest_s", "'rest_s' must be a positive number")
@@ -225,7 +231,7 @@ def _read_bedtime(folder: _Folder) -> Routine | None:
     protocol = folder.urls(file, data, "protocol_sources", "the timings")
     if protocol is None:
         file.add(data.line_of("protocol_sources"), "the timings need 'protocol_sources'")
-    words = {key: folder.wording(file, data, key, key != "help")
+    words = {key: folder.wording(file, data, key, key != "help", keys)
              for key in ("intro", "again", "rest", "help", "outro")}
     raw = data.get("stretches")
     stretches: list[RoutineStretch] = []
@@ -260,7 +266,8 @@ def _read_diary(folder: _Folder) -> DiaryWords | None:
     if not data:
         return None
     before = len(file.problems)
-    file.only(data, ("frequent", "see_gp", "this_week", "none_this_week", "no_diary"))
+    keys = ("frequent", "see_gp", "this_week", "none_this_week", "no_diary")
+    file.only(data, keys, required=keys)
     frequent = file.mapping(data, "frequent", "'frequent' must give 'rules' and a reminder gap")
     if frequent is None:
         return None
@@ -287,7 +294,7 @@ def _read_diary(folder: _Folder) -> DiaryWords | None:
                         "positive whole number", whole=True)
     if folder.urls(file, frequent, "sources", "'frequent'") is None:
         file.add(data.line_of("frequent"), "'frequent' has no source")
-    words = {key: folder.wording(file, data, key, key == "see_gp")
+    words = {key: folder.wording(file, data, key, key == "see_gp", keys)
              for key in ("see_gp", "this_week", "none_this_week", "no_diary")}
     said = {k: w for k, w in words.items() if w is not None}
     if len(file.problems) > before or not rules or every is None or len(said) < len(words):

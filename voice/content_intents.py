@@ -64,7 +64,11 @@ def read_intents(file: YamlFile) -> IntentsFile | None:
     safety = _safety(file, data)
     medicine = file.words(data, "medicine_words", "'medicine_words' must be a list of words")
     negation = _negation(file, data)
-    counting = contexts.get(Context.COUNT, ()) if contexts else ()
+    counting = contexts.get(Context.COUNT) if contexts else None
+    raw_contexts = data.get("contexts")
+    raw_count = raw_contexts.get(Context.COUNT) if isinstance(raw_contexts, LineMap) else None
+    if not isinstance(raw_count, list) or len(raw_count) != len(counting or ()):
+        counting = None  # a problem with the count's intents is noted already
     hush = _hush_early(file, data, counting, templates)
     more = _wait_for_more(file, data)
     spotted = _spotted(file, data)
@@ -332,9 +336,10 @@ def _check_spotted(file: YamlFile, data: LineMap, templates: Templates,
                          f"in {str(ctx)!r}")
 
 
-def _hush_early(file: YamlFile, data: LineMap, counting: tuple[str, ...],
+def _hush_early(file: YamlFile, data: LineMap, counting: tuple[str, ...] | None,
                 templates: Templates | None) -> dict[str, tuple[str, ...]] | None:
-    """`hush_early` maps intents heard while the coach counts to words of their sentences."""
+    """`hush_early` maps intents heard while the coach counts (`counting`; None when not
+    known) to words of their sentences."""
     hush = data.get("hush_early", LineMap())
     if not isinstance(hush, LineMap):
         file.add(data.line_of("hush_early"), "'hush_early' must map intents to lists of words")
@@ -342,7 +347,7 @@ def _hush_early(file: YamlFile, data: LineMap, counting: tuple[str, ...],
     out: dict[str, tuple[str, ...]] = {}
     for name, words in hush.items():
         line = hush.line_of(name)
-        if name not in counting:
+        if counting is not None and name not in counting:
             file.add(line, f"'hush_early' names '{name}', which is not heard while counting")
         elif not is_words(words) or not words:
             file.add(line, f"'hush_early' for '{name}' must be a list of words")

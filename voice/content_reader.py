@@ -7,6 +7,7 @@ key each and return the value, or None after noting `file:line: problem`.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from collections.abc import Collection
@@ -48,6 +49,14 @@ _LineLoader.yaml_implicit_resolvers = {
 _LineLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
     list("tTfF"))
+
+
+def misspelt(mapping: LineMap, key: str, required: Collection[str]) -> str | None:
+    """The missing `required` key that `key` (not an allowed key) looks like a misspelling
+    of, or None."""
+    absent = [k for k in required if k not in mapping]
+    close = difflib.get_close_matches(key, absent, n=1, cutoff=0.75)
+    return close[0] if close else None
 
 
 def is_number(value: object) -> bool:
@@ -102,12 +111,21 @@ class YamlFile:
 
     # ----- one key each ------------------------------------------------------------------
 
-    def only(self, mapping: LineMap, allowed: Collection[str], where: str = "") -> None:
-        """Note every key of `mapping` not in `allowed`."""
+    def only(self, mapping: LineMap, allowed: Collection[str], where: str = "",
+             required: Collection[str] = ()) -> None:
+        """Note every key of `mapping` not in `allowed`, except a misspelling of a missing
+        `required` key: that key's own problem names it (see `misspelt`)."""
         for key in mapping:
-            if key not in allowed:
+            if key not in allowed and misspelt(mapping, key, required) is None:
                 place = f" in {where}" if where else ""
                 self.add(mapping.line_of(key), f"unknown key '{key}'{place}")
+
+    def missing(self, parent: LineMap, key: str, allowed: Collection[str]) -> None:
+        """Note that `key` is missing, naming the key that looks like a misspelling of it."""
+        typo = next((k for k in parent if k not in allowed
+                     and misspelt(parent, k, (key,)) == key), None)
+        hint = f" ('{typo}' is no key here)" if typo else ""
+        self.add(parent.line_of(typo or key), f"'{key}' is missing{hint}")
 
     def mapping(self, parent: LineMap, key: str, problem: str,
                 required: bool = True) -> LineMap | None:
