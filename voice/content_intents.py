@@ -8,11 +8,15 @@ than a feature silently switched off, and a template that hassil cannot read is 
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 
 from hassil import Intents
 from hassil.errors import HassilError
-from hassil.sample import sample_intents
+from hassil.parse_expression import parse_sentence
+from hassil.parser import ParseError
+from hassil.sample import sample_expression
 
 from voice.content_reader import LineMap, YamlFile, is_words
 from voice.content_schema import (
@@ -44,8 +48,8 @@ _TOP_KEYS = ("language", "contexts", "leading_fillers", "negation", "leading_com
 _SAFETY_LISTS = ("clause_breaks", "subjects", "body", "linking", "surroundings",
                  "predicate_ends")
 _SIGN_KEYS = ("phrases", "said_of_body", "near", "window", "not_followed_by")
-_HASSIL_ERRORS = (HassilError, ValueError, KeyError, TypeError, IndexError, AttributeError,
-                  RecursionError)
+_HASSIL_ERRORS = (HassilError, ParseError, ValueError, KeyError, TypeError, IndexError,
+                  AttributeError, RecursionError)
 """What hassil raises on a template it cannot read or expand."""
 _RULE = re.compile(r"<(\w+)>")
 _LIST = re.compile(r"\{(\w+)\}")
@@ -118,14 +122,7 @@ def _templates(file: YamlFile, data: LineMap) -> Templates | None:
                           intents=intents)
     for line, problem in _template_problems(file, templates):
         file.add(line, problem)
-    if len(file.problems) > before:
-        return None
-    try:
-        Intents.from_dict(templates.hassil_dict())
-    except _HASSIL_ERRORS as exc:
-        file.add(data.line_of("intents"), f"hassil cannot read the templates: {exc}")
-        return None
-    return templates
+    return None if len(file.problems) > before else templates
 
 
 def _slot_lists(file: YamlFile, data: LineMap) -> dict[str, tuple[ListValue, ...]]:
@@ -213,28 +210,67 @@ def _block(file: YamlFile, name: str, raw: object) -> SentenceBlock | None:
 
 def _template_problems(file: YamlFile, templates: Templates) -> list[tuple[int, str]]:
     """Template syntax errors, as (line, problem)."""
-    problems: list[tuple[int, str]] = []
+    every = templates.each()
+    undefined = {sentence: [f"<{r}>" for r in _RULE.findall(sentence)
+                            if r not in templates.expansion_rules]
+                 + [f"{{{n}}}" for n in _LIST.findall(sentence) if n not in templates.lists]
+                 for _, sentence, _ in every}
+    whole = _whole_error(json.dumps(templates.hassil_dict()))
+    if whole is None and not any(undefined.values()):
+        return []
     try:
         lines = file.path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         lines = []
-    base = templates.base()
-    for name, sentence, slots in templates.each():
-        line = next((i + 1 for i, text in enumerate(lines) if sentence in text), 1)
-        unknown = [f"<{r}>" for r in _RULE.findall(sentence)
-                   if r not in templates.expansion_rules] + \
-                  [f"{{{n}}}" for n in _LIST.findall(sentence) if n not in templates.lists]
-        if unknown:
-            problems.append((line, (f"intent '{name}': template {sentence!r} uses undefined "
-                                    f"{', '.join(unknown)}")))
+
+    def line_of(text: str) -> int:
+        return next((i + 1 for i, line in enumerate(lines) if text in line), 1)
+
+    problems: list[tuple[int, str]] = []
+    try:
+        base = Intents.from_dict({**templates.base(), "intents": {}})
+    except _HASSIL_ERRORS as exc:
+        parts = [(f"expansion rule '{n}'", t) for n, t in templates.expansion_rules.items()]
+        parts += [(f"list '{n}'", v.said) for n, vs in templates.lists.items() for v in vs]
+        for what, text in parts:
+            try:
+                parse_sentence(text)
+            except _HASSIL_ERRORS as bad:
+                problems.append((line_of(text), f"{what}: bad template {text!r}: {bad}"))
+        return problems or [(1, f"hassil cannot read the rules and lists: {exc}")]
+    for name, sentence, _ in every:
+        if undefined[sentence]:
+            problems.append((line_of(sentence), (
+                f"intent '{name}': template {sentence!r} uses undefined "
+                f"{', '.join(undefined[sentence])}")))
             continue
         try:
-            parsed = Intents.from_dict({**base, "intents": {
-                name: {"data": [{"sentences": [sentence], "slots": slots}]}}})
-            list(sample_intents(parsed, max_sentences_per_intent=1))
+            parsed = parse_sentence(sentence)
+            next(iter(sample_expression(parsed.expression, base.slot_lists,
+                                        base.expansion_rules)), None)
         except _HASSIL_ERRORS as exc:
-            problems.append((line, f"intent '{name}': bad template {sentence!r}: {exc}"))
+            problems.append((line_of(sentence),
+                             f"intent '{name}': bad template {sentence!r}: {exc}"))
+    if not problems and whole is not None:
+        problems.append((1, f"hassil cannot read the templates: {whole}"))
     return problems
+
+
+@functools.lru_cache(maxsize=16)
+def _whole_error(hassil_json: str) -> str | None:
+    """Why hassil cannot read all the templates (given as JSON) at once and give a sentence
+    of each, or None: the quick check, made once per set of templates; only when it fails
+    is each template read alone, to find the bad ones."""
+    try:
+        whole = Intents.from_dict(json.loads(hassil_json))
+        for intent in whole.intents.values():
+            for block in intent.data:
+                for parsed in block.sentences:
+                    next(iter(sample_expression(parsed.expression, whole.slot_lists,
+                                                whole.expansion_rules)), None)
+    except _HASSIL_ERRORS as exc:
+        return str(exc) or type(exc).__name__
+    return None
 
 
 def _template_words(text: str, templates: Templates, seen: set[str]) -> set[str]:

@@ -30,7 +30,10 @@ class LineMap(dict[str, object]):
         return self.key_lines.get(key, self.line)
 
 
-class _LineLoader(yaml.SafeLoader):
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser, when built with it
+
+
+class _LineLoader(_Base):  # type: ignore[valid-type,misc]
     """SafeLoader whose mappings are `LineMap`s."""
 
 
@@ -49,6 +52,12 @@ _LineLoader.yaml_implicit_resolvers = {
 _LineLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
     list("tTfF"))
+
+
+def parse_yaml(text: str) -> object:
+    """`text` read as the content files are (mappings as `LineMap`s, YAML 1.2 booleans);
+    raises what the YAML library raises."""
+    return yaml.load(text, Loader=_LineLoader)
 
 
 def misspelt(mapping: LineMap, key: str, required: Collection[str]) -> str | None:
@@ -82,18 +91,22 @@ class YamlFile:
         return self.directory / self.name
 
     def add(self, line: int, problem: str) -> None:
-        """Note a problem at `line`."""
-        self.problems.append(f"{self.path}:{line}: {problem}")
+        """Note a problem at `line`, as one line of text."""
+        self.problems.append(f"{self.path}:{line}: {' '.join(problem.split())}")
 
     def load(self) -> LineMap:
         """The top-level mapping; empty (and a problem noted) when there is none."""
         try:
-            data = yaml.load(self.path.read_text(encoding="utf-8"), Loader=_LineLoader)
+            data = parse_yaml(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             self.add(1, "file is missing")
             return LineMap()
         except (OSError, UnicodeDecodeError) as exc:
             self.add(1, f"cannot read: {exc}")
+            return LineMap()
+        except yaml.reader.ReaderError as exc:
+            self.add(self._line_at(exc.position), f"YAML syntax error: {exc.reason} "
+                     f"(character {exc.character!r})")
             return LineMap()
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
@@ -108,6 +121,13 @@ class YamlFile:
             self.add(1, "expected a mapping at the top level")
             return LineMap()
         return data
+
+    def _line_at(self, position: int) -> int:
+        """The line of character `position` of the file."""
+        try:
+            return self.path.read_text(encoding="utf-8")[:position].count("\n") + 1
+        except (OSError, UnicodeDecodeError):
+            return 1
 
     # ----- one key each ------------------------------------------------------------------
 
