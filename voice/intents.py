@@ -16,7 +16,7 @@ from hassil import Intents, recognize_all
 from hassil.sample import sample_expression, sample_intents
 from rapidfuzz import fuzz, process
 
-from voice.content_schema import INTENT_NAMES, URGENT, Content, WaitForMore
+from voice.content_schema import INTENT_NAMES, URGENT, Content, Templates, WaitForMore
 from voice.context import Context
 from voice.safety import SafetyRules
 
@@ -146,6 +146,11 @@ class IntentMatcher:
     def intents(self) -> Intents:
         """The hassil templates (for building recogniser grammars)."""
         return self._intents
+
+    @property
+    def templates(self) -> Templates:
+        """The templates as the content gives them (which block is heard where)."""
+        return self._templates
 
     @cached_property
     def _samples(self) -> list[tuple[str, str]]:

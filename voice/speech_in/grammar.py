@@ -405,19 +405,17 @@ def heard_blocks(matcher: IntentMatcher, intent: str, context: Context) -> list[
     sleep-talk or a misheard word than a cramp, and a false start wakes the house. Typed
     text is read with every block.
     """
-    out = []
-    for data in matcher.intents.intents[intent].data:
-        heard_in = (data.metadata or {}).get("heard_in")
-        if heard_in is None or context in heard_in:
-            out.append(data)
-    return out
+    parsed = matcher.intents.intents[intent].data
+    typed = matcher.templates.intents[intent]
+    return [data for data, block in zip(parsed, typed, strict=True)
+            if block.heard_in is None or context in block.heard_in]
 
 
 def build_grammar(matcher: IntentMatcher, context: Context,
                   dictionary: Mapping[str, Phones] | None = None) -> ContextGrammar:
     """The JSGF grammar of one listening context (its intents only)."""
     if context not in matcher.contexts:
-        raise ValueError(f"unknown listening context {context!r}")
+        raise ValueError(f"unknown listening context '{context}'")
     dictionary = load_dictionary() if dictionary is None else dictionary
     names = tuple(matcher.contexts[context])
     writer = _Writer(matcher.intents, dictionary)
@@ -440,7 +438,7 @@ def build_grammar(matcher: IntentMatcher, context: Context,
     unknown = [p for p in spotted if not set(p.split()) <= writer.words]
     if unknown:
         raise BadInput(f"content/intents.yaml: spotted phrase {unknown[0]!r} is no command "
-                       f"heard in {context!r}")
+                       f"heard in '{context}'")
     return ContextGrammar(context=context, intents=names, jsgf="\n".join(lines) + "\n",
                           words=frozenset(writer.words), added=dict(writer.added),
                           dropped=tuple(sorted(writer.dropped)),

@@ -54,6 +54,7 @@ import numpy as np
 
 from voice.context import CONTEXTS, Context
 from voice.errors import BadInput, MissingResource
+from voice.intents import IntentMatcher
 from voice.speech_in.base import SAMPLE_RATE, Hypothesis
 from voice.speech_in.confirm import phones_heard, sound_distance, sound_of
 from voice.speech_in.grammar import TOP_RULE, ContextGrammar, Phones, load_dictionary
@@ -399,14 +400,14 @@ class PocketSphinxEngine:
             try:
                 self._decoder.add_kws(SPOT_PREFIX + context, str(keyfile))
             except (RuntimeError, ValueError) as exc:
-                raise BadInput(f"cannot listen for the spotted phrases of {context!r}: "
+                raise BadInput(f"cannot listen for the spotted phrases of '{context}': "
                                f"{exc}") from exc
 
     def _add_search(self, context: Context, grammar: ContextGrammar) -> None:
         try:
-            self._decoder.add_jsgf_string(context, self._jsgf(grammar))
+            self._decoder.add_jsgf_string(str(context), self._jsgf(grammar))
         except ValueError as exc:
-            raise BadInput(f"the grammar for context {context!r} does not compile: {exc}") from exc
+            raise BadInput(f"the grammar for context '{context}' does not compile: {exc}") from exc
         self._fsgs[context] = self._decoder.parse_jsgf(grammar.jsgf)
 
     # ---- SpeechIn ----------------------------------------------------------------------
@@ -425,7 +426,7 @@ class PocketSphinxEngine:
         """Listen for `context`'s commands from the next utterance on."""
         if context not in self._grammars:
             known = ", ".join(self._grammars)
-            raise BadInput(f"unknown listening context {context!r}; expected one of: {known}")
+            raise BadInput(f"unknown listening context '{context}'; expected one of: {known}")
         self._pending = context
 
     def start(self) -> None:
@@ -433,7 +434,7 @@ class PocketSphinxEngine:
         if self._active:
             self._decoder.end_utt()
         self._context = self._pending
-        self._decoder.activate_search(self._context)
+        self._decoder.activate_search(str(self._context))  # the C library takes a plain str
         self._decoder.start_utt()
         self._buffer = []
         self._last_partial = ""
@@ -479,7 +480,7 @@ class PocketSphinxEngine:
         utterance being streamed (`start`/`feed`) is abandoned: this is its final word."""
         ctx = self.context if context is None else context
         if ctx not in self._grammars:
-            raise BadInput(f"unknown listening context {ctx!r}")
+            raise BadInput(f"unknown listening context '{ctx}'")
         if self._active:
             self._decoder.end_utt()
             self._active = False
@@ -559,7 +560,7 @@ class PocketSphinxEngine:
         """Decode a whole utterance with one search: its text and its number of frames."""
         decoder = self._decoder
         decoder.reinit_feat()  # fresh noise estimate: no carry-over between utterances
-        decoder.activate_search(search)
+        decoder.activate_search(str(search))  # a plain str, not a Context
         decoder.start_utt()
         decoder.process_raw(samples.tobytes(), False, True)
         decoder.end_utt()
@@ -568,7 +569,7 @@ class PocketSphinxEngine:
         frames = int(decoder.n_frames())
         decoder.start_utt()  # an empty utterance frees this search's history of the last
         decoder.end_utt()    # one; kept, each search would hold megabytes all night
-        decoder.activate_search(self._pending)
+        decoder.activate_search(str(self._pending))
         return raw, frames
 
     def _pronounce(self, word: str) -> Phones | None:
@@ -581,7 +582,7 @@ def _command_words(text: str) -> str:
     return " ".join(w for w in text.split() if not w.startswith(_BG_PREFIX))
 
 
-def from_matcher(matcher: Any, *, context: Context = Context.IDLE,
+def from_matcher(matcher: IntentMatcher, *, context: Context = Context.IDLE,
                  settings: SphinxSettings = SphinxSettings(),
                  contexts: Iterable[Context] | None = None) -> PocketSphinxEngine:
     """An engine with a grammar for each listening context of the intent templates."""

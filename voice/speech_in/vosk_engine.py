@@ -214,7 +214,7 @@ class VoskEngine:
         """Restrict what can be heard to `context`'s phrases; takes effect at the next utterance."""
         if self._grammars and context not in self._grammars:
             known = ", ".join(self._grammars)
-            raise BadInput(f"unknown listening context {context!r}; expected one of: {known}")
+            raise BadInput(f"unknown listening context '{context}'; expected one of: {known}")
         self._pending = context
 
     def start(self) -> None:
@@ -314,7 +314,7 @@ def _build_grammars(
                 kept.append(joined)
         if not kept:
             raise BadInput(
-                f"the Vosk model knows none of the phrases for context {context!r}; "
+                f"the Vosk model knows none of the phrases for context '{context}'; "
                 "use a model for the content's language"
             )
         built[context] = kept + ([unk] if unk else [])

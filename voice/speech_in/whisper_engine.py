@@ -148,7 +148,7 @@ class WhisperEngine:
     def set_context(self, context: Context) -> None:
         """Listen for `context`'s commands from the next utterance on."""
         if context not in self._prompts:
-            raise BadInput(f"unknown listening context {context!r}")
+            raise BadInput(f"unknown listening context '{context}'")
         self._context = context
         if self._streaming is not None:
             self._streaming.set_context(context)
