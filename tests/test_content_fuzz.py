@@ -108,7 +108,7 @@ def empty_list(tree: object, rng: random.Random) -> object:
 
 
 def whole_file(tree: object, rng: random.Random) -> object:
-    return rng.choice([[], ["a", "b"], "text", 42, None, [tree], {"models": tree}])
+    return rng.choice([[], ["a", "b"], "text", 42, None, {}, [tree], {"models": tree}])
 
 
 TREE_MUTATIONS: list[Callable[[object, random.Random], object]] = [

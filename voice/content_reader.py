@@ -117,8 +117,8 @@ class YamlFile:
             # The YAML library raises these on some values it resolves (a date 2020-13-45).
             self.add(1, f"YAML value error: {exc}")
             return LineMap()
-        if not isinstance(data, LineMap):
-            self.add(1, "expected a mapping at the top level")
+        if not isinstance(data, LineMap) or not data:
+            self.add(1, "expected a mapping with entries at the top level")
             return LineMap()
         return data
 
