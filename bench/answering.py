@@ -36,6 +36,7 @@ from bench.figures import Figure, Results, Target, percentile, share
 from tests.support.room import Room
 from tests.support.speech import ESPEAK_WPM, Voice, render
 from voice import CONTENT_DIR, ROOT_DIR
+from voice.context import Context
 from voice.intents import IntentMatcher
 from voice.onsets import onsets
 from voice.speech_out import trim
@@ -235,7 +236,7 @@ def counted_muscle(line: str, matcher: IntentMatcher) -> str | None:
     found = _HEARD.search(line)
     if found is None or found.group(3) != "cramp":
         return None
-    return matcher.parse(found.group(2), "idle").slots.get("muscle")
+    return matcher.parse(found.group(2), Context.IDLE).slots.get("muscle")
 
 
 def speaks(line: str) -> bool:

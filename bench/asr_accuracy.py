@@ -35,6 +35,7 @@ from tests.support.speech import CHATTER as ROOM_TALK
 from tests.support.speech import OTHER_WORDS, VOICES, clips, read_clip
 from voice import CONTENT_DIR
 from voice.content import load_content
+from voice.context import Context
 from voice.intents import IntentMatcher
 from voice.speech_in.base import SAMPLE_RATE
 from voice.speech_in.pocketsphinx_engine import (
@@ -66,12 +67,12 @@ class Outcome:
     """Length of the audio (seconds)."""
 
 
-Hear = Callable[[bytes, str], Outcome]
+Hear = Callable[[bytes, Context], Outcome]
 
 
 def grammar_hearer(engine: PocketSphinxEngine, matcher: IntentMatcher) -> Hear:
     """The product's recogniser: grammar per context, rejection, intent matcher."""
-    def hear(pcm: bytes, context: str) -> Outcome:
+    def hear(pcm: bytes, context: Context) -> Outcome:
         start = time.perf_counter()
         result = recognise(engine, matcher, pcm, context)
         took = time.perf_counter() - start
@@ -87,7 +88,7 @@ def naive_hearer(matcher: IntentMatcher) -> Hear:
     decoder = ps.Decoder(hmm=str(folder / "en-us"), lm=str(folder / "en-us.lm.bin"),
                          dict=str(folder / "cmudict-en-us.dict"), loglevel="FATAL")
 
-    def hear(pcm: bytes, context: str) -> Outcome:
+    def hear(pcm: bytes, context: Context) -> Outcome:
         start = time.perf_counter()
         decoder.start_utt()
         decoder.process_raw(pcm, False, True)
@@ -104,7 +105,7 @@ def synthetic_accuracy(hear: Hear, items: Sequence[Item]) -> tuple[float, list[O
     """Share of items whose intent and slots are right, the outcomes, and the misses."""
     outcomes, misses = [], []
     for item in items:
-        got = hear(item.samples.tobytes(), item.command.context)
+        got = hear(item.samples.tobytes(), Context(item.command.context))
         outcomes.append(got)
         if got.intent != item.command.intent or got.slots != dict(item.command.slots):
             misses.append(f"{item.voice.name:<10} {item.command.text!r} -> {got.intent} "
@@ -133,9 +134,9 @@ class RealSpeech:
 
 def real_speech(hear: Hear, every: int = 1) -> RealSpeech:
     """Hear the Speech Commands clips (every `every`-th of each folder)."""
-    wanted = {"stop": ("count", "stop"), "yes": ("question", "yes"),
-              "no": ("question", "no"), "_silence_": ("count", "none")}
-    wanted.update({f: ("count", "none") for f in OTHER_WORDS})
+    wanted = {"stop": (Context.COUNT, "stop"), "yes": (Context.QUESTION, "yes"),
+              "no": (Context.QUESTION, "no"), "_silence_": (Context.COUNT, "none")}
+    wanted.update({f: (Context.COUNT, "none") for f in OTHER_WORDS})
     per_folder: dict[str, float] = {}
     hits: dict[str, list[bool]] = {}
     outcomes: list[Outcome] = []
@@ -164,14 +165,14 @@ def idle_session_starts(hear: Hear) -> tuple[int, int, list[str]]:
              for item in build_set([Command(text, "none") for text in CHATTER])]
     starts = []
     for source, pcm in pcms:
-        got = hear(pcm, "idle")
+        got = hear(pcm, Context.IDLE)
         if got.intent in SESSION_STARTERS:
             starts.append(f"{source}: {got.text!r} -> {got.intent}")
     return len(pcms), len(starts), starts
 
 
 def talk_in_session(hear: Hear, items: Sequence[Item],
-                    context: str) -> tuple[int, int, int, list[str]]:
+                    context: Context) -> tuple[int, int, int, list[str]]:
     """Everyday sentences (`items`) heard in `context`: how many, how many were taken for a
     warning sign, for any command, and what those were heard as."""
     taken = [(item, hear(item.samples.tobytes(), context)) for item in items]
@@ -198,7 +199,7 @@ def own_count(hear: Hear) -> tuple[int, int, list[str]]:
             clip = library.count_word(i, night)
             audio = np.concatenate([pad, resample(clip.samples, clip.sample_rate, SAMPLE_RATE),
                                     pad])
-            got = hear(audio.tobytes(), "count")
+            got = hear(audio.tobytes(), Context.COUNT)
             n += 1
             if got.intent != "none":
                 taken.append(f"{clip.text!r} ({'night' if night else 'day'}) -> {got.intent} "
@@ -255,11 +256,11 @@ def main(argv: Sequence[str] | None = None) -> int:
           "idle; naive: free-form PocketSphinx + keyword rules)")
     chatter = [Command(text, "none") for text in CHATTER]
     for name, hear in hearers:
-        heard = [hear(item.samples.tobytes(), "idle").intent for item in build_set(chatter)]
+        heard = [hear(item.samples.tobytes(), Context.IDLE).intent for item in build_set(chatter)]
         print(f"  everyday speech while idle, {name:<8} heard as nothing "
               f"{heard.count('none') / len(heard):6.1%} (n={len(heard)})", flush=True)
     room_talk = build_set([Command(text, "none") for text in ROOM_TALK])
-    for context in ("count", "question"):
+    for context in (Context.COUNT, Context.QUESTION):
         for name, hear in hearers:
             n, warnings, taken, heard_as = talk_in_session(hear, room_talk, context)
             print(f"  everyday speech while {'counting' if context == 'count' else 'asking':<8} "

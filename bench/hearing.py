@@ -35,6 +35,7 @@ from bench.synthetic import Synthetic, command_set
 from tests.support.noise import fan, mix
 from tests.support.speech import CHATTER, OTHER_WORDS, spread_clips, synthesise
 from voice import CONTENT_DIR, MODELS_DIR, ROOT_DIR
+from voice.context import CONTEXTS, Context
 from voice.intents import Intent, IntentMatcher
 from voice.speech_in.base import SAMPLE_RATE
 from voice.wavio import read_wav_16k
@@ -44,7 +45,6 @@ SECTION = "hearing"
 COMMAND_WORDS = {"stop": "stop", "yes": "yes", "no": "no"}
 """Speech Commands folder → the intent it must give."""
 NOISE_FOLDER = "_silence_"
-CONTEXTS = ("idle", "count", "question")
 NAIVE = "naive"
 """Engine name of the free-form baseline."""
 FALSE_STARTS = Target("<=", 0.1, "per hour")
@@ -144,7 +144,7 @@ class NaiveHearing:
         hyp = self.decoder.hyp()
         return hyp.hypstr if hyp is not None else ""
 
-    def hear(self, pcm: bytes, context: str) -> Intent:
+    def hear(self, pcm: bytes, context: Context) -> Intent:
         """Decode, then match in `context`."""
         text = self.text(pcm)
         return self.matcher.parse(text, context) if text else Intent("none", {}, 0.0, "")
@@ -196,7 +196,7 @@ class Row:
 
     engine: str
     key: str
-    context: str
+    context: Context
     intent: str
     text: str
     cpu_s: float
@@ -204,7 +204,7 @@ class Row:
     audio_s: float
 
 
-def hear_clip(engine: str, key: str, pcm: bytes, contexts: Sequence[str]) -> list[Row]:
+def hear_clip(engine: str, key: str, pcm: bytes, contexts: Sequence[Context]) -> list[Row]:
     """Decode one clip in each context (the naive engine decodes once: it has no grammar)."""
     hearing = _hearing(engine)
     audio_s = len(pcm) / 2 / SAMPLE_RATE
@@ -246,7 +246,7 @@ def hear_stream(engine: str, pcm: bytes) -> StreamResult:
     found: list[Heard] = []
     listener = UtteranceListener(hearing, found.append,  # type: ignore[arg-type]
                                  wait_for_more=_matcher().wait_for_more)  # as the coach's
-    listener.context = "idle"
+    listener.context = Context.IDLE
     block = int(0.03 * SAMPLE_RATE) * 2
     started = time.process_time()
     for i in range(0, len(pcm), block):
@@ -331,7 +331,7 @@ class Task:
     """`clip` or `stream`."""
     key: str
     pcm: bytes
-    contexts: tuple[str, ...] = ()
+    contexts: tuple[Context, ...] = ()
 
 
 def _do(task: Task) -> list[Row] | StreamResult:
@@ -437,11 +437,11 @@ class Decoding:
         return results
 
 
-Unit = list[tuple[str, str, str, bytes, tuple[str, ...]]]
+Unit = list[tuple[str, str, str, bytes, tuple[Context, ...]]]
 """(unit name, kind, key, pcm, contexts) for each item of a unit."""
 
 
-def _balanced(synthetic: Synthetic, real: list[tuple[str, bytes, tuple[str, ...]]],
+def _balanced(synthetic: Synthetic, real: list[tuple[str, bytes, tuple[Context, ...]]],
               chunks: list[bytes]) -> Iterator[Unit]:
     """Units in turn from each kind of audio, so that a run cut short keeps a share of
     each: the kind with the least audio fed so far (relative to its share) goes next."""
@@ -475,27 +475,27 @@ def synthetic_items(sizes: Sizes) -> Synthetic:
     return command_set(sizes.synthetic, sizes.snrs, (*CHATTER, *READING))
 
 
-def talk_items(limit: int | None) -> list[tuple[str, bytes, tuple[str, ...]]]:
+def talk_items(limit: int | None) -> list[tuple[str, bytes, tuple[Context, ...]]]:
     """Everyday sentences (up to `limit`), the voices taking turns, each clean and every
     other one again at `TALK_SNR_DB` with brown noise; heard while idle."""
     sentences = [line.strip() for line in EVERYDAY_TALK.read_text(encoding="utf-8").splitlines()
                  if line.strip()]
     if limit is not None:
         sentences = sentences[:limit]
-    items: list[tuple[str, bytes, tuple[str, ...]]] = []
+    items: list[tuple[str, bytes, tuple[Context, ...]]] = []
     for i, text in enumerate(sentences):
         speech = synthesise(text, VOICES[i % len(VOICES)])
         padded = np.concatenate([np.zeros(4000, np.int16), speech, np.zeros(4000, np.int16)])
-        items.append((f"talk|clean|{i}", padded.tobytes(), ("idle",)))
+        items.append((f"talk|clean|{i}", padded.tobytes(), (Context.IDLE,)))
         if i % 2 == 0:
             noisy = mix(padded, TALK_SNR_DB, 7000 + i, "brown")
-            items.append((f"talk|noisy|{i}", noisy.tobytes(), ("idle",)))
+            items.append((f"talk|noisy|{i}", noisy.tobytes(), (Context.IDLE,)))
     return items
 
 
-def real_items(sizes: Sizes) -> list[tuple[str, bytes, tuple[str, ...]]]:
+def real_items(sizes: Sizes) -> list[tuple[str, bytes, tuple[Context, ...]]]:
     """Speech Commands clips, each heard in every context."""
-    items: list[tuple[str, bytes, tuple[str, ...]]] = []
+    items: list[tuple[str, bytes, tuple[Context, ...]]] = []
     for folder in COMMAND_WORDS:
         items.extend((f"sc|{folder}|{p.name}", read_wav_16k(p).tobytes(), CONTEXTS)
                      for p in spread_clips(folder, sizes.commands_per_word))

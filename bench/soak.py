@@ -37,6 +37,7 @@ from voice import CONTENT_DIR, MODELS_DIR, ROOT_DIR
 from voice.coach import Action, Coach, Event, Heard, Phase, State
 from voice.conductor import Conductor
 from voice.content import Content, load_content
+from voice.context import CONTEXTS, Context
 from voice.intents import Intent, IntentMatcher
 from voice.live import LiveLoop
 from voice.memory import release_free_memory
@@ -151,7 +152,7 @@ class Recognised:
     """When it began, pre-roll included (seconds into the night)."""
     intent: str
     text: str
-    context: str
+    context: Context
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,7 @@ class SoakEars:
         """Report to `loop`."""
         self.loop = loop
 
-    def set_context(self, context: str) -> None:
+    def set_context(self, context: Context) -> None:
         """What the coach expects next."""
         self.listener.context = context
 
@@ -383,7 +384,7 @@ def warm_up_hearing(hearing: Hearing, speech: list[np.ndarray]) -> None:
     """Hear the night's speech once in every context, as an evening of listening will have
     done: code, caches and the decoder's buffers reach their working size on the first
     utterances. (Snores never reach the recogniser: the speech gate stops them.)"""
-    for context in ("idle", "count", "question"):
+    for context in CONTEXTS:
         for pcm in speech:
             hearing.hear(pcm.tobytes(), context)
 

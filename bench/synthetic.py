@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from tests.support.audio_sets import COMMANDS
 from tests.support.noise import BABBLE_TALKERS, mix, mix_babble
 from tests.support.speech import VOICES, load_16k, render
+from voice.context import Context
 
 NOISES = ("brown", "pink", "babble")
 
@@ -18,7 +19,7 @@ NOISES = ("brown", "pink", "babble")
 class Synthetic:
     """Items to decode and what each must give."""
 
-    items: list[tuple[str, bytes, tuple[str, ...]]]
+    items: list[tuple[str, bytes, tuple[Context, ...]]]
     """(key, pcm, contexts): key is `syn|CONDITION|INDEX`, heard in the command's context."""
     expected: dict[int, str]
     """Utterance index → the intent it must give."""
@@ -43,13 +44,13 @@ def command_set(limit: int | None, snrs: Sequence[float], talk: Sequence[str]) -
     chosen = list(range(total))
     if limit is not None and limit < total:
         chosen = [int(i * total / limit) for i in range(limit)]
-    items: list[tuple[str, bytes, tuple[str, ...]]] = []
+    items: list[tuple[str, bytes, tuple[Context, ...]]] = []
     expected: dict[int, str] = {}
     for index in chosen:
         command = commands[index // len(voices)]
         speech = load_16k(render(command.text, voices[index % len(voices)]))
         expected[index] = command.intent
-        context = (command.context,)
+        context = (Context(command.context),)
         items.append((f"syn|clean|{index}", mix(speech, None, index).tobytes(), context))
         for snr in snrs:
             for kind in NOISES:

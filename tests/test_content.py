@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,55 @@ def test_every_remedy_and_topic_has_a_source_from_the_brief() -> None:
         assert wording.sources
         for url in wording.sources:
             assert url in brief_urls, url
+
+
+@pytest.mark.parametrize("file", sorted(p.name for p in CONTENT_DIR.glob("*.yaml")))
+def test_an_unknown_top_level_key_holding_a_list_is_a_problem(tmp_path: Path, file: str) -> None:
+    """Once a crash (`'_LineMap' object has no attribute 'key_lines'`); an unknown key is
+    never silently ignored."""
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, target)
+    path = target / file
+    text = path.read_text()
+    path.write_text(text + "\nextra_things: [a, {b: 1}]\n")
+    line = len((text + "\n").splitlines()) + 1
+    problem = ("source 'extra_things' is not a URL" if file == "sources.yaml"  # any key is a name
+               else "unknown key 'extra_things'")
+    assert check_content(target) == [f"{path}:{line}: {problem}"]
+
+
+def test_content_check_names_an_unknown_key_without_a_traceback(tmp_path: Path) -> None:
+    target = broken_content(tmp_path, "voice.yaml", "listen:\n", "listen:\n  naps: [1, 2]\n")
+    out = cli("content", "check", str(target))
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert f"{target / 'voice.yaml'}:" in out.stderr
+    assert "unknown key 'naps' in 'listen'" in out.stderr
+
+
+@pytest.mark.parametrize("file, old, new, problem", [
+    ("intents.yaml", "hush_early:\n", "hush_earli:\n", "unknown key 'hush_earli'"),
+    ("intents.yaml", "  seconds: 1.0\n", "  second: 1.0\n",
+     "unknown key 'second' in 'wait_for_more'"),
+    ("intents.yaml", "muscle_hints:\n  charley horse: calf", "muscle_hints:\n  charley horse: leg",
+     "'muscle_hints' for 'charley horse' must be one of"),
+    ("intents.yaml", "  doctor: [doctor, gp,", "  doctorr: [doctor, gp,",
+     "'keywords' names unknown intent 'doctorr'"),
+    ("intents.yaml", "skip_words: [please,", "skip_words: [7, please,",
+     "'skip_words' must be a list of words"),
+    ("intents.yaml", "  flips: {yes: no, better: worse}", "  flip: {yes: no, better: worse}",
+     "unknown key 'flip' in 'negation'"),
+    ("intents.yaml", '  help: "(help|help me|ow help|somebody help)"', '  help: "(help|help me"',
+     "expansion rule 'help': bad template"),
+    ("remedies.yaml", "    name: back of the thigh\n", "    nam: back of the thigh\n",
+     "unknown key 'nam' in muscle 'hamstring'"),
+    ("prompts.yaml", "ask_easing:\n", "ask_easingg:\n",
+     "'ask_easing' is missing ('ask_easingg' is no key here)"),
+    ("models.yaml", "    size_mb: 40\n", "    size_mb: 40\n    colour: blue\n",
+     "unknown key 'colour' in model 'vosk-small-en-us'"),
+])
+def test_every_key_is_checked(tmp_path: Path, file: str, old: str, new: str,
+                              problem: str) -> None:
+    target = broken_content(tmp_path, file, old, new)
+    hits = [p for p in check_content(target) if problem in p]
+    assert hits, check_content(target)
+    assert re.match(rf"^{re.escape(str(target / file))}:\d+: ", hits[0]), hits[0]

@@ -11,7 +11,7 @@ from hassil.sample import sample_intents
 
 from tests.support.core import matcher as shared_matcher
 from voice import CONTENT_DIR
-from voice.content import load_content
+from voice.content import check_content, load_content
 from voice.errors import BadInput
 from voice.intents import IntentMatcher
 from voice.speech_in.grammar import (
@@ -164,10 +164,13 @@ def test_spotted_phrases_and_leading_commands_reach_the_grammar(grammars: dict) 
 
 
 def test_a_spotted_phrase_must_be_a_command_of_its_context(tmp_path: Path) -> None:
+    """Found by `content check`, with its line, not when a recogniser starts."""
     target = tmp_path / "content"
     shutil.copytree(CONTENT_DIR, target)
     intents = target / "intents.yaml"
     intents.write_text(intents.read_text().replace("  count: [stop]\n", "  count: [snooze]\n"))
-    matcher = IntentMatcher(load_content(target))
+    line = next(i + 1 for i, text in enumerate(intents.read_text().splitlines())
+                if "[snooze]" in text)
     with pytest.raises(BadInput, match="spotted phrase 'snooze' is no command heard in 'count'"):
-        build_grammar(matcher, "count")
+        load_content(target)
+    assert f"{intents}:{line}: spotted phrase 'snooze'" in "\n".join(check_content(target))

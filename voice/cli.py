@@ -14,9 +14,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from voice import CONTENT_DIR, MODELS_DIR, __version__
+from voice.context import CONTEXTS, Context
 from voice.errors import BadInput, CoachError
 from voice.log import log, setup
 from voice.speech_in.base import ENGINES
+
+CONTEXT_NAMES = tuple(str(c) for c in CONTEXTS)
+"""Values of `--context`: the contract's names, shown as they are typed."""
 
 COMMANDS = {
     "listen": "voice.commands.listen",
@@ -130,12 +134,12 @@ def build_parser() -> argparse.ArgumentParser:
     parse = sub.add_parser("parse", help="intent of each TEXT (or each stdin line)")
     parse.add_argument("texts", nargs="*", metavar="TEXT")
     parse.add_argument("--json", action="store_true", help="one JSON object per line")
-    parse.add_argument("--context", choices=("idle", "count", "question"), default=None)
+    parse.add_argument("--context", choices=CONTEXT_NAMES, default=None)
 
     rec = sub.add_parser("recognize", help="speech recognition + intent for WAV files")
     rec.add_argument("files", nargs="+", metavar="FILE.wav", type=Path)
     rec.add_argument("--json", action="store_true", help="one JSON object per line")
-    rec.add_argument("--context", choices=("idle", "count", "question"), default="idle")
+    rec.add_argument("--context", choices=CONTEXT_NAMES, default=str(Context.IDLE))
     _add_engine_options(rec)
 
     session = sub.add_parser("session", help="one scripted session rendered to a WAV")

@@ -13,6 +13,7 @@ from enum import Enum
 from types import MappingProxyType
 
 from voice.content import TOPICS, Content, DiaryWords, Routine, Wording, diary_words_of, routine_of
+from voice.context import Context
 from voice.diary_facts import DiaryFacts
 
 OTHER_MUSCLE = "other"
@@ -41,7 +42,7 @@ class Count:
 class Listen:
     """Wait for the user's answer, with a deadline."""
 
-    context: str
+    context: Context
     """Listening context (`idle`, `count`, `question`)."""
     timeout_s: float
     """How long to wait after the coach falls silent (seconds)."""
@@ -156,10 +157,6 @@ class State:
     """Muscle of the last stretch, kept after the session ends (for "it's back")."""
 
 
-COUNT_CONTROLS = frozenset({"stop", "pause", "resume", "repeat", "next", "better", "worse"})
-"""Intents the count listens for."""
-
-
 # ----- the machine -----------------------------------------------------------------------
 
 class Coach:
@@ -192,9 +189,9 @@ class Coach:
         warmth first, given time before the question."""
         if s.massaging:
             return (Count(first, self.hold_s), self._step_words(s, "warmth"),
-                    Listen("question", self.content.voice.warmth_s))
+                    Listen(Context.QUESTION, self.content.voice.warmth_s))
         return (Count(first, self.hold_s), self._prompt(s, "ask_easing"),
-                Listen("question", self.answer_s))
+                Listen(Context.QUESTION, self.answer_s))
 
     def _start_stretch(self, s: State, muscle: str, *lead: Action) -> tuple[State, tuple]:
         s = replace(s, phase=Phase.STRETCH, muscle=muscle, resume_at=1, reprompted=False,
@@ -257,7 +254,7 @@ class Coach:
         if s.phase in (Phase.STRETCH, Phase.PAUSED):
             at = min(e.counted + 1, self.hold_s) if s.phase is Phase.STRETCH else s.resume_at
             s = replace(s, phase=Phase.STOPPED, resume_at=at, reprompted=False)
-            return s, (Silence(), self._prompt(s, "stopped"), Listen("idle", self.answer_s))
+            return s, (Silence(), self._prompt(s, "stopped"), Listen(Context.IDLE, self.answer_s))
         return self._end(s, Silence(), self._prompt(s, "stopped"))
 
     def _stopped(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]]:
@@ -287,7 +284,7 @@ class Coach:
 
     def _repeat(self, s: State) -> tuple[State, tuple[Action, ...]]:
         if not s.last:
-            return s, (self._prompt(s, "nothing_to_repeat"), Listen("idle", self.answer_s))
+            return s, (self._prompt(s, "nothing_to_repeat"), Listen(Context.IDLE, self.answer_s))
         return s, (Silence(), *s.last)
 
     def _not_understood(self, s: State, question: tuple[Action, ...]) -> tuple[State, tuple]:
@@ -300,15 +297,15 @@ class Coach:
             if muscle is not None:
                 return self._start_stretch(s, muscle)
             s = replace(s, phase=Phase.ASK_MUSCLE, reprompted=False)
-            return s, (self._prompt(s, "ask_muscle"), Listen("question", self.answer_s))
+            return s, (self._prompt(s, "ask_muscle"), Listen(Context.QUESTION, self.answer_s))
         if e.intent == "worse":
             s = replace(s, phase=Phase.ASK_MUSCLE, reprompted=False)
-            return s, (self._prompt(s, "ask_muscle"), Listen("question", self.answer_s))
+            return s, (self._prompt(s, "ask_muscle"), Listen(Context.QUESTION, self.answer_s))
         if e.intent == "repeat" and s.phase is Phase.ANSWERED:
             return self._repeat(s)
         answer = self._question(s, e.intent)
         if answer is not None:
-            return replace(s, phase=Phase.ANSWERED), (*answer, Listen("idle", self.answer_s))
+            return replace(s, phase=Phase.ANSWERED), (*answer, Listen(Context.IDLE, self.answer_s))
         if e.intent == "better" and s.phase is Phase.ANSWERED:
             return self._end(s, self._prompt(s, "glad"))
         # Anything else while idle is most likely not meant for the coach: stay quiet.
@@ -321,7 +318,7 @@ class Coach:
         if e.intent in ("cramp", "none") and s.reprompted:
             # Asked twice and still no muscle it has a stretch for: general first aid.
             return self._start_stretch(s, OTHER_MUSCLE)
-        ask = (self._prompt(s, "ask_muscle_again"), Listen("question", self.answer_s))
+        ask = (self._prompt(s, "ask_muscle_again"), Listen(Context.QUESTION, self.answer_s))
         if e.intent in ("cramp", "none"):
             return replace(s, reprompted=True), ask
         if e.intent == "repeat":
@@ -339,13 +336,13 @@ class Coach:
         resume_at = min(e.counted + 1, self.hold_s)
         if e.intent == "pause":
             s = replace(s, phase=Phase.PAUSED, resume_at=resume_at, reprompted=False)
-            return s, (Silence(), self._prompt(s, "paused"), Listen("count", self.paused_s))
+            return s, (Silence(), self._prompt(s, "paused"), Listen(Context.COUNT, self.paused_s))
         if e.intent == "repeat":
             return self._start_stretch(s, s.muscle or "calf", Silence())
         if e.intent == "next":
             s = replace(s, phase=Phase.ASK_EASING, reprompted=False)
             return s, (Silence(), self._prompt(s, self._ask_key(s)),
-                       Listen("question", self.answer_s))
+                       Listen(Context.QUESTION, self.answer_s))
         if e.intent in ("better", "worse"):
             return self._ask_easing(replace(s, phase=Phase.ASK_EASING), e, Silence())
         muscle = self._wanted(s, e)
@@ -370,14 +367,14 @@ class Coach:
             return self._ask_easing(replace(s, phase=Phase.ASK_EASING), e)
         answer = self._question(s, e.intent)
         if answer is not None:
-            return s, (*answer, self._prompt(s, "paused"), Listen("count", self.paused_s))
+            return s, (*answer, self._prompt(s, "paused"), Listen(Context.COUNT, self.paused_s))
         return s, ()
 
     def _ask_easing(self, s: State, e: Heard, *lead: Action) -> tuple[State, tuple]:
         if e.intent in ("better", "yes"):
             s = replace(s, phase=Phase.OFFER_TIPS, reprompted=False)
             return s, (*lead, self._step_words(s, "aftercare"), self._prompt(s, "offer_tips"),
-                       Listen("question", self.answer_s))
+                       Listen(Context.QUESTION, self.answer_s))
         if e.intent in ("worse", "no", "next"):
             return self._not_easing(replace(s, worse=s.worse + (e.intent != "next")), *lead)
         if e.intent == "repeat":
@@ -386,7 +383,7 @@ class Coach:
         if e.intent == "cramp" and muscle is not None:
             return self._start_stretch(s, muscle, *lead)
         s = replace(s, phase=Phase.ASK_EASING)
-        ask = (self._prompt(s, "ask_easing_again"), Listen("question", self.answer_s))
+        ask = (self._prompt(s, "ask_easing_again"), Listen(Context.QUESTION, self.answer_s))
         answer = self._question(s, e.intent)
         if answer is not None:
             return s, (*lead, *answer, *ask)
@@ -414,7 +411,7 @@ class Coach:
             return self._idle(replace(s, phase=Phase.IDLE), e)
         if e.intent == "repeat":
             return self._repeat(s)
-        ask = (self._prompt(s, "offer_tips_again"), Listen("question", self.answer_s))
+        ask = (self._prompt(s, "offer_tips_again"), Listen(Context.QUESTION, self.answer_s))
         answer = self._question(s, e.intent)
         if answer is not None:
             return s, (*answer, *ask)
@@ -429,14 +426,14 @@ class Coach:
         now ask whether it is easing. After a stop, the wait for "continue" ends quietly."""
         if s.phase is Phase.WARMTH:
             s = replace(s, phase=Phase.ASK_EASING, reprompted=False)
-            return s, (self._prompt(s, "ask_easing_after"), Listen("question", self.answer_s))
+            return s, (self._prompt(s, "ask_easing_after"), Listen(Context.QUESTION, self.answer_s))
         if s.phase is Phase.STOPPED:
             return self._end(s)
         again = {
-            Phase.ASK_MUSCLE: ("ask_muscle_again", "question", self.answer_s),
-            Phase.ASK_EASING: ("ask_easing_again", "question", self.answer_s),
-            Phase.OFFER_TIPS: ("offer_tips_again", "question", self.answer_s),
-            Phase.PAUSED: ("paused_again", "count", self.paused_s),
+            Phase.ASK_MUSCLE: ("ask_muscle_again", Context.QUESTION, self.answer_s),
+            Phase.ASK_EASING: ("ask_easing_again", Context.QUESTION, self.answer_s),
+            Phase.OFFER_TIPS: ("offer_tips_again", Context.QUESTION, self.answer_s),
+            Phase.PAUSED: ("paused_again", Context.COUNT, self.paused_s),
         }.get(s.phase)
         if again is None or s.reprompted:
             if s.phase in (Phase.IDLE, Phase.ANSWERED):
@@ -463,7 +460,7 @@ class Coach:
                 return self._hold_plan(s, self._said(s, "bedtime.intro", self.routine.intro))
             if e.intent == "cramp_count":
                 return replace(s, phase=Phase.ANSWERED), (self._cramp_count(s),
-                                                          Listen("idle", self.answer_s))
+                                                          Listen(Context.IDLE, self.answer_s))
         return None
 
     def _said(self, s: State, key: str, wording: Wording) -> Say:
@@ -483,7 +480,7 @@ class Coach:
             return self._end(s, *lead, *words, count, self._said(s, "bedtime.outro", r.outro))
         s = replace(s, phase=Phase.BEDTIME, resume_at=1, reprompted=False)
         return s, (*lead, *words, count, self._said(s, "bedtime.rest", r.rest),
-                   Listen("count", r.rest_s))
+                   Listen(Context.COUNT, r.rest_s))
 
     def _next_hold(self, s: State) -> State:
         at = s.bedtime
@@ -517,7 +514,7 @@ class Coach:
             else:  # paused in a rest (or after the last word): the next hold comes after
                 s = self._next_hold(s)
             s = replace(s, phase=Phase.BEDTIME_PAUSED, reprompted=False)
-            return s, (Silence(), self._prompt(s, "paused"), Listen("count", self.paused_s))
+            return s, (Silence(), self._prompt(s, "paused"), Listen(Context.COUNT, self.paused_s))
         if e.intent == "next":
             return self._skip(s, Silence())
         if e.intent == "repeat":
@@ -549,7 +546,7 @@ class Coach:
                                            resume_at=1))
         if e.intent == "help":
             return s, (self._said(s, "bedtime.help", self.routine.help),
-                       self._prompt(s, "paused"), Listen("count", self.paused_s))
+                       self._prompt(s, "paused"), Listen(Context.COUNT, self.paused_s))
         return self._bedtime_other(s, e)
 
     def _bedtime_timeout(self, s: State) -> tuple[State, tuple[Action, ...]]:
@@ -557,7 +554,7 @@ class Coach:
             return self._hold_plan(self._next_hold(s))
         if s.phase is Phase.BEDTIME_PAUSED and not s.reprompted:
             s = replace(s, reprompted=True)
-            return s, (self._prompt(s, "paused_again"), Listen("count", self.paused_s))
+            return s, (self._prompt(s, "paused_again"), Listen(Context.COUNT, self.paused_s))
         return self._end(s, self._prompt(s, "standing_by"))
 
     def _cramp_count(self, s: State) -> Say:

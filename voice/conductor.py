@@ -63,10 +63,6 @@ class Plan:
         """How many count words had started by time `t`."""
         return max((c.n for c in self.cues if c.kind == "count" and c.start <= t), default=0)
 
-    def has_count(self) -> bool:
-        """Whether this plan counts a hold."""
-        return any(c.kind == "count" for c in self.cues)
-
 
 class Conductor:
     """Turns actions into a timed plan in one mode (day or night)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ def _pyplot() -> Any:
 
 
 def plot(records: list[SessionRecord], first: dt.date, last: dt.date, out: Path,
-         names: dict[str, str]) -> None:
+         names: Mapping[str, str]) -> None:
     """Draw nights `first`..`last` (whole weeks, Monday first) into `out` (PNG)."""
     plt = _pyplot()
     from matplotlib.patches import Rectangle
@@ -107,7 +108,7 @@ def _draw_night(ax: Any, x: int, y: int, records: list[SessionRecord]) -> None:
                 linewidth=4, solid_capstyle="butt")
 
 
-def _legend(ax: Any, names: dict[str, str]) -> None:
+def _legend(ax: Any, names: Mapping[str, str]) -> None:
     from matplotlib.lines import Line2D
 
     handles = [Line2D([], [], marker="o", linestyle="", markersize=9, color=colour,

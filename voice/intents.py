@@ -7,21 +7,21 @@ heard and what can be understood come from one source.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 from hassil import Intents, recognize_all
-from hassil.errors import HassilError
 from hassil.sample import sample_expression, sample_intents
 from rapidfuzz import fuzz, process
 
-from voice.content import INTENT_NAMES, Content
+from voice.content_schema import INTENT_NAMES, URGENT, Content, Templates, WaitForMore
+from voice.context import Context
 from voice.safety import SafetyRules
 
-URGENT = ("emergency", "red_flag")
+__all__ = ["URGENT", "Intent", "IntentMatcher", "WaitForMore", "normalize"]
+
 OTHER_MUSCLE = "other"
 """`muscle` slot of an answer naming a muscle the coach has no stretch for."""
 PRIORITY = URGENT + tuple(n for n in INTENT_NAMES if n not in URGENT)
@@ -45,7 +45,6 @@ KEYWORD_CONFIDENCE = 0.7
 """Confidence of an intent found by its keywords alone."""
 RULE_CONFIDENCE = 0.95
 """Confidence of an emergency, a warning sign or a medicine question found by the rules."""
-"""Confidence of an intent found by its keywords alone."""
 SAMPLES_PER_TEMPLATE = 400
 """How many sentences of each template the fuzzy fallback compares against."""
 
@@ -91,103 +90,49 @@ def normalize(text: str) -> str:
     return " ".join(words)
 
 
-_RULE = re.compile(r"<(\w+)>")
-_LIST = re.compile(r"\{(\w+)\}")
-_HASSIL_KEYS = ("language", "intents", "lists", "expansion_rules")
-
-
-def templates(data: Mapping[str, Any]) -> Iterable[tuple[str, str, dict[str, Any]]]:
-    """Every (intent, sentence template, fixed slots) in an intents file."""
-    intents = data.get("intents") or {}
-    for name, body in intents.items() if isinstance(intents, dict) else []:
-        for block in (body or {}).get("data", []) if isinstance(body, dict) else []:
-            if isinstance(block, dict):
-                for sentence in block.get("sentences", []):
-                    yield str(name), str(sentence), dict(block.get("slots") or {})
-
-
-def template_problems(data: Mapping[str, Any], path: Path) -> list[tuple[int, str]]:
-    """Template syntax errors in an intents file, as (line, problem)."""
-    problems: list[tuple[int, str]] = []
-    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
-    base = {k: v for k, v in data.items() if k in _HASSIL_KEYS and k != "intents"}
-    rules = set(data.get("expansion_rules") or {})
-    lists = set(data.get("lists") or {})
-    for name, sentence, slots in templates(data):
-        line = next((i + 1 for i, text in enumerate(lines) if sentence in text), 1)
-        unknown = [f"<{r}>" for r in _RULE.findall(sentence) if r not in rules] + \
-                  [f"{{{n}}}" for n in _LIST.findall(sentence) if n not in lists]
-        if unknown:
-            problems.append((line, (f"intent '{name}': template {sentence!r} uses undefined "
-                                    f"{', '.join(unknown)}")))
-            continue
-        try:
-            parsed = Intents.from_dict({**base, "intents": {
-                name: {"data": [{"sentences": [sentence], "slots": slots}]}}})
-            list(sample_intents(parsed, max_sentences_per_intent=1))
-        except (HassilError, ValueError, KeyError, TypeError, IndexError) as exc:
-            problems.append((line, f"intent '{name}': bad template {sentence!r}: {exc}"))
-    return problems
-
-
 def _contains(text: str, phrase: str) -> bool:
     """Whether `phrase` occurs in `text` as whole words."""
     return f" {phrase} " in f" {text} "
-
-
-@dataclass(frozen=True)
-class WaitForMore:
-    """Intents often said as the first word of a longer request, with a pause after it."""
-
-    intents: frozenset[str] = frozenset()
-    seconds: float = 0.0
-    """How long, after such an intent is heard alone, more words are waited for."""
 
 
 class IntentMatcher:
     """Finds the intent of an utterance, optionally within a listening context."""
 
     def __init__(self, content: Content) -> None:
-        data = content.intents
-        self._data = data
-        self._base = {k: v for k, v in data.items() if k in _HASSIL_KEYS and k != "intents"}
-        self._intents = Intents.from_dict({**self._base, "intents": data["intents"]})
-        self._skip_words = [str(w) for w in data.get("skip_words", [])]
-        self.safety = SafetyRules(data.get("safety") or {})
+        spec = content.intents
+        self._templates = spec.templates
+        self._intents = Intents.from_dict(spec.templates.hassil_dict())
+        self._skip_words = list(spec.skip_words)
+        self.safety = SafetyRules(spec.safety)
         """Warning signs and emergencies said any way, negation and all."""
-        self._medicine = tuple(normalize(str(w)) for w in data.get("medicine_words") or [])
-        self.contexts: dict[str, tuple[str, ...]] = dict(content.contexts)
-        self.own_speech: dict[str, tuple[str, ...]] = content.own_speech
+        self._medicine = tuple(normalize(w) for w in spec.medicine_words)
+        self.contexts: dict[Context, tuple[str, ...]] = dict(spec.contexts)
+        self.own_speech: dict[Context, tuple[str, ...]] = content.own_speech
         """What the coach itself says while listening in each context (for recognisers)."""
         self.hush_early: dict[str, frozenset[str]] = {
-            str(name): frozenset(normalize(str(w)) for w in words)
-            for name, words in (data.get("hush_early") or {}).items()}
+            name: frozenset(normalize(w) for w in words)
+            for name, words in spec.hush_early.items()}
         """Intents that silence the speaker as soon as the recogniser's running guess is one
         of them holding one of these words, before the utterance has ended."""
-        more = data.get("wait_for_more") or {}
-        self.wait_for_more = WaitForMore(frozenset(str(i) for i in more.get("intents", [])),
-                                          float(more.get("seconds", 0.0)))
+        self.wait_for_more = spec.wait_for_more
         """Intents that, heard alone, wait for more words before they are answered."""
-        self._keywords = [(str(intent), tuple(normalize(w) for w in words))
-                          for intent, words in (data.get("keywords") or {}).items()]
+        self._keywords = [(intent, tuple(normalize(w) for w in words))
+                          for intent, words in spec.keywords]
         self._slot_words = {name: self._list_phrases(name) for name in ("side", "muscle")}
-        self._fillers = {tuple(normalize(w).split()) for w in data.get("leading_fillers", [])}
-        negation = data.get("negation") or {}
-        self._negators = {normalize(w) for w in negation.get("words", [])}
-        self._negated = {str(k): str(v) for k, v in (negation.get("flips") or {}).items()}
+        self._fillers = {tuple(normalize(w).split()) for w in spec.leading_fillers}
+        self._negators = {normalize(w) for w in spec.negation.words}
+        self._negated = dict(spec.negation.flips)
         self.leading_commands: tuple[tuple[str, ...], ...] = tuple(sorted(
-            (tuple(normalize(c).split()) for c in data.get("leading_commands", [])),
+            (tuple(normalize(c).split()) for c in spec.leading_commands),
             key=len, reverse=True))
         """Commands that count even when more words follow them, as words, longest first."""
-        self.spotted: dict[str, tuple[str, ...]] = {
-            str(ctx): tuple(normalize(p) for p in phrases)
-            for ctx, phrases in (data.get("spotted") or {}).items()}
+        self.spotted: dict[Context, tuple[str, ...]] = {
+            ctx: tuple(normalize(p) for p in phrases) for ctx, phrases in spec.spotted.items()}
         """Listening context → phrases a keyword spotter listens for there."""
-        self.heard_prompts: dict[str, str] = {
-            str(ctx): str(text) for ctx, text in (data.get("heard_prompts") or {}).items()}
+        self.heard_prompts: dict[Context, str] = dict(spec.heard_prompts)
         """Listening context → text a free-form recogniser is told was said just before."""
-        self._hints = [(normalize(p), str(m)) for p, m in (data.get("muscle_hints") or {}).items()]
-        self._elsewhere = tuple(normalize(w) for w in data.get("not_a_leg", []))
+        self._hints = [(normalize(p), m) for p, m in spec.muscle_hints.items()]
+        self._elsewhere = tuple(normalize(w) for w in spec.not_a_leg)
 
     def _list_phrases(self, name: str) -> list[tuple[str, str]]:
         """(phrase, value) for every way a slot list's values can be said, longest first."""
@@ -197,23 +142,24 @@ class IntentMatcher:
                    for text in sample_expression(value.text_in)}
         return sorted(phrases.items(), key=lambda item: -len(item[0]))
 
-    @classmethod
-    def from_content(cls, content: Content) -> IntentMatcher:
-        """The matcher for a loaded content folder."""
-        return cls(content)
-
     @property
     def intents(self) -> Intents:
         """The hassil templates (for building recogniser grammars)."""
         return self._intents
+
+    @property
+    def templates(self) -> Templates:
+        """The templates as the content gives them (which block is heard where)."""
+        return self._templates
 
     @cached_property
     def _samples(self) -> list[tuple[str, str]]:
         """Sentences the templates allow, as (intent, normalised text), up to
         `SAMPLES_PER_TEMPLATE` from each template so every template is represented."""
         seen: dict[str, str] = {}
-        for name, sentence, slots in templates(self._data):
-            one = Intents.from_dict({**self._base, "intents": {
+        base = self._templates.base()
+        for name, sentence, slots in self._templates.each():
+            one = Intents.from_dict({**base, "intents": {
                 name: {"data": [{"sentences": [sentence], "slots": slots}]}}})
             for _, text in sample_intents(one, max_sentences_per_intent=SAMPLES_PER_TEMPLATE):
                 seen.setdefault(normalize(text), name)
@@ -224,12 +170,12 @@ class IntentMatcher:
         words = {w for _, text in self._samples for w in text.split()}
         return sorted(words | set(self._skip_words))
 
-    def sentences(self, context: str | None = None) -> list[str]:
+    def sentences(self, context: Context | None = None) -> list[str]:
         """Every sentence the templates allow within a context (all when None)."""
         allowed = self._allowed(context)
         return [text for intent, text in self._samples if intent in allowed]
 
-    def _allowed(self, context: str | None) -> set[str]:
+    def _allowed(self, context: Context | None) -> set[str]:
         if context is None:
             return set(INTENT_NAMES)
         return set(self.contexts.get(context, INTENT_NAMES))
@@ -345,7 +291,7 @@ class IntentMatcher:
         words = self.hush_early.get(intent.name, frozenset())
         return not words.isdisjoint(normalize(intent.text).split())
 
-    def parse(self, text: str, context: str | None = None) -> Intent:
+    def parse(self, text: str, context: Context | None = None) -> Intent:
         """The intent of one utterance: the first of these stages that finds one wins."""
         norm = normalize(text)
         allowed = self._allowed(context)
@@ -414,7 +360,3 @@ class IntentMatcher:
         exact = self._exact(sentence, allowed)
         name, slots = exact if exact else (candidates[index][0], {})
         return Intent(name, slots, round(0.9 * score / 100, 3), text)
-
-    def parse_many(self, texts: Iterable[str], context: str | None = None) -> list[Intent]:
-        """Intents of several utterances, in order."""
-        return [self.parse(t, context) for t in texts]

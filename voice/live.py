@@ -17,6 +17,7 @@ from typing import Literal, Protocol, TextIO
 
 from voice.coach import Action, Coach, Count, Event, Finished, Heard, Say, State, Timeout
 from voice.conductor import Conductor, Plan
+from voice.context import Context
 from voice.diary_keeper import DiaryKeeper
 from voice.intents import Intent, IntentMatcher
 from voice.player import START_LEAD_S, Sink
@@ -35,7 +36,7 @@ class Ears(Protocol):
     def start(self, loop: LiveLoop) -> None:
         """Begin delivering `loop.heard(...)` calls from a thread of its own."""
 
-    def set_context(self, context: str) -> None:
+    def set_context(self, context: Context) -> None:
         """What the coach expects now (`idle`, `count`, `question`)."""
 
     def close(self) -> None:
@@ -98,13 +99,13 @@ class LiveLoop:
         self._inbox.put(_Input("ended"))
 
     # -- the loop --
-    def context(self) -> str:
+    def context(self) -> Context:
         """The listening context right now."""
         if self._plan is not None and not self._finished:
-            return "count"
+            return Context.COUNT
         if self._plan is not None and self._plan.listen is not None and self._deadline:
             return self._plan.listen.context
-        return "idle"
+        return Context.IDLE
 
     def connect(self, ears: Ears) -> None:
         """Keep `ears` told of the listening context (`run` does this itself)."""
@@ -299,7 +300,7 @@ class TextEars:
                 loop.heard(self.matcher.parse(line.strip()))
         loop.input_ended()
 
-    def set_context(self, context: str) -> None:
+    def set_context(self, context: Context) -> None:
         """Typed text is unambiguous: every intent is understood in every context."""
 
     def close(self) -> None:

@@ -27,15 +27,16 @@ import urllib.parse
 import urllib.request
 import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
 from tqdm import tqdm
 
 from voice import CONTENT_DIR, MODELS_DIR
-from voice.errors import BadInput, ContentError, MissingResource
+from voice.content import read_catalogue
+from voice.content_schema import CatalogueEntry
+from voice.errors import BadInput, MissingResource
 from voice.log import log
 from voice.speech_in.vosk_engine import load_problem
 
@@ -54,35 +55,6 @@ DOWNLOAD_TIMEOUT_S = 60.0
 _CHUNK = 1 << 16
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-
-
-@dataclass(frozen=True)
-class CatalogueEntry:
-    """A model `models install NAME` can fetch by name."""
-
-    name: str
-    """Name the user types (`vosk-small-en-us`)."""
-    engine: str
-    """Recogniser that reads it (`vosk`)."""
-    language: str
-    """ISO 639-1 code of what it recognises (`en`)."""
-    url: str
-    """Where the archive is downloaded from."""
-    sha256: str
-    """SHA-256 of the archive, lower-case hex."""
-    folder: str
-    """Folder name under `models/` once installed."""
-    size_mb: float
-    """Download size (megabytes)."""
-    description: str
-    """One line for people."""
-    files: Mapping[str, str] = field(default_factory=dict)
-    """For a model installed file by file: each file's name and SHA-256 (`url` and
-    `sha256` then unused)."""
-    package: str = ""
-    """The pinned Python package that ships those files (`name==version`)."""
-    package_folder: str = ""
-    """The folder inside that package's installation holding the files."""
 
 
 @dataclass(frozen=True)
@@ -127,55 +99,7 @@ class _Plan:
 
 def load_catalogue(path: Path = CATALOGUE_FILE) -> dict[str, CatalogueEntry]:
     """The installable models by name, read from `content/models.yaml`."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ContentError([f"{path}: cannot read the model catalogue ({exc})"]) from exc
-    models = data.get("models") if isinstance(data, dict) else None
-    if not isinstance(models, dict):
-        raise ContentError([f"{path}: expected a `models:` mapping of name -> fields"])
-    return {name: _catalogue_entry(path, name, fields) for name, fields in models.items()}
-
-
-def _catalogue_entry(path: Path, name: str, fields: Any) -> CatalogueEntry:
-    """One catalogue entry, with every field present and well-formed."""
-    if isinstance(fields, dict) and "files" in fields:
-        return _files_entry(path, name, fields)
-    required = ("engine", "language", "url", "sha256", "folder")
-    if not isinstance(fields, dict) or any(not fields.get(key) for key in required):
-        raise ContentError([f"{path}: model {name!r} needs {', '.join(required)}"])
-    sha256 = str(fields["sha256"]).lower()
-    if not _SHA256.fullmatch(sha256) or not _NAME.fullmatch(str(fields["folder"])):
-        raise ContentError([f"{path}: model {name!r} has a malformed sha256 or folder"])
-    return CatalogueEntry(
-        name=name,
-        engine=str(fields["engine"]),
-        language=str(fields["language"]),
-        url=str(fields["url"]),
-        sha256=sha256,
-        folder=str(fields["folder"]),
-        size_mb=float(fields.get("size_mb", 0)),
-        description=str(fields.get("description", "")),
-    )
-
-
-def _files_entry(path: Path, name: str, fields: dict[str, Any]) -> CatalogueEntry:
-    """A catalogue entry for a model installed file by file from a pinned package."""
-    required = ("engine", "language", "folder", "package", "package_folder", "files")
-    files = fields.get("files")
-    if any(not fields.get(key) for key in required) or not isinstance(files, dict):
-        raise ContentError([f"{path}: model {name!r} needs {', '.join(required)}"])
-    hashes = {str(k): str(v).lower() for k, v in files.items()}
-    if not all(_NAME.fullmatch(k) and _SHA256.fullmatch(v) for k, v in hashes.items()) \
-            or "==" not in str(fields["package"]) or not _NAME.fullmatch(str(fields["folder"])):
-        problem = (f"{path}: model {name!r} has a malformed file name, sha256, folder or "
-                   "package pin (name==version)")
-        raise ContentError([problem])
-    return CatalogueEntry(
-        name=name, engine=str(fields["engine"]), language=str(fields["language"]), url="",
-        sha256="", folder=str(fields["folder"]), size_mb=float(fields.get("size_mb", 0)),
-        description=str(fields.get("description", "")), files=hashes,
-        package=str(fields["package"]), package_folder=str(fields["package_folder"]))
+    return read_catalogue(path)
 
 
 def models_path(models_dir: Path = MODELS_DIR) -> Path:

@@ -8,9 +8,10 @@ their word lists live in content/intents.yaml (`safety`), so what is a sign is d
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+
+from voice.content_schema import URGENT, SafetySettings
 
 Phrase = tuple[str, ...]
 
@@ -65,8 +66,8 @@ the word after it."""
 _DIGITS = re.compile(r"^\d+$")
 
 
-def _phrases(items: Any) -> tuple[Phrase, ...]:
-    return tuple(tuple(str(p).lower().split()) for p in items or [])
+def _phrases(items: Sequence[str]) -> tuple[Phrase, ...]:
+    return tuple(tuple(p.lower().split()) for p in items)
 
 
 def _at(words: Sequence[str], i: int, phrase: Phrase) -> bool:
@@ -91,39 +92,28 @@ def _occurrences(words: Sequence[str], phrases: tuple[Phrase, ...]) -> list[tupl
 class SafetyRules:
     """The `safety` section of intents.yaml, ready to apply."""
 
-    def __init__(self, data: Mapping[str, Any]) -> None:
-        negation = data.get("negation") or {}
-        self.negators = _phrases(negation.get("words"))
-        self.window = int(negation.get("window", 3))
-        self.opinions = _phrases(negation.get("opinions"))
-        self.breaks = frozenset(str(w) for w in data.get("clause_breaks") or [])
-        self.subjects = frozenset(str(w) for w in data.get("subjects") or [])
-        resolved = data.get("resolved") or {}
-        self.resolved = _phrases(resolved.get("words"))
-        self.resolved_window = int(resolved.get("window", 3))
-        self.body = frozenset(str(w) for w in data.get("body") or [])
-        self.linking = frozenset(str(w) for w in data.get("linking") or [])
-        self.surroundings = _phrases(data.get("surroundings"))
-        self.predicate_ends = frozenset(str(w) for w in data.get("predicate_ends") or [])
-        self.signs = tuple(self._signs(data.get("signs") or {}))
-        duration = data.get("duration") or {}
-        self.minutes = float(duration.get("minutes", 10))
-        self.about = _phrases(duration.get("about"))
-        self.less = _phrases(duration.get("less"))
-
-    @staticmethod
-    def _signs(signs: Mapping[str, Any]) -> list[Sign]:
-        out = []
-        for intent in ("emergency", "red_flag"):  # an emergency is named before a sign
-            for name, body in (signs.get(intent) or {}).items():
-                near = body.get("near")
-                out.append(Sign(
-                    intent=intent, name=str(name), phrases=_phrases(body.get("phrases")),
-                    said_of_body=_phrases(body.get("said_of_body")),
-                    near=(_phrases(near[0]), _phrases(near[1])) if near else None,
-                    window=int(body.get("window", 3)),
-                    not_followed_by=_phrases(body.get("not_followed_by"))))
-        return out
+    def __init__(self, rules: SafetySettings) -> None:
+        self.negators = _phrases(rules.negation.words)
+        self.window = rules.negation.window
+        self.opinions = _phrases(rules.negation.opinions)
+        self.breaks = frozenset(rules.clause_breaks)
+        self.subjects = frozenset(rules.subjects)
+        self.resolved = _phrases(rules.resolved.words)
+        self.resolved_window = rules.resolved.window
+        self.body = frozenset(rules.body)
+        self.linking = frozenset(rules.linking)
+        self.surroundings = _phrases(rules.surroundings)
+        self.predicate_ends = frozenset(rules.predicate_ends)
+        self.signs = tuple(
+            Sign(intent=intent, name=name, phrases=_phrases(rule.phrases),
+                 said_of_body=_phrases(rule.said_of_body),
+                 near=(_phrases(rule.near[0]), _phrases(rule.near[1])) if rule.near else None,
+                 window=rule.window, not_followed_by=_phrases(rule.not_followed_by))
+            for intent in URGENT  # an emergency is named before a sign
+            for name, rule in rules.signs.get(intent, {}).items())
+        self.minutes = rules.duration.minutes
+        self.about = _phrases(rules.duration.about)
+        self.less = _phrases(rules.duration.less)
 
     # -- the rules --
     def negated(self, words: Sequence[str], start: int) -> bool:

@@ -6,6 +6,7 @@ import argparse
 import functools
 from pathlib import Path
 
+from voice.context import Context
 from voice.intents import IntentMatcher
 from voice.session import Turn
 from voice.speech_in.base import SAMPLE_RATE, SpeechIn
@@ -13,7 +14,7 @@ from voice.speech_in.recognizer import recognise
 from voice.speech_in.select import open_engine
 from voice.wavio import read_wav_16k
 
-TURN_CONTEXT = "idle"
+TURN_CONTEXT = Context.IDLE
 """Scripted audio turns are heard with every intent possible."""
 
 

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterable
 
 from voice.content import load_content
+from voice.context import Context
 from voice.intents import IntentMatcher
 
 
@@ -23,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     """Print one result per utterance (JSON lines with --json)."""
     matcher = IntentMatcher(load_content(args.content))
     for text in _texts(args):
-        intent = matcher.parse(text, args.context)
+        intent = matcher.parse(text, None if args.context is None else Context(args.context))
         if args.json:
             print(json.dumps(intent.to_json(), ensure_ascii=False), flush=True)
         else:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from voice.content import load_content
+from voice.context import Context
 from voice.errors import BadInput
 from voice.intents import IntentMatcher
 from voice.log import log
@@ -25,7 +26,7 @@ _TABLE = "{file:<32} {intent:<10} {confidence:>5}  {slots:<26} {text}"
 
 
 def recognise_file(path: Path, engine: SpeechIn, matcher: IntentMatcher,
-                   context: str) -> dict[str, Any]:
+                   context: Context) -> dict[str, Any]:
     """The contract's `recognize` object for one file; BadInput when it cannot be read."""
     samples = read_wav_16k(path)
     started = time.perf_counter()
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     failed = 0
     for path in args.files:
         try:
-            row = recognise_file(path, engine, matcher, args.context)
+            row = recognise_file(path, engine, matcher, Context(args.context))
         except BadInput as exc:
             failed += 1
             row = {"file": str(path), "error": str(exc)}

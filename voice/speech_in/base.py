@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from voice.context import Context
+
 SAMPLE_RATE = 16000
 """Sample rate every recogniser is fed (hertz); 16-bit signed mono PCM."""
 
 ENGINES = ("auto", "whisper", "vosk", "pocketsphinx")
 """Values of `--engine`: `auto` takes the first of the others whose model is there."""
-
-CONTEXTS = ("idle", "count", "question")
-"""Listening contexts from the contract: what is expected next."""
 
 
 @dataclass(frozen=True)
@@ -36,8 +35,8 @@ class SpeechIn(Protocol):
     name: str
     """Engine name as printed in JSON (`pocketsphinx`, `vosk`)."""
 
-    def set_context(self, context: str) -> None:
-        """Restrict what can be heard to one of `CONTEXTS`; takes effect at the next utterance."""
+    def set_context(self, context: Context) -> None:
+        """Restrict what can be heard to one listening context; takes effect at the next utterance."""
 
     def start(self) -> None:
         """Begin an utterance."""
@@ -53,5 +52,5 @@ class SpeechIn(Protocol):
 class WholeHearing(Protocol):
     """A recogniser that hears a whole utterance in one call, faster than streaming it."""
 
-    def hear_whole(self, pcm: bytes, context: str) -> Hypothesis:
+    def hear_whole(self, pcm: bytes, context: Context) -> Hypothesis:
         """The final hypothesis of one whole utterance of 16 kHz 16-bit mono PCM."""

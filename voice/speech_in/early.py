@@ -11,18 +11,19 @@ as more audio comes while the guess stands), that intent is reported. The whole 
 is still decoded afterwards and has the last word: a running guess only ever hushes.
 
     early = EarlyHearing(engine, matcher)
-    early.begin("count")                      # an utterance has started
+    early.begin(Context.COUNT)                      # an utterance has started
     intent = early.feed(new_pcm, so_far_pcm)  # an Intent once the guess is "stop", else None
 """
 
 from __future__ import annotations
 
+from voice.context import Context
 from voice.intents import Intent, IntentMatcher
 from voice.speech_in.base import SpeechIn
 from voice.speech_in.recognizer import default_gate
 from voice.speech_in.speech_gate import SpeechGate
 
-EARLY_CONTEXTS = ("count",)
+EARLY_CONTEXTS = (Context.COUNT,)
 """Listening contexts in which the coach is talking while it listens."""
 
 
@@ -32,20 +33,20 @@ class EarlyHearing:
 
     def __init__(self, engine: SpeechIn, matcher: IntentMatcher,
                  gate: SpeechGate | None = None,
-                 contexts: tuple[str, ...] = EARLY_CONTEXTS) -> None:
+                 contexts: tuple[Context, ...] = EARLY_CONTEXTS) -> None:
         self.engine = engine
         self.matcher = matcher
         self.contexts = contexts
         self._gate = gate or default_gate()
-        self._context = ""
+        self._context = Context.IDLE
         self._guess: Intent | None = None
         """The hushing intent the running guess reads as, until the gate hears speech."""
 
-    def wanted(self, context: str) -> bool:
+    def wanted(self, context: Context) -> bool:
         """Whether utterances in `context` are heard early."""
         return context in self.contexts and bool(self.matcher.hush_early)
 
-    def begin(self, context: str) -> None:
+    def begin(self, context: Context) -> None:
         """An utterance has started in `context`."""
         self._context = context
         self._guess = None

@@ -35,6 +35,7 @@ from hassil.expression import (
 from hassil.intents import IntentData, TextSlotList
 from hassil.sample import sample_expression
 
+from voice.context import Context
 from voice.errors import BadInput
 from voice.intents import IntentMatcher
 
@@ -74,7 +75,7 @@ def load_dictionary(path: Path | None = None) -> Mapping[str, Phones]:
 class ContextGrammar:
     """What a recogniser may hear in one listening context."""
 
-    context: str
+    context: Context
     """Listening context (`idle`, `count`, `question`)."""
     intents: tuple[str, ...]
     """Intents whose sentences the grammar holds."""
@@ -396,7 +397,7 @@ def _balanced_outer(text: str) -> bool:
     return False
 
 
-def heard_blocks(matcher: IntentMatcher, intent: str, context: str) -> list[IntentData]:
+def heard_blocks(matcher: IntentMatcher, intent: str, context: Context) -> list[IntentData]:
     """The sentence blocks of `intent` that a recogniser listens for in `context`.
 
     A block with `metadata: {heard_in: [...]}` is heard only in those contexts: a bare
@@ -404,19 +405,17 @@ def heard_blocks(matcher: IntentMatcher, intent: str, context: str) -> list[Inte
     sleep-talk or a misheard word than a cramp, and a false start wakes the house. Typed
     text is read with every block.
     """
-    out = []
-    for data in matcher.intents.intents[intent].data:
-        heard_in = (data.metadata or {}).get("heard_in")
-        if heard_in is None or context in heard_in:
-            out.append(data)
-    return out
+    parsed = matcher.intents.intents[intent].data
+    typed = matcher.templates.intents[intent]
+    return [data for data, block in zip(parsed, typed, strict=True)
+            if block.heard_in is None or context in block.heard_in]
 
 
-def build_grammar(matcher: IntentMatcher, context: str,
+def build_grammar(matcher: IntentMatcher, context: Context,
                   dictionary: Mapping[str, Phones] | None = None) -> ContextGrammar:
     """The JSGF grammar of one listening context (its intents only)."""
     if context not in matcher.contexts:
-        raise ValueError(f"unknown listening context {context!r}")
+        raise ValueError(f"unknown listening context '{context}'")
     dictionary = load_dictionary() if dictionary is None else dictionary
     names = tuple(matcher.contexts[context])
     writer = _Writer(matcher.intents, dictionary)
@@ -439,7 +438,7 @@ def build_grammar(matcher: IntentMatcher, context: str,
     unknown = [p for p in spotted if not set(p.split()) <= writer.words]
     if unknown:
         raise BadInput(f"content/intents.yaml: spotted phrase {unknown[0]!r} is no command "
-                       f"heard in {context!r}")
+                       f"heard in '{context}'")
     return ContextGrammar(context=context, intents=names, jsgf="\n".join(lines) + "\n",
                           words=frozenset(writer.words), added=dict(writer.added),
                           dropped=tuple(sorted(writer.dropped)),
@@ -496,7 +495,7 @@ def _own_line_words(line: str) -> list[str]:
 
 
 def build_grammars(matcher: IntentMatcher,
-                   dictionary: Mapping[str, Phones] | None = None) -> dict[str, ContextGrammar]:
+                   dictionary: Mapping[str, Phones] | None = None) -> dict[Context, ContextGrammar]:
     """One grammar per listening context."""
     return {ctx: build_grammar(matcher, ctx, dictionary) for ctx in matcher.contexts}
 
@@ -505,7 +504,7 @@ VOSK_SAMPLE_CAP = 3000
 """Most sentences put into one Vosk phrase list (style `sentences`)."""
 
 
-def vosk_phrases(matcher: IntentMatcher, context: str, *, style: str = "words",
+def vosk_phrases(matcher: IntentMatcher, context: Context, *, style: str = "words",
                  cap: int = VOSK_SAMPLE_CAP, seed: int = 0) -> list[str]:
     """A Vosk phrase list for one context.
 

@@ -13,7 +13,7 @@ not count against it; the better of the two wins. What the coach itself says in 
 voice than to any command is the coach's own voice.
 
     judge = CommandJudge(matcher)
-    verdict = judge.judge("Help, calf grant.", "idle")   # Verdict("help calf cramp", 91.2)
+    verdict = judge.judge("Help, calf grant.", Context.IDLE)   # Verdict("help calf cramp", 91.2)
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from hassil.expression import (
 from hassil.sample import sample_expression
 from rapidfuzz import fuzz, process
 
+from voice.context import Context
 from voice.intents import IntentMatcher, normalize
 from voice.speech_in.grammar import heard_blocks
 
@@ -157,7 +158,7 @@ class _Keys:
         return sentence, score
 
 
-def heard_sentences(matcher: IntentMatcher, context: str) -> list[tuple[str, str]]:
+def heard_sentences(matcher: IntentMatcher, context: Context) -> list[tuple[str, str]]:
     """(intent, sentence), normalised and each once, for sentences a recogniser listens for
     in `context`: of each template, its shortest forms and a fixed random draw."""
     intents = matcher.intents
@@ -209,12 +210,12 @@ class CommandJudge:
         self._own = {ctx: _Keys.of([("own", normalize(line)) for line in lines])
                      for ctx, lines in matcher.own_speech.items()}
 
-    def sentences(self, context: str) -> Sequence[tuple[str, str]]:
+    def sentences(self, context: Context) -> Sequence[tuple[str, str]]:
         """(intent, sentence) for the command sentences of `context`, normalised."""
         keys = self._commands[context]
         return list(zip(keys.intents, keys.sentences, strict=True))
 
-    def judge(self, transcript: str, context: str) -> Verdict:
+    def judge(self, transcript: str, context: Context) -> Verdict:
         """The command `transcript` is read as in `context`, or `NOTHING`."""
         heard = normalize(without_repeats(transcript))
         if not heard:
@@ -238,7 +239,7 @@ class CommandJudge:
             return NOTHING
         return Verdict(sentence, score)
 
-    def nearest(self, heard: str, context: str) -> tuple[str, float] | None:
+    def nearest(self, heard: str, context: Context) -> tuple[str, float] | None:
         """The closest command sentence of `context` and its closeness; the heard text
         without its first word counts too, a little less ("help, ..." before a request
         whose sentences are listed mostly without it)."""
@@ -252,7 +253,7 @@ class CommandJudge:
                 found = (rest[0], rest[1] - self.settings.dropped_word)
         return found
 
-    def _related(self, heard: str, context: str, intent: str) -> bool:
+    def _related(self, heard: str, context: Context, intent: str) -> bool:
         """Whether `heard` as a whole is close to some sentence of `intent` (a cramp's
         length, said of the cramp, has no sentence: the rules alone decide it)."""
         if intent in SIGNS and self.matcher.safety.find(heard.split()).sign == "duration":
@@ -260,7 +261,7 @@ class CommandJudge:
         found = self._of_intent(context, intent).nearest(heard)
         return found is not None and found[1] >= RELATED_MIN
 
-    def _of_intent(self, context: str, intent: str) -> _Keys:
+    def _of_intent(self, context: Context, intent: str) -> _Keys:
         """The keys of one intent's sentences in `context`, made once."""
         key = (context, intent)
         if key not in self._by_intent:
@@ -270,13 +271,13 @@ class CommandJudge:
                  if i == intent])
         return self._by_intent[key]
 
-    def _sign_negated(self, heard: str, sentence: str, context: str) -> bool:
+    def _sign_negated(self, heard: str, sentence: str, context: Context) -> bool:
         """A warning-sign sentence read from heard text whose sign was negated or passed."""
         if self.matcher.parse(sentence, context).name not in SIGNS:
             return False
         return self.matcher.safety.find(heard.split()).cancelled
 
-    def _own_voice(self, heard: str, context: str, score: float) -> bool:
+    def _own_voice(self, heard: str, context: Context, score: float) -> bool:
         own = self._own.get(context)
         if not own:
             return False

@@ -19,6 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
+from voice.context import Context
 from voice.intents import Intent, IntentMatcher, WaitForMore
 from voice.memory import release_free_memory
 from voice.speech_in.base import SAMPLE_RATE, SpeechIn
@@ -34,7 +35,7 @@ class Hearing(Protocol):
     name: str
     """Engine name."""
 
-    def hear(self, pcm: bytes, context: str) -> Intent:
+    def hear(self, pcm: bytes, context: Context) -> Intent:
         """The intent of a whole utterance of 16 kHz 16-bit mono PCM."""
 
 
@@ -46,7 +47,7 @@ class EngineHearing:
         self.name = engine.name
         self.matcher = matcher
 
-    def hear(self, pcm: bytes, context: str) -> Intent:
+    def hear(self, pcm: bytes, context: Context) -> Intent:
         """Recognise in `context`, then match; rejected or empty speech is `none`."""
         return recognise(self.engine, self.matcher, pcm, context).intent
 
@@ -57,7 +58,7 @@ class Heard:
 
     intent: Intent
     utterance: Utterance
-    context: str
+    context: Context
     """The listening context it was heard in."""
     decode_s: float
     """Time spent recognising it (seconds)."""
@@ -100,7 +101,7 @@ class UtteranceListener:
         self.early = early if on_early is not None else None
         self.on_early = on_early
         self._watch: _Watch | None = None
-        self._context = "idle"
+        self._context = Context.IDLE
         self.wait_for_more = wait_for_more or WaitForMore()
         self._held: Heard | None = None
         """A first word waiting for more (`wait_for_more`)."""
@@ -109,13 +110,13 @@ class UtteranceListener:
         """How many utterances were found."""
 
     @property
-    def context(self) -> str:
+    def context(self) -> Context:
         """The listening context applied to the next utterance."""
         with self._lock:
             return self._context
 
     @context.setter
-    def context(self, value: str) -> None:
+    def context(self, value: Context) -> None:
         with self._lock:
             self._context = value
 
@@ -147,7 +148,7 @@ class UtteranceListener:
         if self.early is not None:
             self._hear_early(self.early)
 
-    def _hear(self, utterance: Utterance, context: str) -> Heard:
+    def _hear(self, utterance: Utterance, context: Context) -> Heard:
         started = time.perf_counter()
         intent = self.hearing.hear(utterance.pcm, context)
         return Heard(intent, utterance, context, time.perf_counter() - started)

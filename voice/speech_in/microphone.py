@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from voice.content import Content
+from voice.context import Context
 from voice.errors import BadInput, MissingResource
 from voice.intents import Intent, IntentMatcher, WaitForMore
 from voice.live import LiveLoop
@@ -97,7 +98,7 @@ class MicrophoneEars:
         self._loop = loop
         threading.Thread(target=self._work, daemon=True).start()
 
-    def set_context(self, context: str) -> None:
+    def set_context(self, context: Context) -> None:
         """What the coach expects next."""
         self.listener.context = context
 

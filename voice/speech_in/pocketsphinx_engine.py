@@ -33,12 +33,12 @@ by an earlier mean, would be heard no better and would depend on what was heard 
 What each setting trades, and the measurements behind its value: docs/tuning.md.
 
     engine = from_matcher(matcher)            # grammars for idle, count, question
-    engine.set_context("count")               # from the next utterance on
+    engine.set_context(Context.COUNT)               # from the next utterance on
     engine.start()
     for block in blocks:                      # 16 kHz 16-bit mono PCM bytes
         partial = engine.feed(block)          # Hypothesis(final=False) or None
     final = engine.finish()                   # Hypothesis(text="" when rejected)
-    engine.decode(pcm, "count")               # one whole utterance -> Decoded
+    engine.decode(pcm, Context.COUNT)               # one whole utterance -> Decoded
 """
 
 from __future__ import annotations
@@ -52,7 +52,9 @@ from typing import Any
 
 import numpy as np
 
+from voice.context import CONTEXTS, Context
 from voice.errors import BadInput, MissingResource
+from voice.intents import IntentMatcher
 from voice.speech_in.base import SAMPLE_RATE, Hypothesis
 from voice.speech_in.confirm import phones_heard, sound_distance, sound_of
 from voice.speech_in.grammar import TOP_RULE, ContextGrammar, Phones, load_dictionary
@@ -92,7 +94,7 @@ class SphinxSettings:
     make a weaker garbage model, so fewer real commands are lost to it."""
     garbage_weight: float = 1.0
     """Prior of the garbage path against the commands (JSGF weight)."""
-    strict_contexts: tuple[str, ...] = ("idle",)
+    strict_contexts: tuple[Context, ...] = (Context.IDLE,)
     """Contexts where a false command costs most (one would start a session and wake the
     house): there the garbage path loops over every phone, with `strict_weight`."""
     strict_weight: float = 1e-24
@@ -121,13 +123,13 @@ class SphinxSettings:
     own_run: int = 3
     """Fewest of the coach's own words (other than its count words) heard as a sentence of
     its own."""
-    other_contexts: tuple[str, ...] = ("idle",)
+    other_contexts: tuple[Context, ...] = (Context.IDLE,)
     """Contexts with the other-words path, which turns away most other speech but costs recall:
     `idle`, where a false command wakes the house; not `count`, where stopping matters more."""
-    confirm_contexts: tuple[str, ...] = ("idle", "count", "question")
+    confirm_contexts: tuple[Context, ...] = CONTEXTS
     """Contexts where an accepted command is heard again as free English phones (words cost far
     more time and memory) and kept only if both sound alike (`confirm.py`, `_heard_twice`)."""
-    confirm_most_contexts: tuple[str, ...] = ("count",)
+    confirm_most_contexts: tuple[Context, ...] = (Context.COUNT,)
     """Contexts where every command is heard twice but those that begin with a leading command
     (content `leading_commands`: "stop", "wait" ...; stopping by mistake costs little)."""
     confirm_min_phones: int = 8
@@ -255,7 +257,7 @@ class PocketSphinxEngine:
 
     name = "pocketsphinx"
 
-    def __init__(self, grammars: Mapping[str, ContextGrammar], *, context: str = "idle",
+    def __init__(self, grammars: Mapping[Context, ContextGrammar], *, context: Context = Context.IDLE,
                  settings: SphinxSettings = SphinxSettings()) -> None:
         """Build the decoder and one search per context of `grammars`."""
         if not grammars:
@@ -336,7 +338,7 @@ class PocketSphinxEngine:
             words |= set(grammar.single_words)
         return words
 
-    def _garbage(self, context: str) -> tuple[tuple[str, ...], float]:
+    def _garbage(self, context: Context) -> tuple[tuple[str, ...], float]:
         """The garbage path's phones and weight in `context`."""
         s = self.settings
         if context in s.strict_contexts:
@@ -388,7 +390,7 @@ class PocketSphinxEngine:
             for key, value in kept.items():
                 config[key] = value
 
-    def _add_spot_search(self, context: str, phrases: Iterable[str]) -> None:
+    def _add_spot_search(self, context: Context, phrases: Iterable[str]) -> None:
         """A keyword spotter for `phrases` in `context` (PocketSphinx reads its phrases and
         their thresholds from a file, made for it and removed at once)."""
         lines = "".join(f"{p} /{self.settings.spot_threshold:g}/\n" for p in phrases)
@@ -398,33 +400,33 @@ class PocketSphinxEngine:
             try:
                 self._decoder.add_kws(SPOT_PREFIX + context, str(keyfile))
             except (RuntimeError, ValueError) as exc:
-                raise BadInput(f"cannot listen for the spotted phrases of {context!r}: "
+                raise BadInput(f"cannot listen for the spotted phrases of '{context}': "
                                f"{exc}") from exc
 
-    def _add_search(self, context: str, grammar: ContextGrammar) -> None:
+    def _add_search(self, context: Context, grammar: ContextGrammar) -> None:
         try:
-            self._decoder.add_jsgf_string(context, self._jsgf(grammar))
+            self._decoder.add_jsgf_string(str(context), self._jsgf(grammar))
         except ValueError as exc:
-            raise BadInput(f"the grammar for context {context!r} does not compile: {exc}") from exc
+            raise BadInput(f"the grammar for context '{context}' does not compile: {exc}") from exc
         self._fsgs[context] = self._decoder.parse_jsgf(grammar.jsgf)
 
     # ---- SpeechIn ----------------------------------------------------------------------
 
     @property
-    def context(self) -> str:
+    def context(self) -> Context:
         """The context the current (or next) utterance is heard in."""
         return self._context if self._active else self._pending
 
     @property
-    def contexts(self) -> tuple[str, ...]:
+    def contexts(self) -> tuple[Context, ...]:
         """Contexts this engine has a grammar for."""
         return tuple(self._grammars)
 
-    def set_context(self, context: str) -> None:
+    def set_context(self, context: Context) -> None:
         """Listen for `context`'s commands from the next utterance on."""
         if context not in self._grammars:
             known = ", ".join(self._grammars)
-            raise BadInput(f"unknown listening context {context!r}; expected one of: {known}")
+            raise BadInput(f"unknown listening context '{context}'; expected one of: {known}")
         self._pending = context
 
     def start(self) -> None:
@@ -432,7 +434,7 @@ class PocketSphinxEngine:
         if self._active:
             self._decoder.end_utt()
         self._context = self._pending
-        self._decoder.activate_search(self._context)
+        self._decoder.activate_search(str(self._context))  # the C library takes a plain str
         self._decoder.start_utt()
         self._buffer = []
         self._last_partial = ""
@@ -468,17 +470,17 @@ class PocketSphinxEngine:
 
     # ---- whole utterances --------------------------------------------------------------
 
-    def hear_whole(self, pcm: bytes, context: str) -> Hypothesis:
+    def hear_whole(self, pcm: bytes, context: Context) -> Hypothesis:
         """The final hypothesis of one whole utterance in `context` (one pass, `decode`)."""
         decoded = self.decode(pcm, context)
         return Hypothesis(text=decoded.text, confidence=decoded.confidence, final=True)
 
-    def decode(self, pcm: bytes, context: str | None = None) -> Decoded:
+    def decode(self, pcm: bytes, context: Context | None = None) -> Decoded:
         """Recognise one whole utterance of 16 kHz 16-bit mono PCM in `context`. An
         utterance being streamed (`start`/`feed`) is abandoned: this is its final word."""
         ctx = self.context if context is None else context
         if ctx not in self._grammars:
-            raise BadInput(f"unknown listening context {ctx!r}")
+            raise BadInput(f"unknown listening context '{ctx}'")
         if self._active:
             self._decoder.end_utt()
             self._active = False
@@ -491,14 +493,14 @@ class PocketSphinxEngine:
         self.last = result
         return result
 
-    def _decode_speech(self, samples: np.ndarray, context: str, voiced: float) -> Decoded:
+    def _decode_speech(self, samples: np.ndarray, context: Context, voiced: float) -> Decoded:
         raw, frames = self._run(context, samples)
         heard = self._judge(samples, context, raw, voiced, frames)
         if heard.text or not self._grammars[context].spotted:
             return heard
         return self._spot(samples, context, heard)
 
-    def _judge(self, samples: np.ndarray, context: str, raw: str, voiced: float,
+    def _judge(self, samples: np.ndarray, context: Context, raw: str, voiced: float,
                frames: int) -> Decoded:
         """The grammar's result `raw`, accepted or said no to."""
         words = raw.split()
@@ -520,7 +522,7 @@ class PocketSphinxEngine:
             return Decoded(raw, ACCEPTED_CONFIDENCE, raw, voiced, frames, free_form=heard)
         return Decoded(raw, ACCEPTED_CONFIDENCE, raw, voiced, frames)
 
-    def _heard_twice(self, context: str, words: list[str], command: list[str]) -> bool:
+    def _heard_twice(self, context: Context, words: list[str], command: list[str]) -> bool:
         """Whether a command (its words and phones) accepted in `context` is heard a
         second time."""
         s = self.settings
@@ -534,14 +536,14 @@ class PocketSphinxEngine:
             return not any(tuple(plain[:len(lead)]) == lead for lead in leading)
         return len(command) >= s.confirm_min_phones
 
-    def _farthest(self, context: str, command: list[str]) -> float:
+    def _farthest(self, context: Context, command: list[str]) -> float:
         """How far the second hearing may be from a command's phones in `context`."""
         s = self.settings
         if context in s.confirm_most_contexts and len(command) <= s.confirm_short_phones:
             return s.confirm_short_distance
         return s.confirm_distance
 
-    def _spot(self, samples: np.ndarray, context: str, rejected: Decoded) -> Decoded:
+    def _spot(self, samples: np.ndarray, context: Context, rejected: Decoded) -> Decoded:
         """An utterance the grammar heard no command in: the spotted phrase the keyword
         spotter finds in it, when it is short enough to be a command said alone."""
         found, _ = self._run(SPOT_PREFIX + context, samples)
@@ -558,7 +560,7 @@ class PocketSphinxEngine:
         """Decode a whole utterance with one search: its text and its number of frames."""
         decoder = self._decoder
         decoder.reinit_feat()  # fresh noise estimate: no carry-over between utterances
-        decoder.activate_search(search)
+        decoder.activate_search(str(search))  # a plain str, not a Context
         decoder.start_utt()
         decoder.process_raw(samples.tobytes(), False, True)
         decoder.end_utt()
@@ -567,7 +569,7 @@ class PocketSphinxEngine:
         frames = int(decoder.n_frames())
         decoder.start_utt()  # an empty utterance frees this search's history of the last
         decoder.end_utt()    # one; kept, each search would hold megabytes all night
-        decoder.activate_search(self._pending)
+        decoder.activate_search(str(self._pending))
         return raw, frames
 
     def _pronounce(self, word: str) -> Phones | None:
@@ -580,9 +582,9 @@ def _command_words(text: str) -> str:
     return " ".join(w for w in text.split() if not w.startswith(_BG_PREFIX))
 
 
-def from_matcher(matcher: Any, *, context: str = "idle",
+def from_matcher(matcher: IntentMatcher, *, context: Context = Context.IDLE,
                  settings: SphinxSettings = SphinxSettings(),
-                 contexts: Iterable[str] | None = None) -> PocketSphinxEngine:
+                 contexts: Iterable[Context] | None = None) -> PocketSphinxEngine:
     """An engine with a grammar for each listening context of the intent templates."""
     from voice.speech_in.grammar import build_grammar
 

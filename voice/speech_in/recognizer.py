@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, replace
 
+from voice.context import Context
 from voice.intents import Intent, IntentMatcher
 from voice.speech_in.base import Hypothesis, SpeechIn, WholeHearing
 from voice.speech_in.speech_gate import SpeechGate
@@ -32,7 +33,7 @@ class Recognition:
     """The intent, `none` when nothing usable was heard."""
 
 
-def hear_utterance(engine: SpeechIn, pcm: bytes, context: str) -> Hypothesis:
+def hear_utterance(engine: SpeechIn, pcm: bytes, context: Context) -> Hypothesis:
     """The final hypothesis for one whole utterance of 16 kHz 16-bit mono PCM.
 
     Engines that hear a whole utterance in one call (`WholeHearing`: PocketSphinx, and a
@@ -46,7 +47,7 @@ def hear_utterance(engine: SpeechIn, pcm: bytes, context: str) -> Hypothesis:
     return engine.finish()
 
 
-def to_intent(hypothesis: Hypothesis, matcher: IntentMatcher, context: str) -> Intent:
+def to_intent(hypothesis: Hypothesis, matcher: IntentMatcher, context: Context) -> Intent:
     """The intent of a final hypothesis: `none` when empty, else the matcher's reading
     with the lower of the two confidences."""
     if not hypothesis.text:
@@ -67,7 +68,7 @@ NOT_SPEECH = Hypothesis(text="", confidence=0.0, final=True)
 """What an utterance without human speech is heard as."""
 
 
-def recognise(engine: SpeechIn, matcher: IntentMatcher, pcm: bytes, context: str,
+def recognise(engine: SpeechIn, matcher: IntentMatcher, pcm: bytes, context: Context,
               gate: SpeechGate | None = None) -> Recognition:
     """Hear one utterance and read its intent; sound that is not speech (by `gate`, the
     shared one by default) is `none` without decoding, and a long stretch of other sound

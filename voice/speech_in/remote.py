@@ -7,8 +7,8 @@ is lost. So `listen` runs the recogniser in a child process and talks to it over
 waiting on the pipe frees the lock, and the audio threads run on.
 
     engine = RemoteEngine(EngineSpec("auto", None, models_dir, content_dir))
-    engine.hear_whole(pcm, "idle")          # one whole utterance -> Hypothesis
-    engine.set_context("count"); engine.start(); engine.feed(block)   # streaming, as SpeechIn
+    engine.hear_whole(pcm, Context.IDLE)          # one whole utterance -> Hypothesis
+    engine.set_context(Context.COUNT); engine.start(); engine.feed(block)   # streaming, as SpeechIn
     engine.close()
 
 The child ignores Ctrl-C (the parent decides when to stop) and ends when the pipe closes.
@@ -27,6 +27,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from voice.context import Context
 from voice.errors import CoachError, MissingResource
 from voice.log import log
 from voice.speech_in.base import Hypothesis
@@ -139,7 +140,7 @@ class RemoteEngine:
         raise AssertionError("unreachable")
 
     # -- SpeechIn --
-    def set_context(self, context: str) -> None:
+    def set_context(self, context: Context) -> None:
         """Listen for `context`'s commands from the next utterance on."""
         self._call("set_context", context)
 
@@ -157,7 +158,7 @@ class RemoteEngine:
         result: Hypothesis = self._call("finish")
         return result
 
-    def hear_whole(self, pcm: bytes, context: str) -> Hypothesis:
+    def hear_whole(self, pcm: bytes, context: Context) -> Hypothesis:
         """The final hypothesis of one whole utterance in `context`."""
         result: Hypothesis = self._call("hear_whole", pcm, context)
         return result

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from voice.context import Context
 from voice.errors import BadInput, MissingResource
 from voice.speech_in.base import SAMPLE_RATE, Hypothesis
 
@@ -172,14 +173,14 @@ class VoskEngine:
     def __init__(
         self,
         model_path: Path | str,
-        grammars: Mapping[str, Sequence[str]],
+        grammars: Mapping[Context, Sequence[str]],
         *,
-        context: str | None = None,
+        context: Context | None = None,
         sample_rate: int = SAMPLE_RATE,
     ) -> None:
         """Load the model at `model_path`; `grammars` maps each context to its phrases.
 
-        An empty `grammars` listens for anything the model knows (one context, "idle").
+        An empty `grammars` listens for anything the model knows (one context, `Context.IDLE`).
         """
         self.model_path = Path(model_path)
         self.sample_rate = sample_rate
@@ -190,10 +191,11 @@ class VoskEngine:
         self._grammars, unknown = _build_grammars(grammars, vocabulary, self._unk)
         self.unknown_words: tuple[str, ...] = unknown
         """Words in the phrases that the model does not know; their phrases are left out."""
-        self._recognisers: dict[str, Any] = {}
-        self._samples_fed: dict[str, int] = {}
-        first = next(iter(self._grammars), "idle")
-        self._pending = context if context is not None else ("idle" if "idle" in grammars else first)
+        self._recognisers: dict[Context, Any] = {}
+        self._samples_fed: dict[Context, int] = {}
+        first = next(iter(self._grammars), Context.IDLE)
+        self._pending: Context = context if context is not None else (
+            Context.IDLE if Context.IDLE in grammars else first)
         self.set_context(self._pending)
         self._context = self._pending
         self._active = False
@@ -204,15 +206,15 @@ class VoskEngine:
         """The in-grammar words of the last final hypothesis, with timings."""
 
     @property
-    def context(self) -> str:
+    def context(self) -> Context:
         """The context the current (or next) utterance is heard in."""
         return self._context if self._active else self._pending
 
-    def set_context(self, context: str) -> None:
+    def set_context(self, context: Context) -> None:
         """Restrict what can be heard to `context`'s phrases; takes effect at the next utterance."""
         if self._grammars and context not in self._grammars:
             known = ", ".join(self._grammars)
-            raise BadInput(f"unknown listening context {context!r}; expected one of: {known}")
+            raise BadInput(f"unknown listening context '{context}'; expected one of: {known}")
         self._pending = context
 
     def start(self) -> None:
@@ -260,7 +262,7 @@ class VoskEngine:
         self.last_words = tuple(words)
         return Hypothesis(text=_text(words), confidence=_mean_confidence(words), final=True)
 
-    def _recogniser(self, context: str) -> Any:
+    def _recogniser(self, context: Context) -> Any:
         """The cached recogniser for `context`, built on first use."""
         if context not in self._recognisers:
             if self._grammars:
@@ -294,12 +296,12 @@ def _unk_word(vocabulary: frozenset[str] | None) -> str | None:
 
 
 def _build_grammars(
-    grammars: Mapping[str, Sequence[str]],
+    grammars: Mapping[Context, Sequence[str]],
     vocabulary: frozenset[str] | None,
     unk: str | None,
-) -> tuple[dict[str, list[str]], tuple[str, ...]]:
+) -> tuple[dict[Context, list[str]], tuple[str, ...]]:
     """Phrase lists the model can hear (plus its unk word), and the words it cannot."""
-    built: dict[str, list[str]] = {}
+    built: dict[Context, list[str]] = {}
     unknown: set[str] = set()
     for context, phrases in grammars.items():
         kept: list[str] = []
@@ -312,7 +314,7 @@ def _build_grammars(
                 kept.append(joined)
         if not kept:
             raise BadInput(
-                f"the Vosk model knows none of the phrases for context {context!r}; "
+                f"the Vosk model knows none of the phrases for context '{context}'; "
                 "use a model for the content's language"
             )
         built[context] = kept + ([unk] if unk else [])

@@ -11,7 +11,7 @@ The model is always loaded from a folder; nothing is downloaded (the Hugging Fac
 switched off before faster-whisper is imported).
 
     engine = WhisperEngine(model_path, matcher)
-    engine.hear_whole(pcm, "count")    # Hypothesis(text="stop", transcript="Stop.")
+    engine.hear_whole(pcm, Context.COUNT)    # Hypothesis(text="stop", transcript="Stop.")
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from voice.context import Context
 from voice.errors import BadInput, MissingResource
 from voice.intents import IntentMatcher
 from voice.speech_in.base import SAMPLE_RATE, Hypothesis, SpeechIn
@@ -123,7 +124,7 @@ class WhisperEngine:
         self.judge = CommandJudge(matcher)
         self._prompts = {ctx: self._prompt_tokens(matcher, ctx) for ctx in matcher.contexts}
         self._streaming = streaming
-        self._context = "idle"
+        self._context = Context.IDLE
         self._pcm = bytearray()
         self._guessed_at = 0
         """Bytes of the utterance the last running guess heard."""
@@ -135,7 +136,7 @@ class WhisperEngine:
             raise BadInput(f"the Whisper model's tokenizer lacks {text}; it is not tiny.en")
         return int(token)
 
-    def _prompt_tokens(self, matcher: IntentMatcher, context: str) -> list[int]:
+    def _prompt_tokens(self, matcher: IntentMatcher, context: Context) -> list[int]:
         """The context's prompt as previous text, or [] without one."""
         text = matcher.heard_prompts.get(context, "")
         if not self.settings.prompt or not text:
@@ -144,10 +145,10 @@ class WhisperEngine:
         return [self._token("<|startofprev|>"), *ids]
 
     # -- SpeechIn --
-    def set_context(self, context: str) -> None:
+    def set_context(self, context: Context) -> None:
         """Listen for `context`'s commands from the next utterance on."""
         if context not in self._prompts:
-            raise BadInput(f"unknown listening context {context!r}")
+            raise BadInput(f"unknown listening context '{context}'")
         self._context = context
         if self._streaming is not None:
             self._streaming.set_context(context)
@@ -179,7 +180,7 @@ class WhisperEngine:
         return self.hear_whole(bytes(self._pcm), self._context)
 
     # -- WholeHearing --
-    def hear_whole(self, pcm: bytes, context: str) -> Hypothesis:
+    def hear_whole(self, pcm: bytes, context: Context) -> Hypothesis:
         """One whole utterance of 16 kHz 16-bit mono PCM, heard and judged in `context`."""
         transcript, confidence = self.transcribe(pcm, context)
         verdict = self.judge.judge(transcript, context)
@@ -189,7 +190,7 @@ class WhisperEngine:
         return Hypothesis(verdict.text, round(confidence * verdict.score / 100, 3), True,
                           transcript)
 
-    def transcribe(self, pcm: bytes, context: str) -> tuple[str, float]:
+    def transcribe(self, pcm: bytes, context: Context) -> tuple[str, float]:
         """Whisper's transcript of an utterance ("" when its own signals say no speech)
         and its confidence (the mean token probability)."""
         samples = np.frombuffer(pcm, dtype=np.int16).astype(np.float32) / 32768.0

@@ -1,0 +1,186 @@
+"""Any YAML at all in a content file, however malformed, gives `file:line: problem` lines and
+never a traceback: seeded random mutations of each shipped file, a few hundred each, are
+either loaded or refused with a `ContentError` whose every line names file and line."""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from voice import CONTENT_DIR
+from voice.content import check_content, load_content, read_catalogue
+from voice.content_reader import parse_yaml
+from voice.errors import ContentError
+
+FILES = sorted(p.name for p in CONTENT_DIR.glob("*.yaml"))
+CASES = 250
+"""Mutations of each file."""
+
+JUNK = ["[", "]", "{", "}", ": :", "- -", "&a", "*nope", "? ", "!!python/object:os.system",
+        "!!binary zz", "%YAML 2.0", "---\n---", "\t", "\x00", "\x1b", "2020-13-45", "0x",
+        "key: [unclosed", "'", '"', "|", ">", "\ufeff", "#", "@", "`", ".inf", ".nan",
+        "9" * 400, "<<: *a"]
+"""Text that YAML reads as syntax, odd values, or cannot read at all."""
+
+VALUES: list[object] = [None, True, False, 0, -1, 3, 2.5, -0.5, math.inf, 10**30, "", " ",
+                        "word", "x" * 300, [], [1, 2], ["a", None], {}, {"a": 1},
+                        {"nested": {"deeper": [1, {"b": None}]}}, [[["deep"]]]]
+"""Values a mutation puts in place of another, or under a new key."""
+
+
+# ----- mutations of the YAML tree -----------------------------------------------------------------
+
+def plain(node: object) -> object:
+    """The tree with `LineMap`s as plain dicts (for `yaml.safe_dump`)."""
+    if isinstance(node, dict):
+        return {str(k): plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [plain(v) for v in node]
+    return node
+
+
+def places(node: object) -> list[tuple[object, object]]:
+    """(container, key or index) of every value in the tree."""
+    found: list[tuple[object, object]] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found.append((node, key))
+            found.extend(places(value))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found.append((node, i))
+            found.extend(places(value))
+    return found
+
+
+def containers(node: object) -> list[object]:
+    return [node] * isinstance(node, (dict, list)) + [
+        c for _, value in ((None, v) for v in (node.values() if isinstance(node, dict)
+                                               else node if isinstance(node, list) else ()))
+        for c in containers(value)]
+
+
+def drop_key(tree: object, rng: random.Random) -> object:
+    spots = [(c, k) for c, k in places(tree) if isinstance(c, dict)]
+    if spots:
+        container, key = rng.choice(spots)
+        del container[key]  # type: ignore[attr-defined]
+    return tree
+
+
+def add_key(tree: object, rng: random.Random) -> object:
+    maps = [c for c in containers(tree) if isinstance(c, dict)]
+    if maps:
+        rng.choice(maps)[rng.choice(["extra", "stop", "idle", "day", "zz"])] = rng.choice(VALUES)
+    return tree
+
+
+def swap_value(tree: object, rng: random.Random) -> object:
+    spots = places(tree)
+    if spots:
+        container, key = rng.choice(spots)
+        container[key] = rng.choice(VALUES)  # type: ignore[index]
+    return tree
+
+
+def cut_text(tree: object, rng: random.Random) -> object:
+    spots = [(c, k) for c, k in places(tree) if isinstance(c[k], str)]  # type: ignore[index]
+    if spots:
+        container, key = rng.choice(spots)
+        text = container[key]  # type: ignore[index]
+        container[key] = text[: rng.randrange(len(text) + 1)]  # type: ignore[index]
+    return tree
+
+
+def empty_list(tree: object, rng: random.Random) -> object:
+    spots = [(c, k) for c, k in places(tree) if isinstance(c[k], list)]  # type: ignore[index]
+    if spots:
+        container, key = rng.choice(spots)
+        container[key] = []  # type: ignore[index]
+    return tree
+
+
+def whole_file(tree: object, rng: random.Random) -> object:
+    return rng.choice([[], ["a", "b"], "text", 42, None, {}, [tree], {"models": tree}])
+
+
+TREE_MUTATIONS: list[Callable[[object, random.Random], object]] = [
+    drop_key, add_key, swap_value, cut_text, empty_list, whole_file]
+
+
+# ----- mutations of the text ------------------------------------------------------------------------
+
+def text_mutation(data: bytes, rng: random.Random) -> bytes:
+    lines = data.split(b"\n")
+    kind = rng.randrange(8)
+    if kind == 0:
+        return data[: rng.randrange(len(data) + 1)]
+    if kind == 1:
+        at = rng.randrange(len(data) + 1)
+        return data[:at] + bytes(rng.randrange(256) for _ in range(rng.randint(1, 8))) + data[at:]
+    if kind == 2:
+        at = rng.randrange(len(data) + 1)
+        return data[:at] + rng.choice(JUNK).encode() + data[at:]
+    i = rng.randrange(len(lines))
+    if kind == 3:
+        del lines[i]
+    elif kind == 4:
+        lines.insert(i, lines[rng.randrange(len(lines))])
+    elif kind == 5:
+        lines[i] = b" " * rng.randint(1, 5) + lines[i]
+    elif kind == 6:
+        lines[i] = lines[i].lstrip()
+    else:
+        lines[i] = rng.choice(JUNK).encode() + b": " + lines[i]
+    return b"\n".join(lines)
+
+
+def mutated(original: bytes, rng: random.Random) -> tuple[str, bytes]:
+    """One random mutation of a file: (what was done, the new bytes)."""
+    if rng.random() < 0.45:
+        return "text", text_mutation(original, rng)
+    tree = plain(parse_yaml(original.decode("utf-8")))
+    for _ in range(rng.randint(1, 3)):
+        mutation = rng.choice(TREE_MUTATIONS)
+        tree = mutation(tree, rng)
+    return mutation.__name__, yaml.safe_dump(tree, allow_unicode=True, sort_keys=False).encode()
+
+
+def assert_problem_lines(problems: list[str], folder: Path) -> None:
+    assert problems
+    line = re.compile(rf"^{re.escape(str(folder))}/[\w.]+:\d+: \S")
+    for problem in problems:
+        assert line.match(problem), problem
+        assert "\n" not in problem, problem
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_any_mutation_loads_or_gives_file_and_line(tmp_path: Path, name: str) -> None:
+    folder = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, folder)
+    original = (CONTENT_DIR / name).read_bytes()
+    rng = random.Random(f"fuzz {name}")
+    refused = 0
+    for case in range(CASES):
+        kind, data = mutated(original, rng)
+        (folder / name).write_bytes(data)
+        try:
+            load_content(folder)
+            if name == "models.yaml":
+                read_catalogue(folder / name)
+        except ContentError as exc:
+            refused += 1
+            assert_problem_lines(exc.problems, folder)
+        except Exception as exc:  # noqa: BLE001 - anything else is the bug looked for
+            pytest.fail(f"{name} case {case} ({kind}) raised {exc!r}; the file:\n"
+                        f"{data[:2000]!r}")
+    assert refused > CASES // 4, "the mutations should break the file often"
+    (folder / name).write_bytes(original)
+    assert check_content(folder) == []
