@@ -2,7 +2,7 @@
 # Sets everything up (first run only: scripts/setup.sh keeps a stamp), then runs the whole
 # test suite (the live tests start their own PulseAudio server with a virtual microphone
 # and speaker).
-#   scripts/test.sh               everything: lint and types (ruff, mypy), then the tests
+#   scripts/test.sh               everything: lint and types (ruff, mypy --strict), then the tests
 #                                 that need no sound server,
 #                                 spread over the CPU cores (a file per worker), then the
 #                                 live tests and the soak on their own, so that no decoding beside them

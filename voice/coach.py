@@ -193,12 +193,12 @@ class Coach:
         return (Count(first, self.hold_s), self._prompt(s, "ask_easing"),
                 Listen(Context.QUESTION, self.answer_s))
 
-    def _start_stretch(self, s: State, muscle: str, *lead: Action) -> tuple[State, tuple]:
+    def _start_stretch(self, s: State, muscle: str, *lead: Action) -> tuple[State, tuple[Action, ...]]:
         s = replace(s, phase=Phase.STRETCH, muscle=muscle, resume_at=1, reprompted=False,
                     massaging=False, last_muscle=muscle)
         return s, (*lead, self._stretch(s, muscle), *self._hold(s))
 
-    def _end(self, s: State, *said: Action) -> tuple[State, tuple]:
+    def _end(self, s: State, *said: Action) -> tuple[State, tuple[Action, ...]]:
         return replace(State(night=s.night), last=s.last,
                        last_muscle=s.last_muscle), (*said, End())
 
@@ -287,7 +287,7 @@ class Coach:
             return s, (self._prompt(s, "nothing_to_repeat"), Listen(Context.IDLE, self.answer_s))
         return s, (Silence(), *s.last)
 
-    def _not_understood(self, s: State, question: tuple[Action, ...]) -> tuple[State, tuple]:
+    def _not_understood(self, s: State, question: tuple[Action, ...]) -> tuple[State, tuple[Action, ...]]:
         return s, (self._prompt(s, "not_understood"), *question)
 
     # -- phases --
@@ -370,7 +370,7 @@ class Coach:
             return s, (*answer, self._prompt(s, "paused"), Listen(Context.COUNT, self.paused_s))
         return s, ()
 
-    def _ask_easing(self, s: State, e: Heard, *lead: Action) -> tuple[State, tuple]:
+    def _ask_easing(self, s: State, e: Heard, *lead: Action) -> tuple[State, tuple[Action, ...]]:
         if e.intent in ("better", "yes"):
             s = replace(s, phase=Phase.OFFER_TIPS, reprompted=False)
             return s, (*lead, self._step_words(s, "aftercare"), self._prompt(s, "offer_tips"),
