@@ -41,7 +41,10 @@ class Mode:
     reply_trials: int
     idle_window_s: float
     starts: int
-    """Coach start-ups timed (the answering run's own start is one of them)."""
+    """Coach start-ups timed on each recogniser path (the answering run's own start is
+    one of them)."""
+    path_trials: int
+    """Live answering trials on each other recogniser path, for its peak memory."""
     live_counts: int
     rendered_counts: int
     naive_counts: int
@@ -53,13 +56,13 @@ class Mode:
 
 
 MODES = {
-    "full": Mode("full", 30, 300.0, 3, 3, 4, 2, 30, None,
+    "full": Mode("full", 30, 300.0, 3, 5, 3, 4, 2, 30, None,
                  hearing.Sizes(synthetic=None, snrs=(10.0,), commands_per_word=None,
                                others_per_folder=None, chatter=40, workers=2), 34 * 60),
-    "quick": Mode("quick", 10, 60.0, 2, 1, 2, 1, 30, None,
+    "quick": Mode("quick", 10, 60.0, 2, 3, 1, 2, 1, 30, None,
                   hearing.Sizes(synthetic=None, snrs=(20.0, 10.0, 5.0), commands_per_word=None,
                                 others_per_folder=None, chatter=40, workers=2), 5 * 60),
-    "smoke": Mode("smoke", 1, 5.0, 1, 0, 1, 1, 3, 3,
+    "smoke": Mode("smoke", 1, 5.0, 1, 1, 0, 1, 1, 3, 3,
                   hearing.Sizes(synthetic=2, snrs=(10.0,), commands_per_word=1,
                                 others_per_folder=1, chatter=1, workers=2, talk=2), 10 * 60),
 }
@@ -77,9 +80,8 @@ def measure(mode: Mode, live: bool = True, started: float | None = None) -> Resu
     """Everything the mode asks for, within the mode's time budget from `started`."""
     deadline = (started or time.monotonic()) + mode.budget_s - TAIL_S
     results = Results()
-    starts: list[float] = []
+    paths: list[footprint.PathFootprint] = []
     idle = None
-    rss = None
     _say("hearing: decoding starts in the background, one core at the lowest priority")
     decoding = hearing.Decoding(mode.sizes, parallel=1 if live else mode.sizes.workers)
     if live:
@@ -89,10 +91,18 @@ def measure(mode: Mode, live: bool = True, started: float | None = None) -> Resu
             _say(f"answering: {mode.reply_trials} live trials")
             answers = answering.run(room, mode.reply_trials)
             results.merge(answers)
-            starts.extend(answers.series["ready_s"])  # type: ignore[arg-type]
+            default = footprint.measure_path(room, str(answers.series["engine"]),
+                                             max(0, mode.starts - 1), 0)
+            default.starts += answers.series["ready_s"]  # type: ignore[arg-type]
             rss = answers.series.get("peak_rss_mib")
+            default.peak_rss = rss if isinstance(rss, float) else None
             idle = probe.finish()
-            starts.extend(footprint.startup_times(room, max(0, mode.starts - 1)))
+            paths.append(default)
+            for engine in footprint.PATHS:
+                if engine != default.engine:
+                    _say(f"start-up and memory with --engine {engine}")
+                    paths.append(footprint.measure_path(room, engine, mode.starts,
+                                                        mode.path_trials))
             _say("counting live")
             results.merge(counting.run(room, mode.live_counts, mode.rendered_counts,
                                        mode.naive_counts, mode.naive_words))
@@ -103,7 +113,7 @@ def measure(mode: Mode, live: bool = True, started: float | None = None) -> Resu
     results.merge(decoding.finish(deadline))
     _say("speech synthesis times")
     tts = footprint.tts_times(mode.tts_sentences)
-    footprint.summarise(results, idle, starts, rss if isinstance(rss, float) else None, tts,
+    footprint.summarise(results, idle, paths, tts,
                         results.series.get("rtf", {}))  # type: ignore[arg-type]
     return results
 

@@ -62,12 +62,25 @@ def default_dictionary_path() -> Path:
 def load_dictionary(path: Path | None = None) -> Mapping[str, Phones]:
     """Word → first pronunciation, from a CMU-format dictionary (`word(2)` variants skipped)."""
     entries: dict[str, Phones] = {}
+    phones: dict[str, str] = {}  # one string per phone, shared: halves the memory
     with (path or default_dictionary_path()).open(encoding="utf-8") as lines:
         for line in lines:
             parts = line.split()
             if len(parts) >= 2 and not parts[0].endswith(")"):
-                entries.setdefault(parts[0], tuple(parts[1:]))
+                entries.setdefault(parts[0], tuple(phones.setdefault(p, p) for p in parts[1:]))
     return entries
+
+
+def forget_dictionary() -> None:
+    """Drop the loaded dictionaries (the next `load_dictionary` reads the file again) and
+    give their memory back to the system."""
+    import gc
+
+    from voice.memory import release_free_memory
+
+    load_dictionary.cache_clear()
+    gc.collect()
+    release_free_memory()
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,14 @@ import numpy as np
 from voice.errors import BadInput, MissingResource
 from voice.speech_in.base import SAMPLE_RATE, Hypothesis
 from voice.speech_in.confirm import phones_heard, sound_distance, sound_of
-from voice.speech_in.grammar import TOP_RULE, ContextGrammar, Phones, load_dictionary
+from voice.speech_in.grammar import (
+    TOP_RULE,
+    ContextGrammar,
+    Phones,
+    default_dictionary_path,
+    forget_dictionary,
+    load_dictionary,
+)
 
 GARBAGE_RULE = "garbage"
 """JSGF rule of the garbage path."""
@@ -237,6 +244,18 @@ def frequent_words(n: int) -> tuple[str, ...]:
     return tuple(ranked[:n])
 
 
+def own_dictionary(words: set[str], path: Path) -> Path:
+    """The lines of the shipped dictionary for `words` (every pronunciation of each),
+    written to `path`: a decoder given only these holds a few hundred words, not 135,000."""
+    with default_dictionary_path().open(encoding="utf-8") as lines, \
+            path.open("w", encoding="utf-8") as out:
+        for line in lines:
+            word = line.split(maxsplit=1)[0] if line.strip() else ""
+            if word.split("(")[0] in words:
+                out.write(line)
+    return path
+
+
 def voiced_seconds(samples: np.ndarray, voiced_db: float) -> float:
     """Seconds of 10 ms frames at least `voiced_db` above the quietest tenth of the audio."""
     frame = SAMPLE_RATE // 100
@@ -267,8 +286,21 @@ class PocketSphinxEngine:
         """Words the dictionary lacks, every grammar's, with their derived phones."""
         for grammar in self._grammars.values():
             self._added.update(grammar.added)
-        self._decoder = self._new_decoder()
-        self._add_words()
+        dictionary = load_dictionary()
+        self._phones: dict[str, Phones] = {}
+        """Each grammar word's phones: the dictionary's, or those derived for it."""
+        for grammar in self._grammars.values():
+            for word in grammar.words:
+                phones = dictionary.get(word) or self._added.get(word)
+                if phones:
+                    self._phones[word] = phones
+        other_phones = {w: dictionary[w] for w in self._other_words}
+        del dictionary
+        forget_dictionary()  # the decoder holds the words it needs; the rest is not kept
+        with tempfile.TemporaryDirectory(prefix="cramp-coach-") as folder:
+            self._decoder = self._new_decoder(
+                own_dictionary(set(self._phones), Path(folder) / "words.dict"))
+        self._add_words(other_phones)
         self._fsgs: dict[str, Any] = {}
         for ctx, grammar in self._grammars.items():
             self._add_search(ctx, grammar)
@@ -288,34 +320,32 @@ class PocketSphinxEngine:
 
     # ---- setup -------------------------------------------------------------------------
 
-    def _new_decoder(self) -> Any:
+    def _new_decoder(self, dictionary: Path) -> Any:
         ps = import_pocketsphinx()
         folder = model_dir()
         s = self.settings
-        decoder = ps.Decoder(hmm=str(folder / "en-us"), dict=str(folder / "cmudict-en-us.dict"),
+        decoder = ps.Decoder(hmm=str(folder / "en-us"), dict=str(dictionary),
                              lm=None, lw=s.language_weight, wip=s.word_insertion,
                              silprob=s.silence_prob, beam=s.beam, wbeam=s.word_beam,
                              bestpath=False, loglevel="FATAL")
         return decoder
 
-    def _add_words(self) -> None:
-        """Derived pronunciations, accent variants of one-word commands, background words."""
-        added = self._added
-        for word, phones in added.items():
+    def _add_words(self, other_phones: Mapping[str, Phones]) -> None:
+        """Derived pronunciations, accent variants of one-word commands, background words
+        (`other_phones`: the other-words path's)."""
+        for word, phones in self._added.items():
             self._add_word(word, phones)
         if self.settings.short_command_variants:
-            dictionary = load_dictionary()
             for word in sorted(self._short_commands()):
-                for phones in accent_variants(dictionary.get(word) or added.get(word, ())):
+                for phones in accent_variants(self._phones.get(word, ())):
                     self._add_word(word, phones)
         for phone in ALL_PHONES:
             self._add_word(_BG_PREFIX + phone.lower(), (phone,))
         for grammar in self._grammars.values():
             for word, phones in grammar.own_words.items():
                 self._add_word(_BG_PREFIX + word, phones)
-        dictionary = load_dictionary()
         for word in self._other_words:
-            self._add_word(_BG_PREFIX + word, dictionary[word])
+            self._add_word(_BG_PREFIX + word, other_phones[word])
         self._decoder.add_word(_BG_PREFIX + "sil", "SIL", True)  # applies the additions
 
     def _add_word(self, word: str, phones: Phones) -> None:
@@ -572,7 +602,7 @@ class PocketSphinxEngine:
 
     def _pronounce(self, word: str) -> Phones | None:
         """A word's phones: the dictionary's, or those derived for a grammar word."""
-        return load_dictionary().get(word) or self._added.get(word)
+        return self._phones.get(word)
 
 
 def _command_words(text: str) -> str:
