@@ -5,6 +5,8 @@ the naive alternatives, written to docs/benchmarks.md and PNG plots.
     python bench/run.py --quick    # fewer trials, a 1-minute CPU window (about 5 minutes)
     python bench/run.py --smoke    # a few files and one trial of each (about a minute)
 
+Then docs/tuning.md (bench/tuning.py): each recogniser setting against its alternatives.
+
 The live parts start a private PulseAudio server with virtual devices. Recognition
 accuracy is decoded in worker processes at the lowest priority: on one core while the live
 parts run (so they keep the other), on every core after them, until done or the time
@@ -27,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import answering, counting, footprint, hearing, plots, report
+from bench import answering, counting, footprint, hearing, plots, report, tuning
 from bench.figures import Results
 from bench.machine import describe
 from bench.room import Room, missing_tools
@@ -184,6 +186,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     page = write_page(results, args.out, mode.name, time.monotonic() - started,
                       sampler.stop())
     _say(f"wrote {page} in {(time.monotonic() - started) / 60:.1f} min")
+    if args.out == ROOT / "docs":
+        _say("tuning: each recogniser setting against its alternatives")
+        _say(f"wrote {tuning.run(mode.name)}")
     return 0
 
 
