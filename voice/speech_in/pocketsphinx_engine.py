@@ -244,16 +244,40 @@ def frequent_words(n: int) -> tuple[str, ...]:
     return tuple(ranked[:n])
 
 
-def own_dictionary(words: set[str], path: Path) -> Path:
-    """The lines of the shipped dictionary for `words` (every pronunciation of each),
-    written to `path`: a decoder given only these holds a few hundred words, not 135,000."""
-    with default_dictionary_path().open(encoding="utf-8") as lines, \
-            path.open("w", encoding="utf-8") as out:
-        for line in lines:
-            word = line.split(maxsplit=1)[0] if line.strip() else ""
-            if word.split("(")[0] in words:
-                out.write(line)
-    return path
+@dataclass(frozen=True)
+class Words:
+    """What an engine needs from the 135,000-word dictionary and the language model: the
+    decoder is given only these, and neither file is kept in memory."""
+
+    other_words: tuple[str, ...]
+    """The other-words path's words (`SphinxSettings.other_words` of them)."""
+    other_phones: Mapping[str, Phones]
+    phones: dict[str, Phones]
+    """Each grammar word's phones: the dictionary's, or those derived for it."""
+    dictionary: str
+    """The shipped dictionary's lines for the grammar words (every pronunciation)."""
+
+
+def words_of(grammars: Mapping[str, ContextGrammar], settings: SphinxSettings) -> Words:
+    """The words the grammars and settings need, with their pronunciations."""
+    other_words = frequent_words(settings.other_words)
+    dictionary = load_dictionary()
+    added: dict[str, Phones] = {}
+    for grammar in grammars.values():
+        added.update(grammar.added)
+    phones: dict[str, Phones] = {}
+    for grammar in grammars.values():
+        for word in grammar.words:
+            found = dictionary.get(word) or added.get(word)
+            if found:
+                phones[word] = found
+    other_phones = {w: dictionary[w] for w in other_words}
+    del dictionary
+    forget_dictionary()
+    with default_dictionary_path().open(encoding="utf-8") as lines:
+        kept = "".join(line for line in lines
+                       if line.strip() and line.split(maxsplit=1)[0].split("(")[0] in phones)
+    return Words(other_words, other_phones, phones, kept)
 
 
 def voiced_seconds(samples: np.ndarray, voiced_db: float) -> float:
@@ -275,31 +299,27 @@ class PocketSphinxEngine:
     name = "pocketsphinx"
 
     def __init__(self, grammars: Mapping[str, ContextGrammar], *, context: str = "idle",
-                 settings: SphinxSettings = SphinxSettings()) -> None:
-        """Build the decoder and one search per context of `grammars`."""
+                 settings: SphinxSettings = SphinxSettings(),
+                 words: Words | None = None) -> None:
+        """Build the decoder and one search per context of `grammars` (`words`: what
+        `words_of` gives for them, when it was made elsewhere)."""
         if not grammars:
             raise ValueError("PocketSphinxEngine needs at least one context grammar")
         self.settings = settings
         self._grammars = dict(grammars)
-        self._other_words = frequent_words(settings.other_words)
+        words = words or words_of(grammars, settings)
+        self._other_words = words.other_words
         self._added: dict[str, Phones] = {}
         """Words the dictionary lacks, every grammar's, with their derived phones."""
         for grammar in self._grammars.values():
             self._added.update(grammar.added)
-        dictionary = load_dictionary()
-        self._phones: dict[str, Phones] = {}
+        self._phones = words.phones
         """Each grammar word's phones: the dictionary's, or those derived for it."""
-        for grammar in self._grammars.values():
-            for word in grammar.words:
-                phones = dictionary.get(word) or self._added.get(word)
-                if phones:
-                    self._phones[word] = phones
-        other_phones = {w: dictionary[w] for w in self._other_words}
-        del dictionary
-        forget_dictionary()  # the decoder holds the words it needs; the rest is not kept
         with tempfile.TemporaryDirectory(prefix="cramp-coach-") as folder:
-            self._decoder = self._new_decoder(
-                own_dictionary(set(self._phones), Path(folder) / "words.dict"))
+            dictionary = Path(folder) / "words.dict"
+            dictionary.write_text(words.dictionary, encoding="utf-8")
+            self._decoder = self._new_decoder(dictionary)
+        other_phones = words.other_phones
         self._add_words(other_phones)
         self._fsgs: dict[str, Any] = {}
         for ctx, grammar in self._grammars.items():
@@ -612,10 +632,19 @@ def _command_words(text: str) -> str:
 
 def from_matcher(matcher: Any, *, context: str = "idle",
                  settings: SphinxSettings = SphinxSettings(),
-                 contexts: Iterable[str] | None = None) -> PocketSphinxEngine:
-    """An engine with a grammar for each listening context of the intent templates."""
+                 contexts: Iterable[str] | None = None,
+                 forked: bool = False) -> PocketSphinxEngine:
+    """An engine with a grammar for each listening context of the intent templates. With
+    `forked`, the grammars and words are made in a copy of this process (`in_fork`), so
+    the memory that takes is not kept here."""
+    from voice.memory import in_fork
     from voice.speech_in.grammar import build_grammar
 
     names = tuple(contexts) if contexts is not None else tuple(matcher.contexts)
-    grammars = {ctx: build_grammar(matcher, ctx) for ctx in names}
-    return PocketSphinxEngine(grammars, context=context, settings=settings)
+
+    def prepare() -> tuple[dict[str, ContextGrammar], Words]:
+        grammars = {ctx: build_grammar(matcher, ctx) for ctx in names}
+        return grammars, words_of(grammars, settings)
+
+    grammars, words = in_fork(prepare) if forked else prepare()
+    return PocketSphinxEngine(grammars, context=context, settings=settings, words=words)

@@ -60,12 +60,13 @@ def _serve(conn: Connection, spec: EngineSpec) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from voice.content import load_content
     from voice.intents import IntentMatcher
+    from voice.memory import release_free_memory
     from voice.speech_in.recognizer import hear_utterance
     from voice.speech_in.select import open_engine
 
     try:
         matcher = IntentMatcher(load_content(spec.content_dir))
-        engine = open_engine(spec.engine, spec.model, spec.models_dir, matcher)
+        engine = open_engine(spec.engine, spec.model, spec.models_dir, matcher, forked=True)
     except CoachError as exc:
         conn.send(("error", exc))
         return
@@ -85,6 +86,8 @@ def _serve(conn: Connection, spec: EngineSpec) -> None:
             conn.send(("ok", calls[method](*args)))
         except CoachError as exc:
             conn.send(("error", exc))  # pickled whole: the parent raises the same error
+        if method in ("hear_whole", "finish"):
+            release_free_memory()  # the decode's buffers, so a night of listening stays small
 
 
 class _Child:
