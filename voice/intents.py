@@ -106,9 +106,33 @@ def templates(data: Mapping[str, Any]) -> Iterable[tuple[str, str, dict[str, Any
                     yield str(name), str(sentence), dict(block.get("slots") or {})
 
 
+def _all_templates_sound(data: Mapping[str, Any]) -> bool:
+    """Whether every template of an intents file parses and can be said, tried on the
+    whole file at once: the lists and rules are read once, not once per template."""
+    rules = set(data.get("expansion_rules") or {})
+    lists = set(data.get("lists") or {})
+    for _, text, _ in templates(data):
+        if any(r not in rules for r in _RULE.findall(text)) or \
+                any(n not in lists for n in _LIST.findall(text)):
+            return False
+    base = {k: v for k, v in data.items() if k in _HASSIL_KEYS and k != "intents"}
+    try:
+        parsed = Intents.from_dict({**base, "intents": data.get("intents") or {}})
+        for intent in parsed.intents.values():
+            for block in intent.data:
+                for template in block.sentences:
+                    next(iter(sample_expression(template.expression, parsed.slot_lists,
+                                                parsed.expansion_rules)), None)
+    except (HassilError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        return False
+    return True
+
+
 def template_problems(data: Mapping[str, Any], path: Path) -> list[tuple[int, str]]:
     """Template syntax errors in an intents file, as (line, problem)."""
-    problems: list[tuple[int, str]] = []
+    if _all_templates_sound(data):
+        return []
+    problems: list[tuple[int, str]] = []  # one template at a time, to say which
     lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
     base = {k: v for k, v in data.items() if k in _HASSIL_KEYS and k != "intents"}
     rules = set(data.get("expansion_rules") or {})
