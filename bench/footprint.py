@@ -1,5 +1,11 @@
 """Footprint: start-up time, memory, CPU while idle-listening, and speech synthesis time.
 
+Start-up time and peak memory are measured on each recogniser path (`PATHS`): memory is
+the coach's process and its recogniser's, each at its own peak (VmHWM), summed. Alone:
+
+    python -m bench.footprint                                  # both paths, this checkout
+    python -m bench.footprint --root /tmp/before --root .      # two checkouts, in turns
+
 The idle probe is a `cramp-coach listen --day` on the harness's own `mic` and `speaker`,
 hearing a quiet fan-like noise and nothing else; its CPU time is read from the kernel
 over a window, so other work running meanwhile does not count against it.

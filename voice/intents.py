@@ -6,8 +6,9 @@ heard and what can be understood come from one source.
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -236,12 +237,34 @@ class IntentMatcher:
         """Sentences the templates allow, as (intent, normalised text), up to
         `SAMPLES_PER_TEMPLATE` from each template so every template is represented."""
         seen: dict[str, str] = {}
-        for name, sentence, slots in templates(self._data):
-            one = Intents.from_dict({**self._base, "intents": {
-                name: {"data": [{"sentences": [sentence], "slots": slots}]}}})
-            for _, text in sample_intents(one, max_sentences_per_intent=SAMPLES_PER_TEMPLATE):
+        for name, texts in self._template_samples():
+            for text in texts:
                 seen.setdefault(normalize(text), name)
         return [(intent, text) for text, intent in seen.items()]
+
+    def _template_samples(self) -> Iterator[tuple[str, Iterable[str]]]:
+        """(intent, up to `SAMPLES_PER_TEMPLATE` sentences) for each template in file
+        order, sampled from the templates parsed once; one template at a time (its lists
+        parsed again for each) where a block has rules of its own or a list is a wildcard."""
+        simple = not any(isinstance(block, dict) and "expansion_rules" in block
+                         for body in (self._data.get("intents") or {}).values()
+                         if isinstance(body, dict) for block in body.get("data", []))
+        simple = simple and not any(isinstance(v, dict) and "wildcard" in v
+                                    for v in (self._data.get("lists") or {}).values())
+        if not simple:
+            for name, sentence, slots in templates(self._data):
+                one = Intents.from_dict({**self._base, "intents": {
+                    name: {"data": [{"sentences": [sentence], "slots": slots}]}}})
+                yield name, [text for _, text in sample_intents(
+                    one, max_sentences_per_intent=SAMPLES_PER_TEMPLATE)]
+            return
+        parsed = self._intents
+        for name, intent in parsed.intents.items():
+            for block in intent.data:
+                for template in block.sentences:
+                    yield name, itertools.islice(sample_expression(
+                        template.expression, parsed.slot_lists, parsed.expansion_rules),
+                        SAMPLES_PER_TEMPLATE)
 
     @cached_property
     def _vocabulary(self) -> list[str]:
