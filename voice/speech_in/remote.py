@@ -228,9 +228,10 @@ class RemoteEngine:
     def close(self) -> None:
         """End the child."""
         with self._lock:
-            if self._starting is not None:
+            if self._starting is not None:  # still loading: nothing to end cleanly
                 process, conn = self._starting
                 self._starting = None
+                process.kill()
                 self._process, self._conn = process, conn
             if self._conn is not None:
                 try:
