@@ -164,11 +164,15 @@ def count_starts_after_s() -> dict[str, float]:
     return after
 
 
-def start_coach(env: dict[str, str], *args: str, timeout: float = 120.0) -> Session:
-    """Start `cramp-coach listen -v --day ARGS` and wait for its ready line."""
+def start_coach(env: dict[str, str], *args: str, timeout: float = 120.0,
+                root: Path = ROOT_DIR) -> Session:
+    """Start `cramp-coach listen -v --day ARGS` from the checkout at `root` and wait for
+    its ready line."""
     started = time.perf_counter()
+    if root != ROOT_DIR:
+        env = {**env, "PYTHONPATH": str(root)}
     process = subprocess.Popen([sys.executable, "-m", "voice", "-v", "listen", "--day", *args],
-                               env=env, cwd=ROOT_DIR, stdin=subprocess.DEVNULL,
+                               env=env, cwd=root, stdin=subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     assert process.stderr is not None
     lines: list[str] = []
@@ -228,6 +232,8 @@ def stop_coach(session: Session) -> None:
             session.process.wait()
 
 
+_OPENED = re.compile(r"speech recogniser: (\w+)")
+"""The line the coach prints on opening its recogniser."""
 _HEARD = re.compile(r"heard \[(\w+)\] '(.*)' -> (\w+)")
 
 
@@ -388,8 +394,10 @@ def _stereo(path: Path) -> tuple[np.ndarray, int]:
     return pcm.reshape(-1, 2), rate
 
 
-def run(room: Room, trials: int, seed: int = 7) -> Results:
-    """`trials` live rounds of "help, calf cramp" … "stop"."""
+def run(room: Room, trials: int, seed: int = 7, args: tuple[str, ...] = (),
+        root: Path = ROOT_DIR) -> Results:
+    """`trials` live rounds of "help, calf cramp" … "stop", the coach started with `args`
+    from the checkout at `root`."""
     results = Results()
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as tmp:
@@ -397,7 +405,7 @@ def run(room: Room, trials: int, seed: int = 7) -> Results:
         helps, stop = synthesise(folder)
         count_after = count_starts_after_s()
         recording = folder / "room.wav"
-        session = start_coach(room.room_env)
+        session = start_coach(room.room_env, *args, root=root)
         recorder = room.record(recording)
         plays: list[str] = []
         used: Counter[str] = Counter()
@@ -477,6 +485,8 @@ def summarise(results: Results, measured: list[Trial], problem: str,
     results.series["stop_ms"] = stops
     results.series["ready_s"] = [session.ready_s]
     results.series["peak_rss_mib"] = rss
+    results.series["engine"] = next((found.group(1) for line in session.lines
+                                     if (found := _OPENED.search(line))), "auto")
     results.series["answer_log"] = [line for line in session.lines if "heard" in line][-80:]
     if problem:
         results.note(SECTION, f"The recording could not be read trial by trial: {problem}.")

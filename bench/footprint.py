@@ -1,5 +1,11 @@
 """Footprint: start-up time, memory, CPU while idle-listening, and speech synthesis time.
 
+Start-up time and peak memory are measured on each recogniser path (`PATHS`): memory is
+the coach's process and its recogniser's, each at its own peak (VmHWM), summed. Alone:
+
+    python -m bench.footprint                                  # both paths, this checkout
+    python -m bench.footprint --root /tmp/before --root .      # two checkouts, in turns
+
 The idle probe is a `cramp-coach listen --day` on the harness's own `mic` and `speaker`,
 hearing a quiet fan-like noise and nothing else; its CPU time is read from the kernel
 over a window, so other work running meanwhile does not count against it.
@@ -7,23 +13,31 @@ over a window, so other work running meanwhile does not count against it.
 
 from __future__ import annotations
 
+import argparse
 import subprocess
+import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import psutil
 
-from bench.answering import Session, coach_processes, start_coach, stop_coach
+from bench.answering import Session, coach_processes, peak_rss_mib, start_coach, stop_coach
 from bench.figures import Figure, Results, Target, mean, percentile
 from tests.support.room import Room
-from voice import CONTENT_DIR
+from voice import CONTENT_DIR, ROOT_DIR
 from voice.wavio import write_wav_atomic
 
 SECTION = "footprint"
 IDLE_CPU = Target("<=", 10.0, "%")
+START_S = Target("<=", 2.0, "s")
+PEAK_RSS = Target("<=", 300.0, "MiB")
+PATHS = ("whisper", "pocketsphinx")
+"""The recogniser paths whose start and memory are measured (`--engine` of each)."""
 FAN_DBFS = -55.0
 """Level of the noise the idle coach hears (dB full scale, RMS)."""
 NOISE_RATE = 16000
@@ -90,14 +104,61 @@ class IdleProbe:
         return self._share, self.window_s
 
 
-def startup_times(room: Room, runs: int) -> list[float]:
-    """Seconds from starting `cramp-coach listen` to its ready line, `runs` times."""
-    times = []
+def startup_times(room: Room, runs: int, *args: str, root: Path = ROOT_DIR) -> list[float]:
+    """Seconds from starting `cramp-coach listen ARGS` to its ready line, `runs` times."""
+    return [start.ready_s for start in start_ups(room, runs, *args, root=root)]
+
+
+@dataclass(frozen=True)
+class StartUp:
+    """One start of the coach."""
+
+    ready_s: float
+    """Process start → ready line (seconds)."""
+    rss_mib: float | None
+    """Peak resident memory of the coach and its recogniser at the ready line (MiB)."""
+
+
+def start_ups(room: Room, runs: int, *args: str, root: Path = ROOT_DIR) -> list[StartUp]:
+    """`runs` starts of `cramp-coach listen ARGS`, each stopped once ready."""
+    found = []
     for _ in range(runs):
-        session = start_coach(room.env)
-        times.append(session.ready_s)
+        session = start_coach(room.env, *args, root=root)
+        found.append(StartUp(session.ready_s, peak_rss_mib(session.process.pid)))
         stop_coach(session)
-    return times
+    return found
+
+
+@dataclass
+class PathFootprint:
+    """Start-up and memory of the coach on one recogniser path."""
+
+    engine: str
+    starts: list[float] = field(default_factory=list)
+    """Start → ready times (seconds)."""
+    ready_rss: list[float] = field(default_factory=list)
+    """Peak resident memory at the ready line, per start (MiB)."""
+    peak_rss: float | None = None
+    """Peak resident memory over a live answering run (MiB)."""
+
+
+def measure_path(room: Room, engine: str, starts: int, trials: int,
+                 root: Path = ROOT_DIR) -> PathFootprint:
+    """`starts` start-ups and a live answering run of `trials` on `--engine engine`."""
+    from bench import answering
+
+    args = ("--engine", engine)
+    found = PathFootprint(engine)
+    for start in start_ups(room, starts, *args, root=root):
+        found.starts.append(start.ready_s)
+        if start.rss_mib is not None:
+            found.ready_rss.append(start.rss_mib)
+    if trials:
+        answers = answering.run(room, trials, args=args, root=root)
+        found.starts.extend(answers.series["ready_s"])  # type: ignore[arg-type]
+        rss = answers.series.get("peak_rss_mib")
+        found.peak_rss = rss if isinstance(rss, float) else None
+    return found
 
 
 def tts_times(limit: int | None = None) -> tuple[list[float], list[float]]:
@@ -122,8 +183,8 @@ def tts_times(limit: int | None = None) -> tuple[list[float], list[float]]:
     return per_sentence, per_second
 
 
-def summarise(results: Results, idle: tuple[float, float] | None, starts: list[float],
-              rss_mib: float | None, tts: tuple[list[float], list[float]],
+def summarise(results: Results, idle: tuple[float, float] | None,
+              paths: Sequence[PathFootprint], tts: tuple[list[float], list[float]],
               rtf: dict[str, tuple[float, float]]) -> None:
     """Footprint figures. `rtf` maps an engine to (CPU seconds per audio second, audio s)."""
     from bench.hearing import ENGINE_TEXT, NAIVE, engine_label
@@ -138,16 +199,26 @@ def summarise(results: Results, idle: tuple[float, float] | None, starts: list[f
                          "dBFS on the virtual mic, nothing said; CPU time from the kernel")
         results.add(Figure(SECTION, "CPU while idle-listening (share of one core)", share,
                            "%", coach, data, 1, IDLE_CPU))
-    if starts:
-        results.describe(SECTION, "start-ups", "process start → the ready line on stderr "
-                         "(content, speech clips, recogniser and microphone loaded)")
-        results.add(Figure(SECTION, "start to ready to listen (median)",
-                           percentile(starts, 50), "s", coach, "start-ups", len(starts)))
-    if rss_mib is not None:
-        results.describe(SECTION, "answering run", "the whole answering run: listening, "
-                         "recognising, speaking")
-        results.add(Figure(SECTION, "peak resident memory", rss_mib, "MiB", coach,
-                           "answering run", 1))
+    for path in paths:
+        label = path_label(path.engine)
+        results.describe(SECTION, label, f"cramp-coach listen --day --engine {path.engine} on "
+                         "the PulseAudio virtual devices; memory is the coach's process and "
+                         "its recogniser's, each at its own peak, summed")
+        if path.starts:
+            results.describe(SECTION, "start-ups", "process start → the ready line on stderr "
+                             "(content, speech clips, recogniser and microphone loaded)")
+            results.add(Figure(SECTION, "start to ready to listen (median)",
+                               percentile(path.starts, 50), "s", label, "start-ups",
+                               len(path.starts), START_S))
+        if path.ready_rss:
+            results.add(Figure(SECTION, "resident memory at ready (median)",
+                               percentile(path.ready_rss, 50), "MiB", label, "start-ups",
+                               len(path.ready_rss)))
+        if path.peak_rss is not None:
+            results.describe(SECTION, "answering run", "a live answering run: listening, "
+                             "recognising, speaking")
+            results.add(Figure(SECTION, "peak resident memory", path.peak_rss, "MiB", label,
+                               "answering run", 1, PEAK_RSS))
     per_sentence, per_second = tts
     if per_sentence:
         tts_engine = "pyttsx3"
@@ -175,3 +246,49 @@ def summarise(results: Results, idle: tuple[float, float] | None, starts: list[f
         if naive is not None:
             results.compare(SECTION, "recognition CPU per second of audio", ours, naive,
                             "lower")
+
+
+def path_label(engine: str) -> str:
+    """How a recogniser path is named on the page."""
+    return f"coach, live, {engine}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Start-up and memory on each recogniser path, printed:
+    `python -m bench.footprint [--engines pocketsphinx,whisper] [--root DIR ...]`.
+
+    Several `--root` checkouts are measured in turns in the same run, so that a change can
+    be compared with the code before it under the same load."""
+    parser = argparse.ArgumentParser(description="start-up time and peak memory per engine")
+    parser.add_argument("--engines", default=",".join(PATHS), metavar="NAME,...")
+    parser.add_argument("--starts", type=int, default=5, help="start-ups per engine and root")
+    parser.add_argument("--trials", type=int, default=2,
+                        help="live answering trials for peak memory (0: none)")
+    parser.add_argument("--root", type=Path, action="append",
+                        help="checkout to run the coach from (default: this one)")
+    args = parser.parse_args(argv)
+    roots = args.root or [ROOT_DIR]
+    engines = args.engines.split(",")
+    found = {(root, e): PathFootprint(e) for root in roots for e in engines}
+    with Room() as room:
+        for _ in range(args.starts):  # in turns, so load changes fall on every root alike
+            for root in roots:
+                for engine in engines:
+                    one = measure_path(room, engine, 1, 0, root)
+                    found[root, engine].starts += one.starts
+                    found[root, engine].ready_rss += one.ready_rss
+        for root in roots:
+            for engine in engines:
+                found[root, engine].peak_rss = measure_path(room, engine, 0, args.trials,
+                                                            root).peak_rss
+    for (root, engine), path in found.items():
+        starts = ", ".join(f"{x:.2f}" for x in path.starts)
+        rss = percentile(path.ready_rss, 50) if path.ready_rss else None
+        print(f"{root} {engine}: start to ready median {percentile(path.starts, 50):.2f} s "
+              f"({starts}); memory at ready median {rss or 0:.0f} MiB; peak over "
+              f"{args.trials} answering trials {path.peak_rss or 0:.0f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

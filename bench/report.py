@@ -28,8 +28,10 @@ HEADLINES = (
     ("counting", "max onset error", "coach, live"),
     ("counting", "drift over a count (fitted, first to last word)", "coach, live"),
     ("footprint", "CPU while idle-listening (share of one core)", "coach"),
-    ("footprint", "peak resident memory", "coach"),
-    ("footprint", "start to ready to listen (median)", "coach"),
+    ("footprint", "peak resident memory", "coach, live, whisper"),
+    ("footprint", "start to ready to listen (median)", "coach, live, whisper"),
+    ("footprint", "peak resident memory", "coach, live, pocketsphinx"),
+    ("footprint", "start to ready to listen (median)", "coach, live, pocketsphinx"),
 )
 """(section, figure name, engine label prefix) shown in the summary: the first match."""
 

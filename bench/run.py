@@ -5,6 +5,9 @@ the naive alternatives, written to docs/benchmarks.md and PNG plots.
     python -m bench.run --quick    # fewer trials, a 1-minute CPU window (about 5 minutes)
     python -m bench.run --smoke    # a few files and one trial of each (about a minute)
 
+Then docs/tuning.md (bench/tuning.py, its quick set): each recogniser setting against its
+alternatives.
+
 The live parts start a private PulseAudio server with virtual devices. Recognition
 accuracy is decoded in worker processes at the lowest priority: on one core while the live
 parts run (so they keep the other), on every core after them, until done or the time
@@ -23,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import answering, counting, footprint, hearing, plots, report
+from bench import answering, counting, footprint, hearing, plots, report, tuning
 from bench.figures import Results
 from bench.machine import describe
 from tests.support.pulse import missing_tools
@@ -39,7 +42,10 @@ class Mode:
     reply_trials: int
     idle_window_s: float
     starts: int
-    """Coach start-ups timed (the answering run's own start is one of them)."""
+    """Coach start-ups timed on each recogniser path (the answering run's own start is
+    one of them)."""
+    path_trials: int
+    """Live answering trials on each other recogniser path, for its peak memory."""
     live_counts: int
     rendered_counts: int
     naive_counts: int
@@ -51,13 +57,13 @@ class Mode:
 
 
 MODES = {
-    "full": Mode("full", 30, 300.0, 3, 3, 4, 2, 30, None,
+    "full": Mode("full", 30, 300.0, 3, 5, 3, 4, 2, 30, None,
                  hearing.Sizes(synthetic=None, snrs=(10.0,), commands_per_word=None,
                                others_per_folder=None, chatter=40, workers=2), 48 * 60),
-    "quick": Mode("quick", 10, 60.0, 2, 1, 2, 1, 30, None,
+    "quick": Mode("quick", 10, 60.0, 2, 3, 1, 2, 1, 30, None,
                   hearing.Sizes(synthetic=None, snrs=(20.0, 10.0, 5.0), commands_per_word=None,
                                 others_per_folder=None, chatter=40, workers=2), 5 * 60),
-    "smoke": Mode("smoke", 1, 5.0, 1, 0, 1, 1, 3, 3,
+    "smoke": Mode("smoke", 1, 5.0, 1, 1, 0, 1, 1, 3, 3,
                   hearing.Sizes(synthetic=2, snrs=(10.0,), commands_per_word=1,
                                 others_per_folder=1, chatter=1, workers=2, talk=2), 10 * 60),
 }
@@ -75,9 +81,8 @@ def measure(mode: Mode, live: bool = True, started: float | None = None) -> Resu
     """Everything the mode asks for, within the mode's time budget from `started`."""
     deadline = (started or time.monotonic()) + mode.budget_s - TAIL_S
     results = Results()
-    starts: list[float] = []
+    paths: list[footprint.PathFootprint] = []
     idle = None
-    rss = None
     _say("hearing: decoding starts in the background, one core at the lowest priority")
     decoding = hearing.Decoding(mode.sizes, parallel=1 if live else mode.sizes.workers)
     if live:
@@ -87,10 +92,18 @@ def measure(mode: Mode, live: bool = True, started: float | None = None) -> Resu
             _say(f"answering: {mode.reply_trials} live trials")
             answers = answering.run(room, mode.reply_trials)
             results.merge(answers)
-            starts.extend(answers.series["ready_s"])  # type: ignore[arg-type]
+            default = footprint.measure_path(room, str(answers.series["engine"]),
+                                             max(0, mode.starts - 1), 0)
+            default.starts += answers.series["ready_s"]  # type: ignore[arg-type]
             rss = answers.series.get("peak_rss_mib")
+            default.peak_rss = rss if isinstance(rss, float) else None
             idle = probe.finish()
-            starts.extend(footprint.startup_times(room, max(0, mode.starts - 1)))
+            paths.append(default)
+            for engine in footprint.PATHS:
+                if engine != default.engine:
+                    _say(f"start-up and memory with --engine {engine}")
+                    paths.append(footprint.measure_path(room, engine, mode.starts,
+                                                        mode.path_trials))
             _say("counting live")
             results.merge(counting.run(room, mode.live_counts, mode.rendered_counts,
                                        mode.naive_counts, mode.naive_words))
@@ -101,7 +114,7 @@ def measure(mode: Mode, live: bool = True, started: float | None = None) -> Resu
     results.merge(decoding.finish(deadline))
     _say("speech synthesis times")
     tts = footprint.tts_times(mode.tts_sentences)
-    footprint.summarise(results, idle, starts, rss if isinstance(rss, float) else None, tts,
+    footprint.summarise(results, idle, paths, tts,
                         results.series.get("rtf", {}))  # type: ignore[arg-type]
     return results
 
@@ -172,6 +185,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     page = write_page(results, args.out, mode.name, time.monotonic() - started,
                       sampler.stop())
     _say(f"wrote {page} in {(time.monotonic() - started) / 60:.1f} min")
+    if args.out == ROOT_DIR / "docs":
+        _say("tuning: each recogniser setting against its alternatives")
+        _say(f"wrote {tuning.run('smoke' if mode.name == 'smoke' else 'quick')}")
     return 0
 
 

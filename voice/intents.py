@@ -6,6 +6,7 @@ heard and what can be understood come from one source.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from functools import cached_property
 from typing import Any
 
 from hassil import Intents, recognize_all
-from hassil.sample import sample_expression, sample_intents
+from hassil.sample import sample_expression
 from rapidfuzz import fuzz, process
 
 from voice.content_schema import INTENT_NAMES, URGENT, Content, Templates, WaitForMore
@@ -155,14 +156,17 @@ class IntentMatcher:
     @cached_property
     def _samples(self) -> list[tuple[str, str]]:
         """Sentences the templates allow, as (intent, normalised text), up to
-        `SAMPLES_PER_TEMPLATE` from each template so every template is represented."""
+        `SAMPLES_PER_TEMPLATE` from each template so every template is represented:
+        sampled from the templates parsed once, in file order."""
         seen: dict[str, str] = {}
-        base = self._templates.base()
-        for name, sentence, slots in self._templates.each():
-            one = Intents.from_dict({**base, "intents": {
-                name: {"data": [{"sentences": [sentence], "slots": slots}]}}})
-            for _, text in sample_intents(one, max_sentences_per_intent=SAMPLES_PER_TEMPLATE):
-                seen.setdefault(normalize(text), name)
+        parsed = self._intents
+        for name, intent in parsed.intents.items():
+            for block in intent.data:
+                for template in block.sentences:
+                    for text in itertools.islice(sample_expression(
+                            template.expression, parsed.slot_lists, parsed.expansion_rules),
+                            SAMPLES_PER_TEMPLATE):
+                        seen.setdefault(normalize(text), name)
         return [(intent, text) for text, intent in seen.items()]
 
     @cached_property

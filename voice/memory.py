@@ -12,7 +12,12 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
-from typing import Any
+import os
+import pickle
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 @functools.lru_cache(maxsize=1)
@@ -34,3 +39,37 @@ def release_free_memory() -> bool:
         return False
     libc.malloc_trim(0)
     return True
+
+
+def in_fork(work: Callable[[], T]) -> T:
+    """`work()` done in a forked copy of this process, its result sent back pickled: the
+    memory the work takes (a grammar expansion, a dictionary) leaves with the copy instead
+    of staying in this process's heap. Done here where there is no fork."""
+    if not hasattr(os, "fork"):
+        return work()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the copy: do the work, send the outcome, leave at once
+        code = 0
+        try:
+            os.close(read)
+            with os.fdopen(write, "wb") as out:
+                try:
+                    outcome: tuple[str, Any] = ("ok", work())
+                except BaseException as exc:  # noqa: BLE001 (raised again in the parent)
+                    outcome = ("error", exc)
+                pickle.dump(outcome, out)
+        except BaseException:  # noqa: BLE001 (the parent sees the pipe close)
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write)
+    with os.fdopen(read, "rb") as answer:
+        try:
+            kind, value = pickle.load(answer)
+        except EOFError:
+            kind, value = "error", RuntimeError("the forked copy ended without an answer")
+    os.waitpid(pid, 0)
+    if kind == "error":
+        raise value
+    return value  # type: ignore[no-any-return]

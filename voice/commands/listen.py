@@ -8,7 +8,7 @@ import datetime as dt
 import signal
 import sys
 from collections.abc import Iterator
-from typing import TextIO
+from typing import Any, TextIO
 
 from voice.coach import Coach
 from voice.commands.common import diary_path, is_night, open_library
@@ -40,12 +40,23 @@ def _sink(args: argparse.Namespace, library: SpeechLibrary, content: Content) ->
         return PrintSink(library.sample_rate)
 
 
-def _ears(args: argparse.Namespace, matcher: IntentMatcher, content: Content) -> Ears:
+def _ears(args: argparse.Namespace, matcher: IntentMatcher, content: Content,
+          recogniser: Any) -> Ears:
     if args.text:
         return TextEars(matcher)
     from voice.speech_in.microphone import open_microphone_ears
 
-    return open_microphone_ears(args, matcher, content)
+    return open_microphone_ears(args, matcher, content, recogniser)
+
+
+def _launch(args: argparse.Namespace) -> Any:
+    """The recogniser, loading in its own process while the coach gets ready (None when
+    typing)."""
+    if args.text:
+        return None
+    from voice.speech_in.microphone import launch_recogniser
+
+    return launch_recogniser(args)
 
 
 def _log(args: argparse.Namespace) -> contextlib.AbstractContextManager[TextIO | None]:
@@ -78,12 +89,18 @@ def _terminated(signum: int, frame: object) -> None:
 def run(args: argparse.Namespace, first: Intent | None = None) -> int:
     """Listen and coach until Ctrl-C (or the session ends, with --once). With `first`,
     start by acting on it (as `bedtime` does), and keep going until that session ends."""
-    content = load_content(args.content)
-    matcher = IntentMatcher(content)
-    night = is_night(args.night)
-    library = open_library(content, fallback=True)
-    library.warm_up(night)
-    ears = _ears(args, matcher, content)
+    recogniser = _launch(args)
+    try:
+        content = load_content(args.content)
+        matcher = IntentMatcher(content)
+        night = is_night(args.night)
+        library = open_library(content, fallback=True)
+        library.warm_up(night)
+        ears = _ears(args, matcher, content, recogniser)
+    except BaseException:
+        if recogniser is not None:
+            recogniser.close()
+        raise
     try:
         sink = _sink(args, library, content)
     except BaseException:

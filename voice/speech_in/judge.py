@@ -163,6 +163,7 @@ def heard_sentences(matcher: IntentMatcher, context: Context) -> list[tuple[str,
     in `context`: of each template, its shortest forms and a fixed random draw."""
     intents = matcher.intents
     seen: dict[str, str] = {}
+    normalised = functools.lru_cache(maxsize=None)(normalize)  # draws repeat themselves
     rng = random.Random(0)
     for name in matcher.contexts[context]:
         for block in heard_blocks(matcher, name, context):
@@ -173,7 +174,7 @@ def heard_sentences(matcher: IntentMatcher, context: Context) -> list[tuple[str,
                          for _ in range(RANDOM_PER_TEMPLATE))
                 for text in itertools.chain(
                         itertools.islice(shortest, SHORTEST_PER_TEMPLATE), drawn):
-                    seen.setdefault(normalize(text), name)
+                    seen.setdefault(normalised(text), name)
     return [(intent, text) for text, intent in seen.items() if text]
 
 

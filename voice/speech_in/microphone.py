@@ -188,9 +188,10 @@ def find_microphone(sd: Any, device: str | int | None) -> Any:
         raise MissingResource(NO_MICROPHONE) from exc
 
 
-def open_microphone_ears(args: argparse.Namespace, matcher: IntentMatcher,
-                         content: Content) -> MicrophoneEars:
-    """The microphone with the chosen recogniser (`--engine`, `--model`, `--input`)."""
+def launch_recogniser(args: argparse.Namespace) -> Any:
+    """Check the microphone and `--record`, then start the chosen recogniser (`--engine`,
+    `--model`) loading in its own process, without waiting for it: the coach gets ready
+    meanwhile. A `RemoteEngine`; close it if it is not handed to `open_microphone_ears`."""
     if args.record is not None and not args.record.is_dir():
         raise BadInput(f"{args.record}: --record needs an existing folder")
     device = args.input
@@ -198,8 +199,18 @@ def open_microphone_ears(args: argparse.Namespace, matcher: IntentMatcher,
                     int(device) if device is not None and str(device).isdigit() else device)
     from voice.speech_in.remote import EngineSpec, RemoteEngine
 
-    engine = RemoteEngine(EngineSpec(args.engine, args.model, args.models_dir, args.content))
+    return RemoteEngine(EngineSpec(args.engine, args.model, args.models_dir, args.content),
+                        wait=False)
+
+
+def open_microphone_ears(args: argparse.Namespace, matcher: IntentMatcher,
+                         content: Content, engine: Any = None) -> MicrophoneEars:
+    """The microphone with the chosen recogniser (`--engine`, `--model`, `--input`);
+    `engine`: one `launch_recogniser` started (else it is started here)."""
+    if engine is None:
+        engine = launch_recogniser(args)
     try:
+        engine.wait_ready()
         return MicrophoneEars(EngineHearing(engine, matcher), args.input, args.record,
                               early=EarlyHearing(engine, matcher),
                               on_close=engine.close, wait_for_more=matcher.wait_for_more)

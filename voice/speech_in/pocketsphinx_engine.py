@@ -57,7 +57,14 @@ from voice.errors import BadInput, MissingResource
 from voice.intents import IntentMatcher
 from voice.speech_in.base import SAMPLE_RATE, Hypothesis
 from voice.speech_in.confirm import phones_heard, sound_distance, sound_of
-from voice.speech_in.grammar import TOP_RULE, ContextGrammar, Phones, load_dictionary
+from voice.speech_in.grammar import (
+    TOP_RULE,
+    ContextGrammar,
+    Phones,
+    default_dictionary_path,
+    forget_dictionary,
+    load_dictionary,
+)
 
 GARBAGE_RULE = "garbage"
 """JSGF rule of the garbage path."""
@@ -239,6 +246,42 @@ def frequent_words(n: int) -> tuple[str, ...]:
     return tuple(ranked[:n])
 
 
+@dataclass(frozen=True)
+class Words:
+    """What an engine needs from the 135,000-word dictionary and the language model: the
+    decoder is given only these, and neither file is kept in memory."""
+
+    other_words: tuple[str, ...]
+    """The other-words path's words (`SphinxSettings.other_words` of them)."""
+    other_phones: Mapping[str, Phones]
+    phones: dict[str, Phones]
+    """Each grammar word's phones: the dictionary's, or those derived for it."""
+    dictionary: str
+    """The shipped dictionary's lines for the grammar words (every pronunciation)."""
+
+
+def words_of(grammars: Mapping[Context, ContextGrammar], settings: SphinxSettings) -> Words:
+    """The words the grammars and settings need, with their pronunciations."""
+    other_words = frequent_words(settings.other_words)
+    dictionary = load_dictionary()
+    added: dict[str, Phones] = {}
+    for grammar in grammars.values():
+        added.update(grammar.added)
+    phones: dict[str, Phones] = {}
+    for grammar in grammars.values():
+        for word in grammar.words:
+            found = dictionary.get(word) or added.get(word)
+            if found:
+                phones[word] = found
+    other_phones = {w: dictionary[w] for w in other_words}
+    del dictionary
+    forget_dictionary()
+    with default_dictionary_path().open(encoding="utf-8") as lines:
+        kept = "".join(line for line in lines
+                       if line.strip() and line.split(maxsplit=1)[0].split("(")[0] in phones)
+    return Words(other_words, other_phones, phones, kept)
+
+
 def voiced_seconds(samples: np.ndarray, voiced_db: float) -> float:
     """Seconds of 10 ms frames at least `voiced_db` above the quietest tenth of the audio."""
     frame = SAMPLE_RATE // 100
@@ -257,20 +300,30 @@ class PocketSphinxEngine:
 
     name = "pocketsphinx"
 
-    def __init__(self, grammars: Mapping[Context, ContextGrammar], *, context: Context = Context.IDLE,
-                 settings: SphinxSettings = SphinxSettings()) -> None:
-        """Build the decoder and one search per context of `grammars`."""
+    def __init__(self, grammars: Mapping[Context, ContextGrammar], *,
+                 context: Context = Context.IDLE,
+                 settings: SphinxSettings = SphinxSettings(),
+                 words: Words | None = None) -> None:
+        """Build the decoder and one search per context of `grammars` (`words`: what
+        `words_of` gives for them, when it was made elsewhere)."""
         if not grammars:
             raise ValueError("PocketSphinxEngine needs at least one context grammar")
         self.settings = settings
         self._grammars = dict(grammars)
-        self._other_words = frequent_words(settings.other_words)
+        words = words or words_of(grammars, settings)
+        self._other_words = words.other_words
         self._added: dict[str, Phones] = {}
         """Words the dictionary lacks, every grammar's, with their derived phones."""
         for grammar in self._grammars.values():
             self._added.update(grammar.added)
-        self._decoder = self._new_decoder()
-        self._add_words()
+        self._phones = words.phones
+        """Each grammar word's phones: the dictionary's, or those derived for it."""
+        with tempfile.TemporaryDirectory(prefix="cramp-coach-") as folder:
+            dictionary = Path(folder) / "words.dict"
+            dictionary.write_text(words.dictionary, encoding="utf-8")
+            self._decoder = self._new_decoder(dictionary)
+        other_phones = words.other_phones
+        self._add_words(other_phones)
         self._fsgs: dict[str, Any] = {}
         for ctx, grammar in self._grammars.items():
             self._add_search(ctx, grammar)
@@ -290,34 +343,32 @@ class PocketSphinxEngine:
 
     # ---- setup -------------------------------------------------------------------------
 
-    def _new_decoder(self) -> Any:
+    def _new_decoder(self, dictionary: Path) -> Any:
         ps = import_pocketsphinx()
         folder = model_dir()
         s = self.settings
-        decoder = ps.Decoder(hmm=str(folder / "en-us"), dict=str(folder / "cmudict-en-us.dict"),
+        decoder = ps.Decoder(hmm=str(folder / "en-us"), dict=str(dictionary),
                              lm=None, lw=s.language_weight, wip=s.word_insertion,
                              silprob=s.silence_prob, beam=s.beam, wbeam=s.word_beam,
                              bestpath=False, loglevel="FATAL")
         return decoder
 
-    def _add_words(self) -> None:
-        """Derived pronunciations, accent variants of one-word commands, background words."""
-        added = self._added
-        for word, phones in added.items():
+    def _add_words(self, other_phones: Mapping[str, Phones]) -> None:
+        """Derived pronunciations, accent variants of one-word commands, background words
+        (`other_phones`: the other-words path's)."""
+        for word, phones in self._added.items():
             self._add_word(word, phones)
         if self.settings.short_command_variants:
-            dictionary = load_dictionary()
             for word in sorted(self._short_commands()):
-                for phones in accent_variants(dictionary.get(word) or added.get(word, ())):
+                for phones in accent_variants(self._phones.get(word, ())):
                     self._add_word(word, phones)
         for phone in ALL_PHONES:
             self._add_word(_BG_PREFIX + phone.lower(), (phone,))
         for grammar in self._grammars.values():
             for word, phones in grammar.own_words.items():
                 self._add_word(_BG_PREFIX + word, phones)
-        dictionary = load_dictionary()
         for word in self._other_words:
-            self._add_word(_BG_PREFIX + word, dictionary[word])
+            self._add_word(_BG_PREFIX + word, other_phones[word])
         self._decoder.add_word(_BG_PREFIX + "sil", "SIL", True)  # applies the additions
 
     def _add_word(self, word: str, phones: Phones) -> None:
@@ -574,7 +625,7 @@ class PocketSphinxEngine:
 
     def _pronounce(self, word: str) -> Phones | None:
         """A word's phones: the dictionary's, or those derived for a grammar word."""
-        return load_dictionary().get(word) or self._added.get(word)
+        return self._phones.get(word)
 
 
 def _command_words(text: str) -> str:
@@ -584,10 +635,19 @@ def _command_words(text: str) -> str:
 
 def from_matcher(matcher: IntentMatcher, *, context: Context = Context.IDLE,
                  settings: SphinxSettings = SphinxSettings(),
-                 contexts: Iterable[Context] | None = None) -> PocketSphinxEngine:
-    """An engine with a grammar for each listening context of the intent templates."""
+                 contexts: Iterable[Context] | None = None,
+                 forked: bool = False) -> PocketSphinxEngine:
+    """An engine with a grammar for each listening context of the intent templates. With
+    `forked`, the grammars and words are made in a copy of this process (`in_fork`), so
+    the memory that takes is not kept here."""
+    from voice.memory import in_fork
     from voice.speech_in.grammar import build_grammar
 
     names = tuple(contexts) if contexts is not None else tuple(matcher.contexts)
-    grammars = {ctx: build_grammar(matcher, ctx) for ctx in names}
-    return PocketSphinxEngine(grammars, context=context, settings=settings)
+
+    def prepare() -> tuple[dict[Context, ContextGrammar], Words]:
+        grammars = {ctx: build_grammar(matcher, ctx) for ctx in names}
+        return grammars, words_of(grammars, settings)
+
+    grammars, words = in_fork(prepare) if forked else prepare()
+    return PocketSphinxEngine(grammars, context=context, settings=settings, words=words)

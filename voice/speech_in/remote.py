@@ -12,16 +12,23 @@ waiting on the pipe frees the lock, and the audio threads run on.
     engine.close()
 
 The child ignores Ctrl-C (the parent decides when to stop) and ends when the pipe closes.
-If it dies, the next call starts a new one.
+If it dies, the next call starts a new one. It is a plain `python -m` of this module
+talking over a socket pair, not a multiprocessing child, which would bring a resource
+tracker process along. With `wait=False` the child loads while the coach does other
+work; the first call (or `wait_ready`) waits for it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
+import os
+import pickle
 import signal
+import socket
+import subprocess
+import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -55,12 +62,13 @@ def _serve(conn: Connection, spec: EngineSpec) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from voice.content import load_content
     from voice.intents import IntentMatcher
+    from voice.memory import release_free_memory
     from voice.speech_in.recognizer import hear_utterance
     from voice.speech_in.select import open_engine
 
     try:
         matcher = IntentMatcher(load_content(spec.content_dir))
-        engine = open_engine(spec.engine, spec.model, spec.models_dir, matcher)
+        engine = open_engine(spec.engine, spec.model, spec.models_dir, matcher, forked=True)
     except CoachError as exc:
         conn.send(("error", exc))
         return
@@ -80,45 +88,100 @@ def _serve(conn: Connection, spec: EngineSpec) -> None:
             conn.send(("ok", calls[method](*args)))
         except CoachError as exc:
             conn.send(("error", exc))  # pickled whole: the parent raises the same error
+        if method in ("hear_whole", "finish"):
+            release_free_memory()  # the decode's buffers, so a night of listening stays small
+
+
+class _Child:
+    """The recogniser's process."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self.process = process
+        self.pid = process.pid
+
+    def is_alive(self) -> bool:
+        """Whether it is still running."""
+        return self.process.poll() is None
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait (up to `timeout` seconds) for it to end."""
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout)
+
+    def kill(self) -> None:
+        """End it at once."""
+        with contextlib.suppress(OSError):
+            self.process.kill()
+
+    @property
+    def exitcode(self) -> int | None:
+        """Its exit code (None while it runs)."""
+        return self.process.poll()
 
 
 class RemoteEngine:
     """A `SpeechIn` whose recogniser runs in a child process."""
 
-    def __init__(self, spec: EngineSpec) -> None:
+    def __init__(self, spec: EngineSpec, wait: bool = True) -> None:
         self.spec = spec
         self._lock = threading.Lock()
         self._process: Any = None
         self._conn: Connection | None = None
-        self.name = self._spawn()
+        self._starting: tuple[_Child, Connection] | None = self._launch()
+        self.name = ""
+        """The engine's name, once its child is ready."""
         self.restarts = 0
         """Children started again after one died."""
+        if wait:
+            self.wait_ready()
 
-    def _spawn(self) -> str:
-        """Start a child and wait until its recogniser is loaded; returns the engine name."""
-        ctx = multiprocessing.get_context("spawn")
-        parent, child = ctx.Pipe()
-        process = ctx.Process(target=_serve, args=(child, self.spec), daemon=True,
-                              name="cramp-coach-recogniser")
-        with _ctrl_c_ignored():  # the child inherits it: Ctrl-C is the parent's to handle
-            process.start()
-        child.close()
+    def wait_ready(self) -> str:
+        """Wait until the child's recogniser is loaded; its engine name. Raises what the
+        child raised while loading."""
+        with self._lock:
+            if self._starting is not None:
+                starting, self._starting = self._starting, None
+                self.name = self._await(*starting)
+            return self.name
+
+    def _launch(self) -> tuple[_Child, Connection]:
+        """Start a child loading the recogniser."""
+        ours, theirs = socket.socketpair()
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(_import_path())}
+        with _ctrl_c_ignored(), theirs:  # the child inherits it: Ctrl-C is the parent's
+            process = subprocess.Popen(
+                [sys.executable, "-m", __name__, str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, env=env)
+        conn = Connection(ours.detach())
+        conn.send(self.spec)
+        return _Child(process), conn
+
+    def _await(self, process: _Child, parent: Connection) -> str:
+        """Wait for a launched child's recogniser; its engine name."""
         if not parent.poll(START_TIMEOUT_S):
             process.kill()
+            parent.close()
             raise MissingResource("the speech recogniser did not start")
         try:
             reply = parent.recv()
-        except EOFError:
+        except (EOFError, OSError):
+            parent.close()
             process.join(CLOSE_TIMEOUT_S)
             raise MissingResource("the speech recogniser stopped while starting "
                                   f"(exit code {process.exitcode})") from None
         if reply[0] == "error":
+            parent.close()
             process.join(CLOSE_TIMEOUT_S)
             raise reply[1]
         self._process, self._conn = process, parent
         return str(reply[1])
 
+    def _spawn(self) -> str:
+        """Start a child and wait until its recogniser is loaded; returns the engine name."""
+        return self._await(*self._launch())
+
     def _call(self, method: str, *args: Any) -> Any:
+        self.wait_ready()
         with self._lock:
             for attempt in range(RESTARTS + 1):
                 if self._conn is None:
@@ -166,6 +229,11 @@ class RemoteEngine:
     def close(self) -> None:
         """End the child."""
         with self._lock:
+            if self._starting is not None:  # still loading: nothing to end cleanly
+                process, conn = self._starting
+                self._starting = None
+                process.kill()
+                self._process, self._conn = process, conn
             if self._conn is not None:
                 try:
                     self._conn.send(("close", ()))
@@ -185,6 +253,23 @@ class RemoteEngine:
             self._process = None
 
 
+def _import_path() -> list[str]:
+    """Where this process imports from, for the child to import the same `voice`."""
+    return [entry or os.getcwd() for entry in sys.path]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """The child: `python -m voice.speech_in.remote FD`, FD a socket to the parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    conn = Connection(int((argv or sys.argv[1:])[0]))
+    try:
+        spec = conn.recv()
+    except (EOFError, OSError, pickle.UnpicklingError):
+        return
+    with contextlib.suppress(OSError):  # the parent went away
+        _serve(conn, spec)
+
+
 @contextlib.contextmanager
 def _ctrl_c_ignored() -> Iterator[None]:
     """Ignore Ctrl-C while a child starts (only the main thread can change that)."""
@@ -196,3 +281,7 @@ def _ctrl_c_ignored() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, kept)
+
+
+if __name__ == "__main__":
+    main()

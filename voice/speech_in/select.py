@@ -64,16 +64,19 @@ def open_vosk(model_path: Path, matcher: IntentMatcher) -> SpeechIn:
     return VoskEngine(model_path, grammars)
 
 
-def open_pocketsphinx(matcher: IntentMatcher) -> PocketSphinxEngine:
-    """A PocketSphinx recogniser with one grammar per listening context."""
-    return from_matcher(matcher)
+def open_pocketsphinx(matcher: IntentMatcher, forked: bool = False) -> PocketSphinxEngine:
+    """A PocketSphinx recogniser with one grammar per listening context (`forked`: its
+    grammars made in a copy of this process, see `from_matcher`)."""
+    return from_matcher(matcher, forked=forked)
 
 
 def open_engine(engine: str, model: Path | None, models_dir: Path,
-                matcher: IntentMatcher, *, quiet: bool = False) -> SpeechIn:
+                matcher: IntentMatcher, *, quiet: bool = False,
+                forked: bool = False) -> SpeechIn:
     """The recogniser `--engine` asks for; says on stderr which one it opened.
 
-    Raises MissingResource (exit 3) when `vosk` is asked for and no model is there, or
+    `forked`: PocketSphinx makes its grammars in a copy of this process, to keep this one
+    small (the recogniser's own process does). Raises MissingResource (exit 3) when `vosk` is asked for and no model is there, or
     the speech library is not installed; BadInput for an unknown engine name.
     """
     if engine not in ENGINES:
@@ -82,7 +85,8 @@ def open_engine(engine: str, model: Path | None, models_dir: Path,
         if model is not None:
             raise BadInput("--model is a Whisper or Vosk model folder; it cannot be used "
                            "with --engine pocketsphinx")
-        return _opened(open_pocketsphinx(matcher), "the built-in US-English model", quiet)
+        return _opened(open_pocketsphinx(matcher, forked), "the built-in US-English model",
+                       quiet)
     if engine in ("auto", "whisper"):
         whisper = find_whisper_model(model, models_dir)
         if whisper is not None:
@@ -99,7 +103,7 @@ def open_engine(engine: str, model: Path | None, models_dir: Path,
         raise MissingResource(
             f"no English Vosk model installed in {models_dir}; run "
             "`cramp-coach models install vosk-small-en-us`, or use --engine pocketsphinx")
-    return _opened(open_pocketsphinx(matcher),
+    return _opened(open_pocketsphinx(matcher, forked),
                    "the built-in US-English model (no Vosk model installed)", quiet)
 
 

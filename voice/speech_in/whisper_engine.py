@@ -7,8 +7,8 @@ utterance is still being said, `feed` hears the audio so far again every quarter
 or so and returns that running guess (for the early hush on "stop"); a streaming
 recogniser given as `streaming` takes that job instead.
 
-The model is always loaded from a folder; nothing is downloaded (the Hugging Face hub is
-switched off before faster-whisper is imported).
+The model is always loaded from a folder, by CTranslate2 itself; nothing is downloaded
+(faster-whisper's own loader and the Hugging Face hub are never imported).
 
     engine = WhisperEngine(model_path, matcher)
     engine.hear_whole(pcm, Context.COUNT)    # Hypothesis(text="stop", transcript="Stop.")
@@ -16,9 +16,9 @@ switched off before faster-whisper is imported).
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import math
-import os
 import threading
 import zlib
 from dataclasses import dataclass
@@ -69,22 +69,24 @@ class WhisperSettings:
     """Audio an utterance needs before its first running guess (seconds)."""
 
 
-def _offline_hub() -> None:
-    """Keep faster-whisper and the Hugging Face hub from reaching the network."""
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+MISSING = ("the faster-whisper speech library is not installed; run `pip install "
+           "faster-whisper` or use --engine pocketsphinx")
 
 
-def import_faster_whisper() -> Any:
-    """The `faster_whisper` module; MissingResource when it is not installed."""
-    _offline_hub()
-    try:
-        import faster_whisper
-    except ImportError as exc:
-        raise MissingResource("the faster-whisper speech library is not installed; run "
-                              "`pip install faster-whisper` or use --engine pocketsphinx"
-                              ) from exc
-    return faster_whisper
+def feature_extractor() -> Any:
+    """faster-whisper's `FeatureExtractor` class (log-mel features, numpy only), read
+    without the package's `__init__`, which imports PyAV, tqdm and the Hugging Face hub:
+    the coach needs none of them and they cost start time and memory."""
+    found = importlib.util.find_spec("faster_whisper")
+    if found is None or not found.submodule_search_locations:
+        raise MissingResource(MISSING)
+    path = Path(next(iter(found.submodule_search_locations))) / "feature_extractor.py"
+    spec = importlib.util.spec_from_file_location("_cramp_whisper_features", path)
+    if spec is None or spec.loader is None:
+        raise MissingResource(MISSING)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.FeatureExtractor
 
 
 def compression_ratio(text: str) -> float:
@@ -103,23 +105,26 @@ class WhisperEngine:
                  streaming: SpeechIn | None = None,
                  settings: WhisperSettings | None = None) -> None:
         self.settings = settings or WhisperSettings()
-        faster_whisper = import_faster_whisper()
+        features = feature_extractor()
         if not (model_path / "model.bin").is_file():
             raise MissingResource(f"no Whisper model at {model_path}; {INSTALL_HINT}")
         try:
-            self._model = faster_whisper.WhisperModel(
+            import ctranslate2
+            import tokenizers
+        except ImportError as exc:
+            raise MissingResource(MISSING) from exc
+        try:  # what faster-whisper's WhisperModel loads, without the rest of it
+            self._model = ctranslate2.models.Whisper(
                 str(model_path), device="cpu", compute_type="int8",
-                cpu_threads=self.settings.threads, local_files_only=True)
-        except (RuntimeError, ValueError, OSError) as exc:
+                intra_threads=self.settings.threads, inter_threads=1)
+            self._tokenizer = tokenizers.Tokenizer.from_file(
+                str(model_path / "tokenizer.json"))
+        except Exception as exc:  # the tokenizer raises a plain Exception
             raise BadInput(f"{model_path} is not a usable Whisper model ({exc}); "
                            f"reinstall it with `cramp-coach models install whisper-tiny-en "
                            "--force`") from exc
-        from faster_whisper.feature_extractor import FeatureExtractor
-
-        self._features = {w: FeatureExtractor(feature_size=self._model.model.n_mels,
-                                              chunk_length=w)
+        self._features = {w: features(feature_size=self._model.n_mels, chunk_length=w)
                           for w in {self.settings.window_s, self.settings.long_window_s}}
-        self._tokenizer = self._model.hf_tokenizer
         self._start = [self._token("<|startoftranscript|>"), self._token("<|notimestamps|>")]
         self.judge = CommandJudge(matcher)
         self._prompts = {ctx: self._prompt_tokens(matcher, ctx) for ctx in matcher.contexts}
@@ -210,7 +215,7 @@ class WhisperEngine:
             np.ascontiguousarray(features[None].astype(np.float32)))
         prompt = [*self._prompts.get(context, []), *self._start]
         with self._lock:
-            result = self._model.model.generate(
+            result = self._model.generate(
                 encoded, [prompt], beam_size=self.settings.beam_size, return_scores=True,
                 return_no_speech_prob=True,
                 max_length=len(prompt) + self.settings.max_tokens,  # the prompt counts
