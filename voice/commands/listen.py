@@ -8,7 +8,7 @@ import datetime as dt
 import signal
 import sys
 from collections.abc import Iterator
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from voice.coach import Coach
 from voice.commands.common import diary_path, is_night, open_library
@@ -21,6 +21,9 @@ from voice.live import Ears, LiveLoop, TextEars
 from voice.log import log
 from voice.player import LivePlayer, PrintSink, Sink
 from voice.speech_out import SilentVoice, SpeechLibrary
+
+if TYPE_CHECKING:  # the recogniser's modules load only when listening
+    from voice.speech_in.remote import RemoteEngine
 
 
 def _show(text: str) -> None:
@@ -41,7 +44,7 @@ def _sink(args: argparse.Namespace, library: SpeechLibrary, content: Content) ->
 
 
 def _ears(args: argparse.Namespace, matcher: IntentMatcher, content: Content,
-          recogniser: Any) -> Ears:
+          recogniser: RemoteEngine | None) -> Ears:
     if args.text:
         return TextEars(matcher)
     from voice.speech_in.microphone import open_microphone_ears
@@ -49,7 +52,7 @@ def _ears(args: argparse.Namespace, matcher: IntentMatcher, content: Content,
     return open_microphone_ears(args, matcher, content, recogniser)
 
 
-def _launch(args: argparse.Namespace) -> Any:
+def _launch(args: argparse.Namespace) -> RemoteEngine | None:
     """The recogniser, loading in its own process while the coach gets ready (None when
     typing)."""
     if args.text:

@@ -12,7 +12,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,6 +26,9 @@ from voice.player import LIST_DEVICES, import_sounddevice
 from voice.speech_in.base import SAMPLE_RATE
 from voice.speech_in.early import EarlyHearing
 from voice.speech_in.listener import EngineHearing, Heard, Hearing, UtteranceListener
+
+if TYPE_CHECKING:  # loaded only when the microphone is used
+    from voice.speech_in.remote import RemoteEngine
 
 BLOCK_S = 0.03
 """Audio per callback block (seconds)."""
@@ -188,7 +191,7 @@ def find_microphone(sd: Any, device: str | int | None) -> Any:
         raise MissingResource(NO_MICROPHONE) from exc
 
 
-def launch_recogniser(args: argparse.Namespace) -> Any:
+def launch_recogniser(args: argparse.Namespace) -> RemoteEngine:
     """Check the microphone and `--record`, then start the chosen recogniser (`--engine`,
     `--model`) loading in its own process, without waiting for it: the coach gets ready
     meanwhile. A `RemoteEngine`; close it if it is not handed to `open_microphone_ears`."""
@@ -204,7 +207,7 @@ def launch_recogniser(args: argparse.Namespace) -> Any:
 
 
 def open_microphone_ears(args: argparse.Namespace, matcher: IntentMatcher,
-                         content: Content, engine: Any = None) -> MicrophoneEars:
+                         content: Content, engine: RemoteEngine | None = None) -> MicrophoneEars:
     """The microphone with the chosen recogniser (`--engine`, `--model`, `--input`);
     `engine`: one `launch_recogniser` started (else it is started here)."""
     if engine is None:

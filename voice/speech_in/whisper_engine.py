@@ -16,6 +16,7 @@ The model is always loaded from a folder, by CTranslate2 itself; nothing is down
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import logging
 import math
@@ -73,6 +74,7 @@ MISSING = ("the faster-whisper speech library is not installed; run `pip install
            "faster-whisper` or use --engine pocketsphinx")
 
 
+@functools.cache
 def feature_extractor() -> Any:
     """faster-whisper's `FeatureExtractor` class (log-mel features, numpy only), read
     without the package's `__init__`, which imports PyAV, tqdm and the Hugging Face hub:
