@@ -617,8 +617,9 @@ def score_real(results: Results, rows: Iterable[Row], engines: Sequence[str],
 
 
 def score_talk(results: Results, rows: Iterable[Row], engines: Sequence[str]) -> None:
-    """Everyday talk heard while idle: session starts and answers of any kind, per hour of
-    talk audio."""
+    """Everyday talk heard while idle, per hour of talk audio: session starts, answers (the
+    idle coach says something) and, without a target, anything heard as a command at all
+    (an answer-less one such as "start again" → repeat only matters after an answer)."""
     talk = [row for row in rows if row.key.startswith("talk|")]
     if not talk:
         return
@@ -632,7 +633,8 @@ def score_talk(results: Results, rows: Iterable[Row], engines: Sequence[str]) ->
         mine = per_engine[engine]
         hours = sum(r.audio_s for r in mine) / 3600
         starts = [r for r in mine if session_starts(r.intent)]
-        answers = [r for r in mine if r.intent != "none"]
+        heard = [r for r in mine if r.intent != "none"]
+        answers = [r for r in heard if idle_coach_speaks(Intent(r.intent))]
         label = engine_label(engine)
         target = engine != NAIVE
         results.add(
@@ -642,11 +644,15 @@ def score_talk(results: Results, rows: Iterable[Row], engines: Sequence[str]) ->
             Figure(SECTION, "everyday talk: false answers per hour (idle)",
                    len(answers) / hours if hours else None, "per hour", label,
                    "everyday talk", len(mine), TALK_ANSWERS if target else None,
-                   note=_bound(len(answers), hours)))
-        if answers:
-            results.note(SECTION, f"Everyday talk answered by {label}: " + "; ".join(
-                f"{r.text!r} → {r.intent}" for r in answers[:8])
-                + (" …" if len(answers) > 8 else "") + ".")
+                   note=_bound(len(answers), hours)),
+            Figure(SECTION, "everyday talk: heard as a command per hour (idle)",
+                   len(heard) / hours if hours else None, "per hour", label,
+                   "everyday talk", len(mine), note=_bound(len(heard), hours)))
+        if heard:
+            results.note(SECTION, f"Everyday talk heard as a command by {label} (* answered): "
+                         + "; ".join(f"{r.text!r} → {r.intent}"
+                                     + ("*" if r in answers else "") for r in heard[:8])
+                         + (" …" if len(heard) > 8 else "") + ".")
     for engine in engines:
         if engine != NAIVE:
             _compare(results, engine, "everyday talk: false answers per hour (idle)",

@@ -90,3 +90,21 @@ def test_counts_with_one_word_found_have_no_drift_figure() -> None:
     only_one = Results()
     summarise(only_one, {"naive": [Count((0.5,), 3)]})
     assert [f.value for f in only_one.figures if f.name.startswith("drift")] == [None]
+
+
+def test_everyday_talk_counts_as_answers_only_what_the_idle_coach_says() -> None:
+    from bench.hearing import Row, score_talk
+    from voice.context import Context
+
+    def row(intent: str, text: str) -> Row:
+        return Row("whisper", "talk|clean|0", Context.IDLE, intent, text, 0.1, 360.0)
+
+    results = Results()
+    score_talk(results, [row("repeat", "start again"), row("cramp", "cramp in my calf"),
+                         row("none", ""), row("hydration", "drink more water")], ["whisper"])
+    got = {f.name: f.value for f in results.figures}
+    assert got["everyday talk: heard as a command per hour (idle)"] == pytest.approx(7.5)
+    assert got["everyday talk: false answers per hour (idle)"] == pytest.approx(5.0)
+    assert got["everyday talk: false session starts per hour (idle)"] == pytest.approx(2.5)
+    note = " ".join(results.notes.get("hearing", []))
+    assert "'start again' → repeat;" in note and "'cramp in my calf' → cramp*" in note
