@@ -175,6 +175,30 @@ def test_noise_alone_is_nothing(engine: WhisperEngine, matcher: IntentMatcher) -
 
 
 @needs_voices
+def test_noise_as_loud_as_the_speech_is_heard_the_slower_surer_way(
+        model_path: Path, matcher: IntentMatcher, caplog: pytest.LogCaptureFixture) -> None:
+    from tests.support.noise import mix
+    from voice.speech_in.whisper_engine import WhisperSettings, loudness_spread_db
+
+    every = WhisperEngine(model_path, matcher, settings=WhisperSettings(noisy_margin=99.0))
+    speech = load_16k(render("the neighbours are having their kitchen redone", VOICES[2]))
+    quiet, noisy = mix(speech, None, 1), mix(speech, 10.0, 1, "pink")
+    floor = every.settings.noisy_below_db
+    assert loudness_spread_db(quiet.astype(np.float32)) > floor + 10
+    assert loudness_spread_db(noisy.astype(np.float32)) < floor
+
+    def readings_judged(pcm: np.ndarray, quick: bool = False) -> int:
+        caplog.clear()
+        with caplog.at_level("DEBUG", logger="voice.speech_in.whisper_engine"):
+            assert every.hear_whole(pcm.tobytes(), "idle", quick=quick).text == ""
+        return sum(r.getMessage().startswith("whisper heard") for r in caplog.records)
+
+    assert readings_judged(quiet) == 1
+    assert readings_judged(noisy, quick=True) == 1
+    assert readings_judged(noisy) > 2  # the 30 s window's best few, then the short one's
+
+
+@needs_voices
 def test_recognize_reports_the_transcript(tmp_path: Path) -> None:
     wav = render("help, calf cramp", VOICES[0])
     run = subprocess.run([sys.executable, "-m", "voice", "recognize", str(wav), "--json",
