@@ -163,9 +163,9 @@ def whisper_settings(matcher: IntentMatcher, items: Sequence[Item]) -> list[Sett
             ("beam_size", (1, 3), "Hypotheses kept while decoding (1: greedy)"),
             ("window_s", (10, 30), "Encoder input for a short utterance (seconds)"),
             ("prompt", (True, False), "The context's words given as the previous text"),
-            ("noisy_below_db", (0.0, 20.0, 25.0), "Loudness spread under which an utterance "
-             "is heard in noise: 30 s window, best 3 readings, then the short window's "
-             "(0: never)")):
+            ("noisy_below_db", (0.0, 20.0, 25.0), ("Loudness spread under which an "
+             "utterance is heard in noise: 30 s window, best 3 readings, then the short "
+             "window's (0: never)"))):
         scores = []
         for value, in_use, settings in _variants(base, field, alternatives):
             intents, times = _heard(settings, functools.partial(
