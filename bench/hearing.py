@@ -106,8 +106,9 @@ ENGINE_LABELS = {"whisper": "coach (Whisper)", "pocketsphinx": "coach (PocketSph
                  "vosk": "coach (Vosk)", NAIVE: "naive (free-form)"}
 ENGINE_TEXT = {
     "whisper": ("cramp coach's default recogniser: Whisper tiny.en (faster-whisper, int8, "
-                "10 s window, the context's prompt), its transcript judged against the "
-                "context's command sentences, then the intent matcher"),
+                "10 s window, the context's prompt; in steady noise the 30 s window's "
+                "3 best readings first), its transcript judged against the context's "
+                "command sentences, then the intent matcher"),
     "pocketsphinx": ("cramp coach's recogniser: PocketSphinx (built-in US-English model) "
                      "with one grammar per listening context built from the intent templates, "
                      "its rejection, then the intent matcher"),
