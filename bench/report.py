@@ -36,14 +36,11 @@ HEADLINES = (
 """(section, figure name, engine label prefix) shown in the summary: the first match."""
 
 WHY = {
-    "reply latency p50": "The answering section says where the time goes; the recogniser's "
-    "decode of the whole utterance, after the endpointer's silence, is most of it: for a "
-    "3 s \"help, calf cramp\" the idle grammar's search takes about 0.8 s and the second "
-    "hearing that confirms it about 0.13 s. Narrower beams, fewer active HMMs per frame or "
-    "fewer Gaussians per frame save about a fifth at most and lose commands. Decoding in 30 ms "
-    "blocks while the user speaks leaves about 50 ms for the end, but without the whole "
-    "utterance to normalise by (the model's batch cepstral mean) it heard 4 of 8 requests "
-    "as garbage instead of 1; it would need a mean carried from earlier speech.",
+    "reply latency p50": "The answering section says where the time goes: the endpointer's "
+    "240 ms of silence, the recogniser's decode of the whole utterance, the 50 ms the reply "
+    "is scheduled ahead and the audio buffering in and out. The live trials run while the "
+    "hearing benchmark decodes beside them at the lowest priority, which slows the decode; "
+    "starting the decode while the endpointer still waits for silence would hide part of it.",
     "stop → silence p50": "The speaker is hushed as soon as the recogniser's running guess "
     "reads stop; when the guess forms late or not at all, the stop is acted on only after "
     "the endpointer's silence and the decode. Either way the 150 ms queued for the speaker "

@@ -2,7 +2,7 @@
 
 The code keeps one line of meaning per setting; the evidence for its value is this page,
 measured afresh whenever the bench runs. Every variant hears the same audio: synthetic
-commands (tests/audio_sets.py voices, clean and with brown, pink and babble noise) in
+commands (tests/support/audio_sets.py voices, clean and with brown, pink and babble noise) in
 their own context, and everyday sentences heard while idle, which should be nothing.
 
     python -m bench.tuning --quick     # a small set (a few minutes on 2 cores)
@@ -248,7 +248,7 @@ def write_page(settings: Sequence[Setting], size: Size, elapsed_s: float,
         "",
         (f"- **Run:** {size.name} mode, {datetime.date.today().isoformat()}, commit "
         f"{_commit()}, {elapsed_s / 60:.1f} min in all."),
-        (f"- **Commands:** {commands} utterances, the commands of tests/audio_sets.py "
+        (f"- **Commands:** {commands} utterances, the commands of tests/support/audio_sets.py "
         f"(every intent and context) in its voices, clean and at {size.snr_db:g} dB with "
         "brown, pink and babble noise, each heard in its own context. *Right* is the "
         "intent it must give."),
