@@ -2,7 +2,9 @@
 
 Whisper hears whole utterances: `hear_whole` (and `finish`) decode one, drop what Whisper
 itself marks as no speech or as a loop, and hand the transcript to the command set
-(`judge.py`), which reads it as one of the context's commands or as nothing. While an
+(`judge.py`), which reads it as one of the context's commands or as nothing. In steady
+noise as loud as the voice they hear it again with Whisper's full window and weigh its few
+best readings, which costs a few tenths of a second more. While an
 utterance is still being said, `feed` hears the audio so far again every quarter second
 or so and returns that running guess (for the early hush on "stop"); a streaming
 recogniser given as `streaming` takes that job instead.
