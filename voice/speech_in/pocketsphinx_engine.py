@@ -55,7 +55,7 @@ import numpy as np
 from voice.context import CONTEXTS, Context
 from voice.errors import BadInput, MissingResource
 from voice.intents import IntentMatcher
-from voice.speech_in.base import SAMPLE_RATE, Hypothesis
+from voice.speech_in.base import Hypothesis
 from voice.speech_in.confirm import phones_heard, sound_distance, sound_of
 from voice.speech_in.grammar import (
     TOP_RULE,
@@ -65,6 +65,7 @@ from voice.speech_in.grammar import (
     forget_dictionary,
     load_dictionary,
 )
+from voice.speech_in.levels import frame_levels_db
 
 GARBAGE_RULE = "garbage"
 """JSGF rule of the garbage path."""
@@ -284,12 +285,9 @@ def words_of(grammars: Mapping[Context, ContextGrammar], settings: SphinxSetting
 
 def voiced_seconds(samples: np.ndarray, voiced_db: float) -> float:
     """Seconds of 10 ms frames at least `voiced_db` above the quietest tenth of the audio."""
-    frame = SAMPLE_RATE // 100
-    n = len(samples) // frame
-    if n == 0:
+    energy = frame_levels_db(samples)
+    if energy.size == 0:
         return 0.0
-    frames = samples[: n * frame].astype(np.float64).reshape(n, frame)
-    energy = 10 * np.log10(np.mean(frames**2, axis=1) + 1.0)
     floor = float(np.percentile(energy, 10))
     loud = energy > max(floor + voiced_db, 30.0)
     return float(np.count_nonzero(loud)) / 100

@@ -35,6 +35,7 @@ from voice.errors import BadInput, MissingResource
 from voice.intents import IntentMatcher
 from voice.speech_in.base import SAMPLE_RATE, Hypothesis, SpeechIn
 from voice.speech_in.judge import CommandJudge, without_repeats
+from voice.speech_in.levels import frame_levels_db
 
 log = logging.getLogger(__name__)
 
@@ -108,14 +109,12 @@ def feature_extractor() -> Any:
 
 def loudness_spread_db(samples: np.ndarray) -> float:
     """How far an utterance's loud moments stand above its quiet ones (dB): the 90th
-    against the 10th percentile of its 10 ms frames' energy. Speech in a quiet room spreads
-    40 dB or more; under steady noise as loud as the speech, 10 to 20."""
-    frame = SAMPLE_RATE // 100
-    n = samples.size // frame
-    if n < 2:
+    against the 10th percentile of its 10 ms frames' energy (int16-scaled `samples`).
+    Speech in a quiet room spreads 40 dB or more; under steady noise as loud as the
+    speech, 10 to 20."""
+    level = frame_levels_db(samples)
+    if level.size < 2:
         return 0.0
-    energy = np.mean(samples[: n * frame].astype(np.float64).reshape(n, frame) ** 2, axis=1)
-    level = 10 * np.log10(energy + 1e-10)
     return float(np.percentile(level, 90) - np.percentile(level, 10))
 
 
@@ -224,10 +223,11 @@ class WhisperEngine:
         with the short window. In noise (`noisy_below_db`), Whisper's few best readings with
         its own 30 s window are put to the command set first, best first, and the short
         window's reading after them; the first the command set accepts is taken."""
-        samples = np.frombuffer(pcm, dtype=np.int16).astype(np.float32) / 32768.0
+        audio = np.frombuffer(pcm, dtype=np.int16)
+        samples = audio.astype(np.float32) / 32768.0
         s = self.settings
         ways = [(self._short_window(samples), 1)]
-        if not quick and samples.size and loudness_spread_db(samples) < s.noisy_below_db:
+        if not quick and audio.size and loudness_spread_db(audio) < s.noisy_below_db:
             ways.insert(0, (s.noisy_window_s, s.noisy_hypotheses))
         first = None
         for window, hypotheses in ways:
