@@ -358,23 +358,36 @@ def _silenced(spoken: list[float], stopped: list[float], end: float,
     return max((t for t in stopped if end - 1.0 <= t < min(cut, following)), default=None)
 
 
-_DECODE = re.compile(r"heard \[(\w+)\] '.*' -> (\w+) \([\d.]+, (\d+) ms\)")
+_DECODE = re.compile(r"heard \[(\w+)\] '.*' -> (\w+) \([\d.]+, (\d+) ms; (\d+) ms after")
 
 
-def decode_times(lines: list[str]) -> tuple[list[float], list[float]]:
-    """Decode times (ms) from the coach's `heard` lines: requests heard while idle, and
-    "stop" heard while counting."""
-    requests, stops = [], []
+@dataclass(frozen=True)
+class HearingTimes:
+    """What the coach's `heard` lines say of its hearing (milliseconds)."""
+
+    requests: list[float]
+    """Decode of each request heard while idle."""
+    stops: list[float]
+    """Decode of each "stop" heard while counting."""
+    request_waits: list[float]
+    """From the end of each request to knowing what it meant."""
+
+
+def hearing_times(lines: list[str]) -> HearingTimes:
+    """Decode and wait times from the coach's `heard` lines."""
+    times = HearingTimes([], [], [])
     for line in lines:
         found = _DECODE.search(line)
         if found is None:
             continue
-        context, intent, ms = found.group(1), found.group(2), float(found.group(3))
+        context, intent = found.group(1), found.group(2)
+        ms, waited = float(found.group(3)), float(found.group(4))
         if context == "idle" and intent != "stop":
-            requests.append(ms)
+            times.requests.append(ms)
+            times.request_waits.append(waited)
         elif context == "count" and intent == "stop":
-            stops.append(ms)
-    return requests, stops
+            times.stops.append(ms)
+    return times
 
 
 def _counting(spoken: list[float], t: float) -> bool:
@@ -454,28 +467,36 @@ def summarise(results: Results, measured: list[Trial], problem: str,
         Figure(SECTION, "stops obeyed mid-count", share(len(stops), len(counting)), "%",
                engine, data_stop, len(counting)),
     )
-    requests, stop_decodes = decode_times(session.lines)
+    times = hearing_times(session.lines)
     results.add(
-        Figure(SECTION, "recogniser decode of the request (p50)", percentile(requests, 50),
-               "ms", engine, "coach's log", len(requests)),
-        Figure(SECTION, "recogniser decode of \"stop\" (p50)", percentile(stop_decodes, 50),
-               "ms", engine, "coach's log", len(stop_decodes)),
+        Figure(SECTION, "recogniser decode of the request (p50)",
+               percentile(times.requests, 50), "ms", engine, "coach's log",
+               len(times.requests)),
+        Figure(SECTION, "request understood, after its end (p50)",
+               percentile(times.request_waits, 50), "ms", engine, "coach's log",
+               len(times.request_waits)),
+        Figure(SECTION, "recogniser decode of \"stop\" (p50)", percentile(times.stops, 50),
+               "ms", engine, "coach's log", len(times.stops)),
     )
     results.describe(SECTION, "coach's log", "decode times the coach prints with -v for each "
-                     "utterance it heard during the trials")
-    reply, decode = percentile(replies, 50), percentile(requests, 50)
-    if reply is not None and decode is not None:
+                     "utterance it heard during the trials, and how long after the end of "
+                     "the utterance (as the endpointer saw it) its meaning was known")
+    reply = percentile(replies, 50)
+    decode, waited = percentile(times.requests, 50), percentile(times.request_waits, 50)
+    if reply is not None and decode is not None and waited is not None:
         from voice.player import START_LEAD_S
         from voice.speech_in.endpoint import EndpointSettings
 
-        wait_ms = EndpointSettings().end_ms
-        rest = reply - wait_ms - decode - START_LEAD_S * 1000
+        ep = EndpointSettings()
+        rest = reply - ep.end_ms - waited - START_LEAD_S * 1000
         results.note(SECTION, f"Where the median reply time goes: the endpointer waits "
-                     f"{wait_ms} ms of silence to decide the user has finished, the recogniser "
-                     f"decodes the utterance ({decode:.0f} ms at the median), the reply is "
-                     f"scheduled {START_LEAD_S * 1000:.0f} ms ahead, and about {rest:.0f} ms "
-                     "is audio buffering in and out (30 ms microphone blocks, the output "
-                     "stream and the sound server).")
+                     f"{ep.end_ms} ms of silence to decide the user has finished. The "
+                     f"recogniser starts on the utterance after {ep.ahead_ms} ms of that "
+                     f"silence and decodes it in {decode:.0f} ms (median), so its meaning is "
+                     f"known {waited:.0f} ms after the end. The reply is scheduled "
+                     f"{START_LEAD_S * 1000:.0f} ms ahead, and about {rest:.0f} ms is audio "
+                     "buffering in and out (30 ms microphone blocks, the output stream's "
+                     "queue and the sound server).")
     if len(counting) < len(answered):
         results.note(SECTION, f"In {len(answered) - len(counting)} of {len(answered)} answered "
                      "trials the reply was not a stretch and count (the command was misheard "

@@ -25,7 +25,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import psutil
 
 from bench.figures import rate_upper_bound
@@ -43,7 +42,7 @@ from voice.live import LiveLoop
 from voice.memory import release_free_memory
 from voice.speech_in.base import ENGINES, SAMPLE_RATE
 from voice.speech_in.early import EarlyHearing
-from voice.speech_in.listener import EngineHearing, Hearing, UtteranceListener
+from voice.speech_in.listener import EngineHearing, UtteranceListener
 from voice.speech_in.listener import Heard as HeardUtterance
 from voice.speech_out import Pyttsx3Voice, SpeechLibrary, sentences
 
@@ -192,7 +191,8 @@ class SoakEars:
         self.listener.context = context
 
     def close(self) -> None:
-        """Nothing to release."""
+        """Stop the listener's hearing."""
+        self.listener.close()
 
     def _on_heard(self, heard: HeardUtterance) -> None:
         intent, now = heard.intent, self.clock()
@@ -380,15 +380,6 @@ def warm_up(library: SpeechLibrary, content: Content, night: bool) -> None:
             library.sentence(sentence, night)
 
 
-def warm_up_hearing(hearing: Hearing, speech: list[np.ndarray]) -> None:
-    """Hear the night's speech once in every context, as an evening of listening will have
-    done: code, caches and the decoder's buffers reach their working size on the first
-    utterances. (Snores never reach the recogniser: the speech gate stops them.)"""
-    for context in CONTEXTS:
-        for pcm in speech:
-            hearing.hear(pcm.tobytes(), context)
-
-
 def open_hearing(matcher: IntentMatcher, engine: str = "auto") -> EngineHearing:
     """The real recogniser `--engine` names (the coach's default: Whisper when its model
     is installed) behind the intent matcher."""
@@ -422,8 +413,8 @@ def run_night(hours: float, seed: int = 1, episodes: Sequence[tuple[Line, ...]] 
     bedroom = Bedroom(seconds, seed)
     n_chatter = chatter if chatter is not None else max(6, round(hours * 4))
     acts = script(seconds, episodes, n_chatter)
-    warm_up_hearing(hearing, [synthesise(line.words, line.voice) for act in acts
-                              for line in act.lines if line.voice != "clip"])
+    ears.listener.warm_up([synthesise(line.words, line.voice).tobytes() for act in acts
+                           for line in act.lines if line.voice != "clip"], CONTEXTS)
     sleeper = Sleeper(acts, bedroom, sink, loop, seed)
     loop.connect(ears)
     ears.start(loop)

@@ -30,6 +30,10 @@ class EndpointSettings:
     """Voiced audio needed to start an utterance (milliseconds)."""
     end_ms: int = 240
     """Unvoiced audio that ends an utterance (milliseconds)."""
+    ahead_ms: int = 90
+    """Unvoiced audio after which the utterance so far may be heard ahead of its end
+    (milliseconds): if the rest of `end_ms` stays unvoiced, that hearing is the
+    utterance's, and the wait for silence hides most of the decode."""
     preroll_ms: int = 300
     """Audio kept from before the start (milliseconds)."""
     max_s: float = 6.0
@@ -46,6 +50,11 @@ class Utterance:
     """16 kHz 16-bit mono PCM, pre-roll included."""
     end_s: float
     """Stream time at which the end of speech was seen (seconds since the stream began)."""
+    number: int = 0
+    """Which utterance of the stream this is (the endpointer's `starts` when it began)."""
+    voiced_bytes: int = 0
+    """Bytes of `pcm` up to the end of its last voiced frame: what follows is the
+    silence that ended it."""
 
     @property
     def duration_s(self) -> float:
@@ -77,6 +86,19 @@ class Endpointer:
     def time_s(self) -> float:
         """Stream time of the audio fed so far (seconds)."""
         return self._frames * FRAME_MS / 1000
+
+    @property
+    def quiet_ms(self) -> int:
+        """Unvoiced audio since the utterance under way was last voiced (milliseconds;
+        0 when none is under way)."""
+        return self._unvoiced_run * FRAME_MS if self._speech is not None else 0
+
+    @property
+    def voiced_bytes(self) -> int:
+        """Bytes of the utterance under way up to the end of its last voiced frame."""
+        if self._speech is None:
+            return 0
+        return (len(self._speech) - self._unvoiced_run) * FRAME_BYTES
 
     def current(self) -> bytes:
         """The utterance so far (empty when none is under way)."""
@@ -113,7 +135,7 @@ class Endpointer:
         if self._unvoiced_run * FRAME_MS < s.end_ms and not too_long:
             return None
         speech, self._speech, self._voiced_run = self._speech, None, 0
-        voiced_ms = (len(speech) - self._unvoiced_run) * FRAME_MS
-        if voiced_ms < s.min_ms:
+        voiced = len(speech) - self._unvoiced_run
+        if voiced * FRAME_MS < s.min_ms:
             return None
-        return Utterance(b"".join(speech), self.time_s)
+        return Utterance(b"".join(speech), self.time_s, self.starts, voiced * FRAME_BYTES)

@@ -6,6 +6,14 @@ An utterance heard as an intent that is often only the first word of a request (
 content `wait_for_more`) is held back for a moment: if more speech starts, both are heard
 again as one utterance ("help ... calf cramp"), so the coach answers the whole request
 instead of talking over its rest.
+
+Once the speech has paused long enough that it may be over (`EndpointSettings.ahead_ms`),
+the utterance so far is heard at once, while the endpointer still waits out its silence.
+If no voiced audio comes before the utterance ends, that hearing is the utterance's (what
+it lacked was only the silence), so the coach knows what was said soon after the end
+instead of a whole decode later; if the speech goes on, it is dropped. Whether it is kept
+depends on the audio alone, never on timing, so a file heard faster than real time is
+heard the same way. All hearing runs on one thread of its own, one call at a time.
 """
 
 from __future__ import annotations
@@ -13,7 +21,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -62,6 +71,9 @@ class Heard:
     """The listening context it was heard in."""
     decode_s: float
     """Time spent recognising it (seconds)."""
+    waited_s: float = 0.0
+    """Time from the end of the utterance to knowing what it meant (seconds): less than
+    `decode_s` when it was heard ahead of its end."""
 
 
 @dataclass
@@ -76,6 +88,21 @@ class _Watch:
     """Whether an early intent has been reported for it."""
 
 
+@dataclass
+class _Ahead:
+    """An utterance being heard ahead of its end."""
+
+    number: int
+    """The utterance's number (`Utterance.number`)."""
+    voiced_bytes: int
+    """How much of it was voiced when it was taken: it is the utterance's own hearing
+    only if no more is by the end."""
+    held: Heard | None
+    """The first word waiting for more that it was heard with."""
+    context: Context
+    heard: Future[Heard]
+
+
 class UtteranceListener:
     """Feed PCM blocks; `on_heard` is called for every utterance found (`none` included).
 
@@ -87,6 +114,9 @@ class UtteranceListener:
     With `wait_for_more`, an utterance heard as one of its intents is reported only once
     no speech has started for its `seconds`; speech that does start is heard together
     with it, and if the two together mean nothing, each is reported as heard alone.
+
+    `hearing` (and `early`'s recogniser) are called on the listener's own thread only;
+    `close` ends it.
     """
 
     def __init__(self, hearing: Hearing, on_heard: Callable[[Heard], None],
@@ -105,6 +135,9 @@ class UtteranceListener:
         self.wait_for_more = wait_for_more or WaitForMore()
         self._held: Heard | None = None
         """A first word waiting for more (`wait_for_more`)."""
+        self._ahead: _Ahead | None = None
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hearing")
+        self._worker.submit(int)  # its thread starts now, not at the first utterance
         self._lock = threading.Lock()
         self.utterances = 0
         """How many utterances were found."""
@@ -123,17 +156,17 @@ class UtteranceListener:
     def feed(self, pcm: bytes) -> None:
         """Add audio (any block size)."""
         for utterance in self.endpointer.feed(pcm):
+            ended = time.perf_counter()
             self._watch = None  # the whole utterance has the last word
             self.utterances += 1
             held, self._held = self._held, None
             if held is None:
-                heard = self._hear(utterance, self.context)
+                heard = self._heard(utterance, None, self.context, ended)
             else:
-                heard = self._hear(Utterance(held.utterance.pcm + utterance.pcm,
-                                             utterance.end_s), held.context)
+                heard = self._heard(utterance, held, held.context, ended)
                 if heard.intent.name == "none":  # no one request: each as it was
                     self.on_heard(held)
-                    heard = self._hear(utterance, self.context)
+                    heard = self._heard(utterance, None, self.context, ended)
             self._record(utterance, heard.intent)
             if held is None and heard.intent.name in self.wait_for_more.intents:
                 self._held = heard
@@ -145,8 +178,57 @@ class UtteranceListener:
                 and self.endpointer.time_s - held.utterance.end_s >= self.wait_for_more.seconds:
             self._held = None
             self.on_heard(held)
+        self._hear_ahead()
         if self.early is not None:
             self._hear_early(self.early)
+
+    def warm_up(self, speech: list[bytes], contexts: tuple[Context, ...]) -> None:
+        """Hear each utterance in each context and forget it, as an evening of listening
+        will have done: the recogniser's code, caches and buffers (some of them kept per
+        thread) reach their working size on the thread that hears."""
+        for context in contexts:
+            for pcm in speech:
+                self._worker.submit(self.hearing.hear, pcm, context).result()
+
+    def close(self) -> None:
+        """Stop hearing: what is queued is dropped."""
+        self._worker.shutdown(wait=False, cancel_futures=True)
+
+    def _heard(self, utterance: Utterance, held: Heard | None, context: Context,
+               ended: float) -> Heard:
+        """What `utterance` (after `held`, if any) meant in `context`: its hearing ahead of
+        the end when no voiced audio came after it, else a hearing now."""
+        whole = utterance if held is None else Utterance(
+            held.utterance.pcm + utterance.pcm, utterance.end_s, utterance.number,
+            len(held.utterance.pcm) + utterance.voiced_bytes)
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead.number == utterance.number and ahead.held is held \
+                and ahead.context == context and ahead.voiced_bytes == utterance.voiced_bytes:
+            heard = replace(ahead.heard.result(), utterance=whole)
+        else:
+            if ahead is not None:
+                ahead.heard.cancel()
+            heard = self._worker.submit(self._hear, whole, context).result()
+        return replace(heard, waited_s=time.perf_counter() - ended)
+
+    def _hear_ahead(self) -> None:
+        """Once the speech under way has paused for `ahead_ms`, hear it so far (once per
+        pause)."""
+        ep = self.endpointer
+        if not ep.in_speech or ep.quiet_ms < ep.settings.ahead_ms:
+            return
+        ahead = self._ahead
+        if ahead is not None and ahead.number == ep.starts \
+                and ahead.voiced_bytes == ep.voiced_bytes:
+            return  # this pause is being heard already
+        if ahead is not None:
+            ahead.heard.cancel()
+        held, context, so_far = self._held, self.context, ep.current()
+        if held is not None:
+            context, so_far = held.context, held.utterance.pcm + so_far
+        utterance = Utterance(so_far, ep.time_s, ep.starts, ep.voiced_bytes)
+        self._ahead = _Ahead(ep.starts, ep.voiced_bytes, held, context,
+                             self._worker.submit(self._hear, utterance, context))
 
     def _hear(self, utterance: Utterance, context: Context) -> Heard:
         started = time.perf_counter()
@@ -168,12 +250,12 @@ class UtteranceListener:
             if not early.wanted(context):
                 return
             self._watch = _Watch(ep.starts)
-            early.begin(context)
+            self._worker.submit(early.begin, context).result()
         watch = self._watch
         if watch.fired:
             return
         so_far = ep.current()
-        intent = early.feed(so_far[watch.sent:], so_far)
+        intent = self._worker.submit(early.feed, so_far[watch.sent:], so_far).result()
         watch.sent = len(so_far)
         if intent is not None and self.on_early is not None:
             watch.fired = True

@@ -108,6 +108,7 @@ class MicrophoneEars:
     def close(self) -> None:
         """Stop and release the device."""
         self._stop.set()
+        self.listener.close()
         try:
             self._stream.abort()
             self._stream.close()
@@ -164,7 +165,8 @@ class MicrophoneEars:
 
     def _on_heard(self, heard: Heard) -> None:
         log.debug(f"heard [{heard.context}] {heard.intent.text!r} -> {heard.intent.name} "
-                  f"({heard.intent.confidence:.2f}, {heard.decode_s * 1000:.0f} ms)")
+                  f"({heard.intent.confidence:.2f}, {heard.decode_s * 1000:.0f} ms; "
+                  f"{heard.waited_s * 1000:.0f} ms after the end)")
         if self._loop is None:
             return
         if heard.intent.name == "none":
