@@ -37,10 +37,10 @@ HEADLINES = (
 
 WHY = {
     "reply latency p50": "The answering section says where the time goes: the endpointer's "
-    "240 ms of silence, the recogniser's decode of the whole utterance, the 50 ms the reply "
-    "is scheduled ahead and the audio buffering in and out. The live trials run while the "
-    "hearing benchmark decodes beside them at the lowest priority, which slows the decode; "
-    "starting the decode while the endpointer still waits for silence would hide part of it.",
+    "240 ms of silence, the part of the recogniser's decode that the silence does not hide "
+    "(it starts after 90 ms of it), the 50 ms the reply is scheduled ahead and the audio "
+    "buffering in and out. The live trials run while the hearing benchmark decodes beside "
+    "them at the lowest priority, which slows the decode.",
     "stop → silence p50": "The speaker is hushed as soon as the recogniser's running guess "
     "reads stop; when the guess forms late or not at all, the stop is acted on only after "
     "the endpointer's silence and the decode. Either way the 150 ms queued for the speaker "
