@@ -33,7 +33,8 @@ class EndpointSettings:
     ahead_ms: int = 90
     """Unvoiced audio after which the utterance so far may be heard ahead of its end
     (milliseconds): if the rest of `end_ms` stays unvoiced, that hearing is the
-    utterance's, and the wait for silence hides most of the decode."""
+    utterance's, and the wait for silence hides most of the decode. `end_ms` or more:
+    never ahead."""
     preroll_ms: int = 300
     """Audio kept from before the start (milliseconds)."""
     max_s: float = 6.0

@@ -223,10 +223,11 @@ class UtteranceListener:
             return  # this pause is being heard already
         if ahead is not None:
             ahead.heard.cancel()
-        held, context, so_far = self._held, self.context, ep.current()
-        if held is not None:
-            context, so_far = held.context, held.utterance.pcm + so_far
-        utterance = Utterance(so_far, ep.time_s, ep.starts, ep.voiced_bytes)
+        held = self._held
+        context = self.context if held is None else held.context
+        lead = b"" if held is None else held.utterance.pcm
+        utterance = Utterance(lead + ep.current(), ep.time_s, ep.starts,
+                              len(lead) + ep.voiced_bytes)
         self._ahead = _Ahead(ep.starts, ep.voiced_bytes, held, context,
                              self._worker.submit(self._hear, utterance, context))
 
