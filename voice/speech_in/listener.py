@@ -103,6 +103,15 @@ class _Ahead:
     heard: Future[Heard]
 
 
+def _after(held: Heard | None, utterance: Utterance) -> Utterance:
+    """`utterance` heard after the first word held for it (`wait_for_more`), if any."""
+    if held is None:
+        return utterance
+    lead = held.utterance.pcm
+    return Utterance(lead + utterance.pcm, utterance.end_s, utterance.number,
+                     len(lead) + utterance.voiced_bytes)
+
+
 class UtteranceListener:
     """Feed PCM blocks; `on_heard` is called for every utterance found (`none` included).
 
@@ -198,9 +207,7 @@ class UtteranceListener:
                ended: float) -> Heard:
         """What `utterance` (after `held`, if any) meant in `context`: its hearing ahead of
         the end when no voiced audio came after it, else a hearing now."""
-        whole = utterance if held is None else Utterance(
-            held.utterance.pcm + utterance.pcm, utterance.end_s, utterance.number,
-            len(held.utterance.pcm) + utterance.voiced_bytes)
+        whole = _after(held, utterance)
         ahead, self._ahead = self._ahead, None
         if ahead is not None and ahead.number == utterance.number and ahead.held is held \
                 and ahead.context == context and ahead.voiced_bytes == utterance.voiced_bytes:
@@ -225,9 +232,7 @@ class UtteranceListener:
             ahead.heard.cancel()
         held = self._held
         context = self.context if held is None else held.context
-        lead = b"" if held is None else held.utterance.pcm
-        utterance = Utterance(lead + ep.current(), ep.time_s, ep.starts,
-                              len(lead) + ep.voiced_bytes)
+        utterance = _after(held, Utterance(ep.current(), ep.time_s, ep.starts, ep.voiced_bytes))
         self._ahead = _Ahead(ep.starts, ep.voiced_bytes, held, context,
                              self._worker.submit(self._hear, utterance, context))
 
