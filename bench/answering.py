@@ -33,13 +33,13 @@ import numpy as np
 import psutil
 
 from bench.figures import Figure, Results, Target, percentile, share
+from tests.support.onsets import onsets
 from tests.support.room import Room
 from tests.support.speech import ESPEAK_WPM, Voice, render
 from voice import CONTENT_DIR, ROOT_DIR
-from voice.context import Context
-from voice.intents import IntentMatcher
-from voice.onsets import onsets
-from voice.speech_out import trim
+from voice.speak.tts import trim
+from voice.understand.matcher import IntentMatcher
+from voice.vocabulary import Context
 from voice.wavio import read_wav, write_wav_atomic
 
 SECTION = "answering"
@@ -149,10 +149,10 @@ def synthesise(folder: Path) -> tuple[list[Phrase], Phrase]:
 
 def count_starts_after_s() -> dict[str, float]:
     """Muscle → how long after its first word the reply to a cramp there starts counting."""
-    from voice.coach import Coach, Heard, State
-    from voice.commands.common import open_library
-    from voice.conductor import Conductor
-    from voice.content import load_content
+    from voice.cli.common import open_library
+    from voice.coach.machine import Coach, Heard, State
+    from voice.content.loader import load_content
+    from voice.speak.conductor import Conductor
 
     content = load_content(CONTENT_DIR)
     conductor = Conductor(open_library(content), night=False)
@@ -248,7 +248,7 @@ def counted_muscle(line: str, matcher: IntentMatcher) -> str | None:
 def speaks(line: str) -> bool:
     """Whether the idle coach answers what a `heard` line reports, out loud."""
     from bench.hearing import idle_coach_speaks
-    from voice.intents import Intent
+    from voice.understand.matcher import Intent
 
     found = _HEARD.search(line)
     return found is not None and idle_coach_speaks(Intent(found.group(3)))
@@ -275,7 +275,7 @@ def play_trials(room: Room, session: Session, helps: list[Phrase], stop: Phrase,
     stops or the time budget is spent. A reply that is not a count is stopped at once and gives a
     reply time only. Returns what was played, in order (`help`, `stop` for a mid-count
     stop, `hush` for any other), and how often each help phrase was used."""
-    from voice.content import load_content
+    from voice.content.loader import load_content
 
     matcher = IntentMatcher(load_content(CONTENT_DIR))
     stop_s = read_wav(stop.wav).duration
@@ -484,8 +484,8 @@ def summarise(results: Results, measured: list[Trial], problem: str,
     reply = percentile(replies, 50)
     decode, waited = percentile(times.requests, 50), percentile(times.request_waits, 50)
     if reply is not None and decode is not None and waited is not None:
-        from voice.player import START_LEAD_S
-        from voice.speech_in.endpoint import EndpointSettings
+        from voice.hear.endpoint import EndpointSettings
+        from voice.speak.player import START_LEAD_S
 
         ep = EndpointSettings()
         rest = reply - ep.end_ms - waited - START_LEAD_S * 1000

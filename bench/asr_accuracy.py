@@ -34,18 +34,18 @@ from tests.support.audio_sets import COMMANDS, Command, Item, build_set, subset
 from tests.support.speech import CHATTER as ROOM_TALK
 from tests.support.speech import OTHER_WORDS, VOICES, clips, read_clip
 from voice import CONTENT_DIR
-from voice.content import load_content
-from voice.context import Context
-from voice.intents import IntentMatcher
-from voice.speech_in.base import SAMPLE_RATE
-from voice.speech_in.pocketsphinx_engine import (
+from voice.content.loader import load_content
+from voice.hear.base import SAMPLE_RATE
+from voice.hear.engines.pocketsphinx import (
     PocketSphinxEngine,
     SphinxSettings,
     from_matcher,
     import_pocketsphinx,
     model_dir,
 )
-from voice.speech_in.recognizer import recognise
+from voice.hear.recognizer import recognise
+from voice.understand.matcher import IntentMatcher
+from voice.vocabulary import Context
 from voice.wavio import resample
 
 CHATTER = ("the weather is lovely today", "turn left at the station", "I bought seven apples",
@@ -187,7 +187,7 @@ def own_count(hear: Hear) -> tuple[int, int, list[str]]:
     """The coach's own count words, in its real voice (pyttsx3, day and night rates), heard
     while counting as a microphone beside the speaker would: how many, how many were heard
     as nothing, and what the rest were taken for."""
-    from voice.speech_out import Pyttsx3Voice, SpeechLibrary
+    from voice.speak.tts import Pyttsx3Voice, SpeechLibrary
 
     content = load_content(CONTENT_DIR)
     library = SpeechLibrary(Pyttsx3Voice(), content.voice)

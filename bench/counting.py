@@ -21,10 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from bench.figures import Figure, Results, Target, mean
-from tests.support.onsets import chain
+from tests.support.onsets import chain, onsets
 from tests.support.room import Room
 from voice import ROOT_DIR
-from voice.onsets import onsets
 from voice.wavio import read_wav
 
 SECTION = "counting"

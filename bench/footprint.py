@@ -164,8 +164,8 @@ def measure_path(room: Room, engine: str, starts: int, trials: int,
 def tts_times(limit: int | None = None) -> tuple[list[float], list[float]]:
     """Synthesis time per sentence (ms) and per second of speech (ms/s), for every
     sentence the coach can say (day voice), each synthesised once as the coach does."""
-    from voice.content import load_content
-    from voice.speech_out import Pyttsx3Voice, sentences
+    from voice.content.loader import load_content
+    from voice.speak.tts import Pyttsx3Voice, sentences
 
     content = load_content(CONTENT_DIR)
     voice = Pyttsx3Voice()

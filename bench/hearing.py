@@ -35,9 +35,9 @@ from bench.synthetic import Synthetic, command_set
 from tests.support.noise import fan, mix
 from tests.support.speech import CHATTER, OTHER_WORDS, spread_clips, synthesise
 from voice import CONTENT_DIR, MODELS_DIR, ROOT_DIR
-from voice.context import CONTEXTS, Context
-from voice.intents import Intent, IntentMatcher
-from voice.speech_in.base import SAMPLE_RATE
+from voice.hear.base import SAMPLE_RATE
+from voice.understand.matcher import Intent, IntentMatcher
+from voice.vocabulary import CONTEXTS, Context
 from voice.wavio import read_wav_16k
 
 SECTION = "hearing"
@@ -93,7 +93,7 @@ VOICES = ("espeak:en-us", "flite:slt", "espeak:en-gb", "flite:rms", "espeak:en-0
 def engines_available() -> list[str]:
     """The coach's recognisers to measure: Whisper when its model is installed (the
     default), PocketSphinx always, Vosk when an English model is installed."""
-    from voice.models import find_english_vosk_model, find_model
+    from voice.models.catalog import find_english_vosk_model, find_model
 
     found = ["whisper"] if find_model("whisper", MODELS_DIR) is not None else []
     found.append("pocketsphinx")
@@ -153,7 +153,7 @@ class NaiveHearing:
 
 @functools.cache
 def _matcher() -> IntentMatcher:
-    from voice.content import load_content
+    from voice.content.loader import load_content
 
     return IntentMatcher(load_content(CONTENT_DIR))
 
@@ -163,23 +163,23 @@ def _hearing(engine: str) -> NaiveHearing | object:
     matcher = _matcher()
     if engine == NAIVE:
         return NaiveHearing(matcher)
-    from voice.speech_in.listener import EngineHearing
-    from voice.speech_in.select import open_engine
+    from voice.hear.listener import EngineHearing
+    from voice.hear.select import open_engine
 
     return EngineHearing(open_engine(engine, None, MODELS_DIR, matcher), matcher)
 
 
 @functools.cache
 def _coach() -> object:
-    from voice.coach import Coach
-    from voice.content import load_content
+    from voice.coach.machine import Coach
+    from voice.content.loader import load_content
 
     return Coach(load_content(CONTENT_DIR))
 
 
 def idle_coach_speaks(intent: Intent) -> bool:
     """Whether the idle coach would say something on hearing `intent`."""
-    from voice.coach import Heard, Say, State
+    from voice.coach.machine import Heard, Say, State
 
     _, actions = _coach().step(State(night=True), Heard(intent.name, intent.slots))  # type: ignore[attr-defined]
     return any(isinstance(a, Say) for a in actions)
@@ -241,7 +241,7 @@ class StreamResult:
 
 def hear_stream(engine: str, pcm: bytes) -> StreamResult:
     """Feed audio in 30 ms blocks, as the microphone would, in the idle context."""
-    from voice.speech_in.listener import Heard, UtteranceListener
+    from voice.hear.listener import Heard, UtteranceListener
 
     hearing = _hearing(engine)
     found: list[Heard] = []
@@ -570,7 +570,7 @@ def score_real(results: Results, rows: Iterable[Row], engines: Sequence[str],
                sizes: Sizes) -> None:
     """Recall of stop/yes/no in each context where they are expected, and other words
     and noise taken for a command."""
-    from voice.content import load_content
+    from voice.content.loader import load_content
 
     contexts = load_content(CONTENT_DIR).contexts
     table: dict[tuple[str, str, str], list[str]] = defaultdict(list)
@@ -663,7 +663,7 @@ def score_talk(results: Results, rows: Iterable[Row], engines: Sequence[str]) ->
 def session_starts(intent_name: str) -> bool:
     """Whether the idle coach, hearing this intent, starts a session (leaves idle for
     anything but answering a question)."""
-    from voice.coach import Heard, Phase, State
+    from voice.coach.machine import Heard, Phase, State
 
     state, _ = _coach().step(State(night=True), Heard(intent_name, {}))  # type: ignore[attr-defined]
     return state.phase not in (Phase.IDLE, Phase.ANSWERED)

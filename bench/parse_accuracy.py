@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from voice import CONTENT_DIR, ROOT_DIR
-from voice.content import load_content
-from voice.intents import IntentMatcher
+from voice.content.loader import load_content
+from voice.understand.matcher import IntentMatcher
 
 DATA = ROOT_DIR / "tests" / "data"
 TABLE = DATA / "heldout_utterances.tsv"

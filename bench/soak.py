@@ -33,18 +33,18 @@ from tests.support.noise import at_level
 from tests.support.speech import real_clip, synthesise
 from tests.support.virtual_sink import VirtualSink
 from voice import CONTENT_DIR, MODELS_DIR, ROOT_DIR
-from voice.coach import Action, Coach, Event, Heard, Phase, State
-from voice.conductor import Conductor
-from voice.content import Content, load_content
-from voice.context import CONTEXTS, Context
-from voice.intents import Intent, IntentMatcher
-from voice.live import LiveLoop
+from voice.coach.machine import Action, Coach, Event, Heard, Phase, State
+from voice.content.loader import Content, load_content
+from voice.hear.base import ENGINES, SAMPLE_RATE
+from voice.hear.early import EarlyHearing
+from voice.hear.listener import EngineHearing, UtteranceListener
+from voice.hear.listener import Heard as HeardUtterance
 from voice.memory import release_free_memory
-from voice.speech_in.base import ENGINES, SAMPLE_RATE
-from voice.speech_in.early import EarlyHearing
-from voice.speech_in.listener import EngineHearing, UtteranceListener
-from voice.speech_in.listener import Heard as HeardUtterance
-from voice.speech_out import Pyttsx3Voice, SpeechLibrary, sentences
+from voice.run.live import LiveLoop
+from voice.speak.conductor import Conductor
+from voice.speak.tts import Pyttsx3Voice, SpeechLibrary, sentences
+from voice.understand.matcher import Intent, IntentMatcher
+from voice.vocabulary import CONTEXTS, Context
 
 BLOCK_S = 0.03
 """Audio fed per step, as the microphone delivers it (seconds)."""
@@ -383,7 +383,7 @@ def warm_up(library: SpeechLibrary, content: Content, night: bool) -> None:
 def open_hearing(matcher: IntentMatcher, engine: str = "auto") -> EngineHearing:
     """The real recogniser `--engine` names (the coach's default: Whisper when its model
     is installed) behind the intent matcher."""
-    from voice.speech_in.select import open_engine
+    from voice.hear.select import open_engine
 
     return EngineHearing(open_engine(engine, None, MODELS_DIR, matcher, quiet=True), matcher)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from tests.support.audio_sets import COMMANDS
 from tests.support.noise import BABBLE_TALKERS, mix, mix_babble
 from tests.support.speech import VOICES, load_16k, render
-from voice.context import Context
+from voice.vocabulary import Context
 
 NOISES = ("brown", "pink", "babble")
 

@@ -28,10 +28,10 @@ from bench.hearing import READING, talk_items
 from bench.synthetic import command_set
 from tests.support.speech import CHATTER
 from voice import CONTENT_DIR, MODELS_DIR, ROOT_DIR
-from voice.context import Context
-from voice.intents import IntentMatcher
-from voice.speech_in.base import Hypothesis
-from voice.speech_in.recognizer import default_gate, hear_utterance, to_intent
+from voice.hear.base import Hypothesis
+from voice.hear.recognizer import default_gate, hear_utterance, to_intent
+from voice.understand.matcher import IntentMatcher
+from voice.vocabulary import Context
 
 PAGE = ROOT_DIR / "docs" / "tuning.md"
 
@@ -150,9 +150,9 @@ def _variants(settings: Any, field: str, alternatives: Sequence[Any],
 
 def whisper_settings(matcher: IntentMatcher, items: Sequence[Item]) -> list[Setting]:
     """Whisper's beam, window and prompt, and the judge's closeness floor."""
-    from voice.speech_in.judge import CommandJudge, JudgeSettings
-    from voice.speech_in.select import find_whisper_model
-    from voice.speech_in.whisper_engine import WhisperEngine, WhisperSettings
+    from voice.hear.engines.whisper import WhisperEngine, WhisperSettings
+    from voice.hear.select import find_whisper_model
+    from voice.understand.judge import CommandJudge, JudgeSettings
 
     path = find_whisper_model(None, MODELS_DIR)
     if path is None:
@@ -197,7 +197,7 @@ def whisper_settings(matcher: IntentMatcher, items: Sequence[Item]) -> list[Sett
 
 def pocketsphinx_settings(matcher: IntentMatcher, items: Sequence[Item]) -> list[Setting]:
     """Two of PocketSphinx's rejection settings."""
-    from voice.speech_in.pocketsphinx_engine import SphinxSettings, from_matcher
+    from voice.hear.engines.pocketsphinx import SphinxSettings, from_matcher
 
     base = SphinxSettings()
     found = []
@@ -217,7 +217,7 @@ def pocketsphinx_settings(matcher: IntentMatcher, items: Sequence[Item]) -> list
 
 def measure(size: Size) -> list[Setting]:
     """Every setting's table, on one audio set."""
-    from voice.content import load_content
+    from voice.content.loader import load_content
 
     matcher = IntentMatcher(load_content(CONTENT_DIR))
     items = audio(size)

@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 
 from tests.support.core import broken_content, cli, coach, content
+from tests.support.onsets import onsets
 from voice import CONTENT_DIR
-from voice.coach import (
+from voice.coach.machine import (
     BEDTIME_PHASES,
     Action,
     Count,
@@ -31,8 +32,7 @@ from voice.coach import (
     State,
     Timeout,
 )
-from voice.content import check_content
-from voice.onsets import onsets
+from voice.content.loader import check_content
 from voice.wavio import read_wav
 
 ROUTINE = content().bedtime
@@ -323,10 +323,10 @@ def test_bedtime_command_runs_the_routine_and_stops(tmp_path: Path) -> None:
 def test_live_loop_runs_the_routine_on_the_clock_and_writes_the_diary(tmp_path: Path) -> None:
     from tests.support.core import library, matcher
     from tests.support.virtual_sink import VirtualSink
-    from voice.conductor import Conductor
-    from voice.diary import Diary
-    from voice.diary_keeper import DiaryKeeper
-    from voice.live import LiveLoop
+    from voice.diary.keeper import DiaryKeeper
+    from voice.diary.store import Diary
+    from voice.run.live import LiveLoop
+    from voice.speak.conductor import Conductor
 
     words = content().diary
     assert words is not None

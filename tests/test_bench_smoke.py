@@ -94,7 +94,7 @@ def test_counts_with_one_word_found_have_no_drift_figure() -> None:
 
 def test_everyday_talk_counts_as_answers_only_what_the_idle_coach_says() -> None:
     from bench.hearing import Row, score_talk
-    from voice.context import Context
+    from voice.vocabulary import Context
 
     def row(intent: str, text: str) -> Row:
         return Row("whisper", "talk|clean|0", Context.IDLE, intent, text, 0.1, 360.0)

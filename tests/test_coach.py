@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.support.core import coach, content, drive, heard, keys
-from voice.coach import Count, End, Finished, Listen, Phase, Silence, State, Timeout
+from voice.coach.machine import Count, End, Finished, Listen, Phase, Silence, State, Timeout
 
 HOLD = content().voice.hold_s
 

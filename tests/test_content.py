@@ -10,7 +10,7 @@ import pytest
 
 from tests.support.core import broken_content, cli, content
 from voice import CONTENT_DIR
-from voice.content import MUSCLES, check_content
+from voice.content.loader import MUSCLES, check_content
 
 DRUGS = re.compile(r"\b(quinine|magnesium|ibuprofen|paracetamol|acetaminophen|aspirin|tonic water|"
                    r"salt tablets?|supplements?|potassium|calcium|vitamin|mg|milligrams?|"

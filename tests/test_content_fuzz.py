@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from voice import CONTENT_DIR
-from voice.content import check_content, load_content, read_catalogue
-from voice.content_reader import parse_yaml
+from voice.content.loader import check_content, load_content, read_catalogue
+from voice.content.reader import parse_yaml
 from voice.errors import ContentError
 
 FILES = sorted(p.name for p in CONTENT_DIR.glob("*.yaml"))

@@ -7,8 +7,8 @@ import shlex
 import subprocess
 from pathlib import Path
 
-from voice.player import LIST_DEVICES
-from voice.speech_in.microphone import NO_MICROPHONE
+from voice.run.microphone import NO_MICROPHONE
+from voice.speak.player import LIST_DEVICES
 
 
 def test_the_device_hint_runs_from_any_folder_with_a_bare_path(tmp_path: Path) -> None:

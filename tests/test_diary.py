@@ -16,10 +16,10 @@ import pytest
 from tests.support.core import cli, coach, content
 from tests.support.running import Running
 from voice import ROOT_DIR
-from voice.coach import Heard, Phase, Say, State
-from voice.diary import SCHEMA_VERSION, Diary
-from voice.diary_facts import DiaryFacts, GpNote, PastSession, facts, night_of
-from voice.diary_record import SessionRecord, from_json
+from voice.coach.facts import DiaryFacts, GpNote, PastSession, facts, night_of
+from voice.coach.machine import Heard, Phase, Say, State
+from voice.diary.store import SCHEMA_VERSION, Diary
+from voice.diary.tracker import SessionRecord, from_json
 
 WORDS = content().diary
 assert WORDS is not None
@@ -205,8 +205,8 @@ def test_an_old_diary_is_migrated_and_a_newer_one_refused(tmp_path: Path) -> Non
 WRITER = """
 import datetime as dt, sys
 from dataclasses import replace
-from voice.diary import Diary
-from voice.diary_record import SessionRecord
+from voice.diary.store import Diary
+from voice.diary.tracker import SessionRecord
 diary = Diary(__import__("pathlib").Path(sys.argv[1]), print)
 t = dt.datetime.now().astimezone()
 for i in range(int(sys.argv[3])):  # as the live loop does: insert, then update each step
@@ -432,7 +432,7 @@ def test_plot_without_matplotlib_is_one_line_and_exit_3(tmp_path: Path) -> None:
 
 
 def test_matplotlib_is_not_imported_without_plot() -> None:
-    code = ("import sys; from voice.cli import main; main(['diary', '--diary', '/nonexistent/x']);"
+    code = ("import sys; from voice.cli.main import main; main(['diary', '--diary', '/nonexistent/x']);"
             "print('matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], text=True, capture_output=True,
                          cwd=ROOT_DIR, timeout=60, check=False,
@@ -455,7 +455,7 @@ def test_a_broken_diary_file_names_file_and_line(tmp_path: Path, old: str, new: 
     import re
 
     from tests.support.core import broken_content
-    from voice.content import check_content
+    from voice.content.loader import check_content
 
     target = broken_content(tmp_path, "diary.yaml", old, new)
     hits = [p for p in check_content(target) if problem in p]
@@ -465,7 +465,7 @@ def test_a_broken_diary_file_names_file_and_line(tmp_path: Path, old: str, new: 
 
 def test_a_diary_that_fails_mid_session_is_said_once_and_coaching_goes_on(
         tmp_path: Path) -> None:
-    from voice.diary_keeper import DiaryKeeper
+    from voice.diary.keeper import DiaryKeeper
 
     warnings: list[str] = []
     keeper = DiaryKeeper.open(tmp_path / "d.sqlite3", WORDS, warnings.append)

@@ -32,10 +32,10 @@ from tests.support.speech import (
     render,
     tools_missing,
 )
-from voice.intents import Intent, IntentMatcher
-from voice.speech_in.early import EarlyHearing
-from voice.speech_in.listener import EngineHearing, Heard, UtteranceListener
-from voice.speech_in.pocketsphinx_engine import PocketSphinxEngine, from_matcher
+from voice.hear.early import EarlyHearing
+from voice.hear.engines.pocketsphinx import PocketSphinxEngine, from_matcher
+from voice.hear.listener import EngineHearing, Heard, UtteranceListener
+from voice.understand.matcher import Intent, IntentMatcher
 
 pytestmark = pytest.mark.skipif(not SPEECH_COMMANDS.is_dir(),
                                 reason=f"Speech Commands clips not found at {SPEECH_COMMANDS}")

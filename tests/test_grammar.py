@@ -11,18 +11,17 @@ from hassil.sample import sample_intents
 
 from tests.support.core import matcher as shared_matcher
 from voice import CONTENT_DIR
-from voice.content import check_content, load_content
+from voice.content.loader import check_content, load_content
 from voice.errors import BadInput
-from voice.intents import IntentMatcher
-from voice.speech_in.grammar import (
+from voice.hear.engines.grammar import (
     build_grammar,
     build_grammars,
-    heard_blocks,
     load_dictionary,
     pronounce,
     tokens_of,
     vosk_phrases,
 )
+from voice.understand.matcher import IntentMatcher, heard_blocks
 
 pocketsphinx = pytest.importorskip("pocketsphinx")
 

@@ -1,5 +1,8 @@
-"""No import cycles in `voice`: no module imports a module that (directly or not) imports
-it back. Imports inside functions count too: a cycle hidden in a function is still one."""
+"""The pipeline's rooms import one way, and nothing imports itself back.
+
+Each stage of `voice` is a package (a room); a room may import only rooms below it, and
+the top-level modules (errors, log, files, the vocabulary ...) import no room at all.
+Imports inside functions count too: a dependency hidden in a function is still one."""
 
 from __future__ import annotations
 
@@ -9,6 +12,20 @@ from pathlib import Path
 from voice import ROOT_DIR
 
 PACKAGE = ROOT_DIR / "voice"
+
+LAYERS: tuple[frozenset[str], ...] = (
+    frozenset({""}),  # the top-level modules: errors, log, files, vocabulary ...
+    frozenset({"content"}),
+    frozenset({"coach", "understand", "models"}),
+    frozenset({"hear", "speak", "diary"}),
+    frozenset({"run"}),
+    frozenset({"cli"}),
+)
+"""The rooms from the bottom up: a room imports only from itself and the layers below."""
+ENTRY = "voice.__main__"
+"""`python -m voice`: above every room, it only starts the command line."""
+MAX_TOP_MODULES = 8
+"""Modules allowed at the top of `voice`, beside its rooms."""
 
 
 def module_name(path: Path, root: Path) -> str:
@@ -75,6 +92,62 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return sorted(groups)
 
 
+def room_of(module: str) -> str:
+    """`voice.hear.engines.whisper` -> `hear`; a top-level module (or `voice`) -> ""."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 or (len(parts) == 2 and parts[1] in _ROOMS) else ""
+
+
+_ROOMS = frozenset().union(*LAYERS) - {""}
+
+
+def layer_of(room: str) -> int:
+    return next(i for i, rooms in enumerate(LAYERS) if room in rooms)
+
+
+def upward_imports(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
+    """(importer, imported) for every import that does not point down the layers: into a
+    sibling room, a higher room, or from a top-level module into any room."""
+    bad = []
+    for name, imported in sorted(graph.items()):
+        if name == ENTRY:
+            continue
+        room = room_of(name)
+        for other in sorted(imported):
+            there = room_of(other)
+            if there != room and layer_of(there) >= layer_of(room):
+                bad.append((name, other))
+    return bad
+
+
+def test_rooms_import_only_downwards() -> None:
+    assert upward_imports(import_graph(PACKAGE)) == []
+
+
+def test_every_package_is_a_known_room() -> None:
+    rooms = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
+    assert rooms == set(_ROOMS)
+    top = sorted(p.name for p in PACKAGE.glob("*.py"))
+    assert len(top) <= MAX_TOP_MODULES, top
+
+
+def test_an_upward_import_is_found(tmp_path: Path) -> None:
+    package = tmp_path / "voice"
+    for room in ("coach", "hear", "run"):
+        (package / room).mkdir(parents=True)
+        (package / room / "__init__.py").write_text("")
+    (package / "__init__.py").write_text("")
+    (package / "errors.py").write_text("")
+    (package / "run" / "live.py").write_text("from voice.hear import listener\n")
+    (package / "hear" / "listener.py").write_text("from voice.coach.machine import Heard\n")
+    (package / "coach" / "machine.py").write_text(
+        "from voice.errors import CoachError\n"
+        "def f():\n    from voice.run.live import LiveLoop\n")
+    (package / "errors.py").write_text("import voice.hear.listener\n")
+    assert upward_imports(import_graph(package)) == [
+        ("voice.coach.machine", "voice.run.live"), ("voice.errors", "voice.hear.listener")]
+
+
 def test_voice_has_no_import_cycles() -> None:
     assert cycles(import_graph(PACKAGE)) == []
 
@@ -92,5 +165,5 @@ def test_a_cycle_is_found(tmp_path: Path) -> None:
 
 def test_content_and_the_matcher_do_not_import_each_other() -> None:
     graph = import_graph(PACKAGE)
-    assert "voice.intents" not in graph["voice.content"]
-    assert "voice.content" not in graph["voice.intents"]
+    assert "voice.understand.matcher" not in graph["voice.content.loader"]
+    assert "voice.content.loader" not in graph["voice.understand.matcher"]

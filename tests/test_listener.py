@@ -14,14 +14,15 @@ from tests.support import core
 from tests.support.bedroom import SPEECH_RMS
 from tests.support.noise import at_level
 from tests.support.speech import synthesise, tools_missing
-from voice import MODELS_DIR, models
-from voice.context import Context
-from voice.intents import Intent, WaitForMore
-from voice.speech_in.base import SpeechIn
-from voice.speech_in.endpoint import EndpointSettings
-from voice.speech_in.listener import EngineHearing, Heard, UtteranceListener
-from voice.speech_in.pocketsphinx_engine import PocketSphinxEngine, from_matcher
-from voice.speech_in.whisper_engine import WhisperEngine
+from voice import MODELS_DIR
+from voice.hear.base import SpeechIn
+from voice.hear.endpoint import EndpointSettings
+from voice.hear.engines.pocketsphinx import PocketSphinxEngine, from_matcher
+from voice.hear.engines.whisper import WhisperEngine
+from voice.hear.listener import EngineHearing, Heard, UtteranceListener
+from voice.models import catalog as models
+from voice.understand.matcher import Intent, WaitForMore
+from voice.vocabulary import Context
 
 pytestmark = pytest.mark.skipif(bool(tools_missing()), reason="espeak-ng or flite missing")
 

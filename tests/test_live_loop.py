@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from tests.support.core import coach, content, library, matcher
 from tests.support.virtual_sink import VirtualSink
-from voice.conductor import Conductor, Cue
-from voice.live import LiveLoop
+from voice.run.live import LiveLoop
+from voice.speak.conductor import Conductor, Cue
 
 
 class Ears:

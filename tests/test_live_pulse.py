@@ -12,10 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.support.onsets import count_runs
+from tests.support.onsets import count_runs, onsets
 from tests.support.running import Running
 from voice import ROOT_DIR
-from voice.onsets import onsets
 from voice.wavio import Audio, read_wav
 
 pytestmark = pytest.mark.pulse
@@ -181,7 +180,7 @@ def test_a_spoken_request_is_answered_and_a_spoken_stop_silences_the_count(
     from bench.answering import STOP_PHRASE
     from tests.support.speech import render
     from voice import CONTENT_DIR
-    from voice.content import load_content
+    from voice.content.loader import load_content
 
     stop = render(STOP_WORDS, STOP_PHRASE[1])
     stretch = load_content(CONTENT_DIR).stretches["calf"].day

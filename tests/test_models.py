@@ -20,9 +20,10 @@ from typing import Self
 
 import pytest
 
-from voice import models
 from voice.errors import BadInput, MissingResource
-from voice.models import CatalogueEntry
+from voice.hear.engines.vosk import load_problem
+from voice.models import catalog as models
+from voice.models.catalog import CatalogueEntry
 
 MODEL_FILES = {
     "am/final.mdl": b"not really an acoustic model",
@@ -150,7 +151,7 @@ def test_install_from_a_local_zip_under_a_catalogue_name(models_dir: Path, archi
     assert path == models_dir / "vosk-model-fake-en-0.1"
     assert (path / "am" / "final.mdl").read_bytes() == MODEL_FILES["am/final.mdl"]
     assert left_in(models_dir) == ["vosk-model-fake-en-0.1"]
-    assert models.verify("fake-en", models_dir, load=False, catalogue=catalogue) == []
+    assert models.verify("fake-en", models_dir, catalogue=catalogue) == []
     assert models.find_english_vosk_model(models_dir, catalogue) == path
     [info] = models.list_models(models_dir, catalogue)
     assert info.installed
@@ -192,7 +193,7 @@ def test_a_model_copied_in_by_hand_is_listed_with_its_language(
     [custom] = [m for m in models.list_models(models_dir) if not m.catalogued]
     assert (custom.name, custom.language, custom.installed) == ("vosk-model-small-en-in-0.4",
                                                                  "en", True)
-    assert models.verify("vosk-model-small-en-in-0.4", models_dir, load=False) == []
+    assert models.verify("vosk-model-small-en-in-0.4", models_dir) == []
 
 
 def test_install_from_another_url(models_dir: Path, archive: Path) -> None:
@@ -215,8 +216,8 @@ def test_a_real_model_installs_and_verifies(models_dir: Path, tmp_path: Path) ->
     path = models.install("vosk-small-ko", models_dir, source=str(archive), progress=False,
                           sha256=sha256(archive))
     assert path == models_dir / "vosk-small-ko"
-    assert models.verify("vosk-small-ko", models_dir) == []
-    assert models.verify(None, models_dir) == []
+    assert models.verify("vosk-small-ko", models_dir, loads=load_problem) == []
+    assert models.verify(None, models_dir, loads=load_problem) == []
     assert models.find_english_vosk_model(models_dir) is None  # Korean is not English
 
 
@@ -330,7 +331,7 @@ def test_an_interrupted_download_leaves_nothing_and_a_retry_works(
         assert left_in(models_dir) == []
         path = models.install("fake-en", models_dir, catalogue=catalogue, progress=False)
     assert server.requests == 2
-    assert models.verify("fake-en", models_dir, load=False, catalogue=catalogue) == []
+    assert models.verify("fake-en", models_dir, catalogue=catalogue) == []
     assert left_in(models_dir) == [path.name]
 
 
@@ -355,7 +356,7 @@ def test_unknown_names_are_bad_input(models_dir: Path, archive: Path) -> None:
     with pytest.raises(BadInput, match="unknown model 'nope'.*--from"):
         models.install("nope", models_dir)
     with pytest.raises(BadInput, match="unknown model 'nope'"):
-        models.verify("nope", models_dir)
+        models.verify("nope", models_dir, loads=load_problem)
     with pytest.raises(BadInput, match="cannot name a model"):
         models.install("../up", models_dir, source=str(archive), progress=False)
     with pytest.raises(BadInput, match="neither a file nor"):
@@ -370,27 +371,27 @@ def test_verify_reports_what_a_model_folder_lacks(models_dir: Path) -> None:
     broken = models_dir / "half-model"
     (broken / "am").mkdir(parents=True)
     (broken / "am" / "final.mdl").write_bytes(b"x")
-    problems = models.verify("half-model", models_dir)
+    problems = models.verify("half-model", models_dir, loads=load_problem)
     assert problems == [
         "half-model: missing conf/mfcc.conf",
         "half-model: missing conf/model.conf",
         "half-model: missing graph/ (the decoding graph)",
     ]
-    assert models.verify(None, models_dir) == problems
+    assert models.verify(None, models_dir, loads=load_problem) == problems
 
 
 def test_verify_loads_the_model_with_vosk(models_dir: Path, archive: Path) -> None:
     pytest.importorskip("vosk")
     models.install("mine", models_dir, source=str(archive), progress=False)
-    [problem] = models.verify("mine", models_dir)
+    [problem] = models.verify("mine", models_dir, loads=load_problem)
     assert problem.startswith("mine: Vosk cannot load it: ")
 
 
 def test_verify_without_models_is_a_missing_resource(models_dir: Path) -> None:
     with pytest.raises(MissingResource, match="models install vosk-small-en-us"):
-        models.verify("vosk-small-en-us", models_dir)
+        models.verify("vosk-small-en-us", models_dir, loads=load_problem)
     with pytest.raises(MissingResource, match="no speech models installed"):
-        models.verify(None, models_dir)
+        models.verify(None, models_dir, loads=load_problem)
 
 
 def test_a_damaged_catalogue_is_a_content_error(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from voice.onsets import auto_threshold, first_onset_after, frame_rms, onsets, silent_after
+from tests.support.onsets import auto_threshold, first_onset_after, frame_rms, onsets, silent_after
 
 RNG_SEED = 20240611
 

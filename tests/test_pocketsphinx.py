@@ -11,20 +11,20 @@ from tests.support.core import matcher as shared_matcher
 from tests.support.noise import mix, noise
 from tests.support.speech import SPEECH_COMMANDS, VOICES, load_16k, render, tools_missing
 from voice.errors import BadInput
-from voice.intents import IntentMatcher
-from voice.memory import _glibc
-from voice.speech_in.base import SpeechIn
-from voice.speech_in.confirm import phones_heard, sound_distance, sound_of
-from voice.speech_in.grammar import load_dictionary
-from voice.speech_in.pocketsphinx_engine import (
+from voice.hear.base import SpeechIn
+from voice.hear.engines.confirm import phones_heard, sound_distance, sound_of
+from voice.hear.engines.grammar import load_dictionary
+from voice.hear.engines.pocketsphinx import (
     PocketSphinxEngine,
     SphinxSettings,
     accent_variants,
     from_matcher,
     voiced_seconds,
 )
-from voice.speech_in.recognizer import recognise
-from voice.speech_out import Clip
+from voice.hear.recognizer import recognise
+from voice.memory import _glibc
+from voice.speak.tts import Clip
+from voice.understand.matcher import IntentMatcher
 from voice.wavio import read_wav_16k, resample
 
 pytestmark = pytest.mark.skipif(bool(tools_missing()), reason="needs espeak-ng and flite")
@@ -251,7 +251,7 @@ def test_the_coachs_own_count_is_not_a_command(engine: PocketSphinxEngine,
 
 
 def test_only_the_count_context_has_the_coachs_own_words(matcher: IntentMatcher) -> None:
-    from voice.speech_in.grammar import build_grammar
+    from voice.hear.engines.grammar import build_grammar
 
     own = build_grammar(matcher, "count").own_words
     assert {"one", "twenty", "thirty"} <= set(own) and own["thirty"] == ("TH", "ER", "D", "IY")
@@ -262,7 +262,7 @@ def test_no_own_word_is_a_command_with_its_soft_first_sound_lost(
         matcher: IntentMatcher) -> None:
     """The coach says "the top of your foot"; a user's "stop" whose "s" the microphone lost
     must still be the user's (and "swelling" not the coach's "when")."""
-    from voice.speech_in.grammar import build_grammar
+    from voice.hear.engines.grammar import build_grammar
 
     own = build_grammar(matcher, "count").own_words
     assert "top" not in own and "when" not in own
@@ -274,7 +274,7 @@ def test_the_coachs_own_instructions_are_mostly_not_commands(engine: PocketSphin
     """What the coach says while it listens for the count's commands: the stretch
     instructions and pause prompts (its real voice, sentence by sentence), heard from the
     speaker. Without the own-voice path 13 of 34 were nothing and 6 were red flags."""
-    from voice.speech_out import sentences
+    from voice.speak.tts import sentences
 
     library = core.library()
     said = [s for line in core.content().own_speech["count"] for s in sentences(line)
@@ -290,7 +290,7 @@ def test_the_coachs_own_instructions_are_mostly_not_commands(engine: PocketSphin
 
 def test_no_command_is_made_of_the_coachs_own_words(matcher: IntentMatcher) -> None:
     """A user saying a command the coach also says ("carry on") is heard as the user."""
-    from voice.speech_in.grammar import build_grammar
+    from voice.hear.engines.grammar import build_grammar
 
     own = set(build_grammar(matcher, "count").own_words)
     assert not [s for s in matcher.sentences("count") if set(s.split()) <= own]

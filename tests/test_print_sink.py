@@ -8,9 +8,9 @@ import time
 import numpy as np
 import pytest
 
-from voice.conductor import Cue
-from voice.player import PrintSink
-from voice.speech_out import Clip
+from voice.speak.conductor import Cue
+from voice.speak.player import PrintSink
+from voice.speak.tts import Clip
 
 RATE = 22050
 

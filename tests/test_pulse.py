@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.support.onsets import onsets, silent_after
 from tests.support.pulse import PulseServer, missing_tools
 from voice import ROOT_DIR
-from voice.onsets import onsets, silent_after
 from voice.wavio import read_wav, read_wav_16k, write_wav_atomic
 
 pytestmark = pytest.mark.pulse
@@ -35,7 +35,7 @@ import sys
 import sounddevice as sd
 from voice.wavio import read_wav
 
-from voice.player import OUTPUT_LATENCY_S
+from voice.speak.player import OUTPUT_LATENCY_S
 
 audio = read_wav(sys.argv[1])
 # the default device (pulse, default sink `speaker`), with as much queued as the coach keeps

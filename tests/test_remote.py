@@ -16,9 +16,9 @@ from tests.support import core
 from tests.support.speech import VOICES, load_16k, render, tools_missing
 from voice import CONTENT_DIR, MODELS_DIR
 from voice.errors import BadInput, ContentError, MissingResource
-from voice.speech_in.pocketsphinx_engine import from_matcher
-from voice.speech_in.recognizer import hear_utterance, recognise
-from voice.speech_in.remote import EngineSpec, RemoteEngine
+from voice.hear.engines.pocketsphinx import from_matcher
+from voice.hear.recognizer import hear_utterance, recognise
+from voice.hear.remote import EngineSpec, RemoteEngine
 
 pytestmark = pytest.mark.skipif(bool(tools_missing()), reason="needs espeak-ng and flite")
 

@@ -12,7 +12,18 @@ import pytest
 
 from tests.support.core import cli, coach, content, matcher
 from tests.support.running import Running
-from voice.coach import Count, End, Event, Finished, Heard, Phase, Say, Silence, State, Timeout
+from voice.coach.machine import (
+    Count,
+    End,
+    Event,
+    Finished,
+    Heard,
+    Phase,
+    Say,
+    Silence,
+    State,
+    Timeout,
+)
 
 RED_FLAGS = ("my calf is swollen", "my leg is red and warm", "my foot is numb", "I fell",
              "I can't feel my leg")

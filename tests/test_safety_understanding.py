@@ -12,8 +12,8 @@ import pytest
 from bench.parse_accuracy import score
 from tests.support.core import cli, coach, content, drive, heard, keys, matcher
 from voice import CONTENT_DIR, ROOT_DIR
-from voice.coach import Count, End, Finished, Heard, Listen, Phase, Say, Silence, Timeout
-from voice.content import check_content
+from voice.coach.machine import Count, End, Finished, Heard, Listen, Phase, Say, Silence, Timeout
+from voice.content.loader import check_content
 
 HOLD = content().voice.hold_s
 DATA = ROOT_DIR / "tests" / "data"
@@ -355,8 +355,8 @@ def test_a_bad_say_at_is_one_line(tmp_path: Path) -> None:
 def test_typed_mode_shows_each_line_when_it_is_spoken() -> None:
     from tests.support.core import library
     from tests.support.virtual_sink import VirtualSink
-    from voice.conductor import Conductor
-    from voice.live import LiveLoop
+    from voice.run.live import LiveLoop
+    from voice.speak.conductor import Conductor
 
     shown: list[str] = []
     sink = VirtualSink(library().sample_rate)

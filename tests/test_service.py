@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from voice import service
-from voice.cli import main
+from voice.cli import systemd as service
+from voice.cli.main import main
 from voice.errors import BadInput
 
 FAKE_SYSTEMCTL = """#!/bin/sh

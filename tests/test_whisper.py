@@ -14,13 +14,14 @@ import pytest
 
 from tests.support.noise import noise
 from tests.support.speech import VOICES, load_16k, render, tools_missing
-from voice import CONTENT_DIR, MODELS_DIR, models
-from voice.content import load_content
+from voice import CONTENT_DIR, MODELS_DIR
+from voice.content.loader import load_content
 from voice.errors import BadInput, MissingResource
-from voice.intents import IntentMatcher
-from voice.speech_in.judge import CommandJudge, closeness, without_repeats
-from voice.speech_in.recognizer import recognise
-from voice.speech_in.whisper_engine import WhisperEngine, compression_ratio
+from voice.hear.engines.whisper import WhisperEngine, compression_ratio
+from voice.hear.recognizer import recognise
+from voice.models import catalog as models
+from voice.understand.judge import CommandJudge, closeness, without_repeats
+from voice.understand.matcher import IntentMatcher
 
 NAME = "whisper-tiny-en"
 needs_voices = pytest.mark.skipif(bool(tools_missing()), reason="needs espeak-ng and flite")
@@ -178,7 +179,7 @@ def test_noise_alone_is_nothing(engine: WhisperEngine, matcher: IntentMatcher) -
 def test_noise_as_loud_as_the_speech_is_heard_the_slower_surer_way(
         model_path: Path, matcher: IntentMatcher, caplog: pytest.LogCaptureFixture) -> None:
     from tests.support.noise import mix
-    from voice.speech_in.whisper_engine import WhisperSettings, loudness_spread_db
+    from voice.hear.engines.whisper import WhisperSettings, loudness_spread_db
 
     every = WhisperEngine(model_path, matcher, settings=WhisperSettings(noisy_margin=99.0))
     speech = load_16k(render("the neighbours are having their kitchen redone", VOICES[2]))
@@ -189,7 +190,7 @@ def test_noise_as_loud_as_the_speech_is_heard_the_slower_surer_way(
 
     def readings_judged(pcm: np.ndarray, quick: bool = False) -> int:
         caplog.clear()
-        with caplog.at_level("DEBUG", logger="voice.speech_in.whisper_engine"):
+        with caplog.at_level("DEBUG", logger="voice.hear.engines.whisper"):
             assert every.hear_whole(pcm.tobytes(), "idle", quick=quick).text == ""
         return sum(r.getMessage().startswith("whisper heard") for r in caplog.records)
 
@@ -213,7 +214,7 @@ def test_recognize_reports_the_transcript(tmp_path: Path) -> None:
 @needs_voices
 def test_a_running_guess_hushes_before_the_utterance_ends(engine: WhisperEngine,
                                                          matcher: IntentMatcher) -> None:
-    from voice.speech_in.early import EarlyHearing
+    from voice.hear.early import EarlyHearing
 
     pcm = load_16k(render("stop", VOICES[0])).tobytes()
     early = EarlyHearing(engine, matcher)

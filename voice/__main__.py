@@ -2,6 +2,6 @@
 
 import sys
 
-from voice.cli import main
+from voice.cli.main import main
 
 sys.exit(main())

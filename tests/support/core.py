@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 
 from voice import CONTENT_DIR, ROOT_DIR
-from voice.coach import Action, Coach, Heard, Say, State
-from voice.content import Content, load_content
-from voice.intents import IntentMatcher
-from voice.speech_out import Pyttsx3Voice, SpeechLibrary
+from voice.coach.machine import Action, Coach, Heard, Say, State
+from voice.content.loader import Content, load_content
+from voice.speak.tts import Pyttsx3Voice, SpeechLibrary
+from voice.understand.matcher import IntentMatcher
 
 
 @functools.cache

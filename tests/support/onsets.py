@@ -1,13 +1,195 @@
-"""Word onsets in recordings of the coach, and the runs of them a count makes."""
+"""When sounds start: onsets in a recording, to check a count's timing and that a voice
+stopped; and the runs of them a count makes.
+
+An onset is the first `frame_ms` frame whose RMS rises above a threshold after at least
+`min_gap_ms` below it (the start of the signal counts as quiet), refined to the first
+sample in or just before that frame that stands out from the noise before it.
+
+Levels are measured after a causal rumble filter (subtracting a 5 ms moving average,
+twice): hum, wind and handling noise below ~100 Hz would otherwise swamp the floor, while
+speech and clicks pass and a sound's first sample stays where it was.
+
+Levels are in full-scale units: 1.0 is the largest np.int16 sample (int16 input is
+divided by 32768; float input is taken as already in -1..1).
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from voice.onsets import onsets
+FLOOR_PERCENTILE = 10.0
+"""Percentile of frame RMS taken as the background noise floor (percent)."""
+
+THRESHOLD_FRACTION = 0.35
+"""How far from the noise floor to the loudest frame the default threshold sits (in dB)."""
+
+MIN_MARGIN_DB = 6.0
+"""The default threshold is at least this far above the noise floor (decibels)."""
+
+DYNAMIC_RANGE_DB = 80.0
+"""The noise floor is taken as no lower than this below the loudest frame (decibels)."""
+
+RUMBLE_WINDOW_MS = 5.0
+"""Moving-average length the rumble filter subtracts (milliseconds)."""
+
+SEARCH_BACK_MS = 30.0
+"""How far before the onset frame the sample-level refinement looks (milliseconds)."""
+
+NOISE_WINDOW_MS = 100.0
+"""Quiet stretch before the search whose peak sets the sample-level threshold (milliseconds)."""
+
+NOISE_PEAK_FACTOR = 1.5
+"""A sample starts a sound when it exceeds the quiet stretch's peak by this factor."""
+
+FLOOR_PEAK_FACTOR = 5.0
+"""With no quiet stretch to measure, a sample must exceed the floor RMS by this factor."""
+
+
+def onsets(
+    samples: np.ndarray,
+    sample_rate: int,
+    threshold: float | None = None,
+    frame_ms: float = 10.0,
+    min_gap_ms: float = 150.0,
+) -> list[float]:
+    """Times (seconds) where sounds start; `threshold` is a frame RMS (full scale) or derived."""
+    x = _derumble(_as_float(samples), sample_rate)
+    flen = _frame_len(sample_rate, frame_ms)
+    rms = _frames_rms(x, flen)
+    if rms.size == 0:
+        return []
+    floor = noise_floor(rms)
+    thr = auto_threshold(rms) if threshold is None else threshold
+    loud = np.flatnonzero(rms > thr)
+    if loud.size == 0:
+        return []
+    need = math.ceil(min_gap_ms / frame_ms)
+    gaps = np.diff(loud) - 1
+    firsts = np.concatenate([loud[:1], loud[1:][gaps >= need]])
+    previous = np.concatenate([[-1], loud[:-1]])[np.searchsorted(loud, firsts)]
+    return [
+        _refine(x, int(f) * flen, (int(p) + 1) * flen, flen, sample_rate, floor) / sample_rate
+        for f, p in zip(firsts, previous)
+    ]
+
+
+def first_onset_after(
+    samples: np.ndarray,
+    sample_rate: int,
+    t: float,
+    threshold: float | None = None,
+    frame_ms: float = 10.0,
+    min_gap_ms: float = 150.0,
+) -> float | None:
+    """The first onset at or after `t` (seconds), or None when no sound starts after it."""
+    later = [o for o in onsets(samples, sample_rate, threshold, frame_ms, min_gap_ms) if o >= t]
+    return later[0] if later else None
+
+
+def silent_after(
+    samples: np.ndarray,
+    sample_rate: int,
+    t: float,
+    window_s: float,
+    threshold: float | None = None,
+    frame_ms: float = 10.0,
+) -> bool:
+    """True when every frame from `t` for `window_s` (seconds) is at or below the threshold."""
+    x = _derumble(_as_float(samples), sample_rate)
+    start, end = round(t * sample_rate), round((t + window_s) * sample_rate)
+    if t < 0 or window_s <= 0 or end > len(x):
+        raise ValueError(
+            f"window {t:.3f}..{t + window_s:.3f} s is not inside the "
+            f"{len(x) / sample_rate:.3f} s recording"
+        )
+    flen = _frame_len(sample_rate, frame_ms)
+    thr = auto_threshold(_frames_rms(x, flen)) if threshold is None else threshold
+    window = _frames_rms(x[start:end], flen)
+    tail = x[start + window.size * flen : end]
+    if tail.size:
+        window = np.append(window, np.sqrt(np.mean(tail**2)))
+    return bool(np.all(window <= thr))
+
+
+def frame_rms(samples: np.ndarray, sample_rate: int, frame_ms: float = 10.0) -> np.ndarray:
+    """RMS of whole `frame_ms` frames (full scale, rumble removed; a partial last one dropped)."""
+    x = _derumble(_as_float(samples), sample_rate)
+    return _frames_rms(x, _frame_len(sample_rate, frame_ms))
+
+
+def noise_floor(rms: np.ndarray) -> float:
+    """Background level (full scale) of a recording, from its frame RMS values."""
+    peak = float(rms.max())
+    floor = float(np.percentile(rms, FLOOR_PERCENTILE))
+    return max(floor, peak * 10 ** (-DYNAMIC_RANGE_DB / 20), 1e-9)
+
+
+def auto_threshold(rms: np.ndarray) -> float:
+    """Default onset threshold (full scale): part way from noise floor to peak in dB."""
+    if rms.size == 0:
+        return 0.0
+    peak = float(rms.max())
+    floor = noise_floor(rms)
+    between = floor * (peak / floor) ** THRESHOLD_FRACTION if peak > floor else floor
+    return max(between, floor * 10 ** (MIN_MARGIN_DB / 20))
+
+
+def _refine(
+    x: np.ndarray, frame_start: int, quiet_from: int, flen: int, rate: int, floor: float
+) -> int:
+    """First sample (index) near the onset frame that stands out from the noise before it."""
+    search_from = max(frame_start - round(SEARCH_BACK_MS * rate / 1000), quiet_from, 0)
+    noise_from = max(search_from - round(NOISE_WINDOW_MS * rate / 1000), quiet_from, 0)
+    noise = x[noise_from:search_from]
+    if noise.size >= flen // 2:
+        level = NOISE_PEAK_FACTOR * float(np.abs(noise).max())
+    else:
+        level = FLOOR_PEAK_FACTOR * floor
+    above = np.flatnonzero(np.abs(x[search_from : frame_start + flen]) > level)
+    return search_from + int(above[0]) if above.size else frame_start
+
+
+def _derumble(x: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Causal high-pass: subtract the trailing moving average, twice."""
+    n = max(1, round(RUMBLE_WINDOW_MS * sample_rate / 1000))
+    for _ in range(2):
+        total = np.concatenate([[0.0], np.cumsum(x)])
+        ends = np.arange(1, len(x) + 1)
+        x = x - (total[ends] - total[np.maximum(ends - n, 0)]) / n
+    return x
+
+
+def _frames_rms(x: np.ndarray, flen: int) -> np.ndarray:
+    """RMS of consecutive frames of `flen` samples."""
+    n = len(x) // flen
+    frames = x[: n * flen].reshape(n, flen)
+    return np.asarray(np.sqrt(np.mean(frames**2, axis=1)))
+
+
+def _frame_len(sample_rate: int, frame_ms: float) -> int:
+    """Samples in one frame; at least one."""
+    if sample_rate <= 0 or frame_ms <= 0:
+        raise ValueError(
+            f"need a positive rate and frame length, got {sample_rate} Hz, {frame_ms} ms"
+        )
+    return max(1, round(sample_rate * frame_ms / 1000))
+
+
+def _as_float(samples: np.ndarray) -> np.ndarray:
+    """Mono samples as float64 in full-scale units."""
+    x = np.asarray(samples)
+    if x.ndim != 1:
+        raise ValueError(f"need mono samples (one dimension), got shape {x.shape}")
+    if x.dtype == np.int16:
+        return x.astype(np.float64) / 32768.0
+    if np.issubdtype(x.dtype, np.floating):
+        return x.astype(np.float64, copy=False)
+    raise ValueError(f"need np.int16 or float samples, got {x.dtype}")
+
 
 
 def recorded_onsets(path: Path) -> list[float]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from voice.conductor import Cue
+from voice.speak.conductor import Cue
 
 
 class VirtualSink:

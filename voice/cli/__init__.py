@@ -1,0 +1,1 @@
+"""The `cramp-coach` command line: one module per sub-command."""

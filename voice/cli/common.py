@@ -1,0 +1,47 @@
+"""Pieces several commands share: time of day, the speech library."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+from pathlib import Path
+
+from voice.content.loader import Content
+from voice.errors import MissingResource
+from voice.log import log
+from voice.speak.tts import Pyttsx3Voice, SilentVoice, SpeechLibrary
+
+NIGHT_STARTS = datetime.time(22, 0)
+"""Night mode begins (local time)."""
+NIGHT_ENDS = datetime.time(7, 0)
+"""Night mode ends (local time)."""
+
+
+def is_night(choice: bool | None, now: datetime.datetime | None = None) -> bool:
+    """`--night`/`--day` when given, else whether it is between 22:00 and 07:00 now."""
+    if choice is not None:
+        return choice
+    clock = (now or datetime.datetime.now()).time()
+    return clock >= NIGHT_STARTS or clock < NIGHT_ENDS
+
+
+def open_library(content: Content, fallback: bool = False) -> SpeechLibrary:
+    """The coach's voice (pyttsx3) with its clip cache. With `fallback`, a missing
+    synthesiser is said once and replaced by silence (the words are printed)."""
+    try:
+        return SpeechLibrary(Pyttsx3Voice(), content.voice)
+    except MissingResource as exc:
+        if not fallback:
+            raise
+        log.warning(str(exc))
+        log.warning(content.prompt("speech_unavailable", False))
+        return SpeechLibrary(SilentVoice(), content.voice)
+
+
+def diary_path(args: argparse.Namespace) -> Path | None:
+    """The diary to keep: `--diary PATH`, none with `--no-diary`, else the user's own."""
+    from voice.diary.store import default_path
+
+    if getattr(args, "no_diary", False):
+        return None
+    return getattr(args, "diary", None) or default_path()

@@ -1,1 +1,0 @@
-"""One module per sub-command, each with `run(args) -> int`."""

@@ -1,0 +1,1 @@
+"""The private diary: the SQLite store, the row each session makes, and its picture."""

@@ -1,0 +1,211 @@
+"""One diary row per session, worked out from what the coach heard and did (pure).
+
+`Tracker.stepped` watches each coach step from outside: the coach stays a pure function
+and knows nothing of the diary. It keeps the row of the open session up to date, so the
+runtime can write it after every step: a coach killed mid-session leaves a row for what
+it had done, ending `unfinished`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+from voice.coach.machine import (
+    BEDTIME_PHASES,
+    Action,
+    Count,
+    End,
+    Event,
+    Heard,
+    Phase,
+    Say,
+    State,
+    Timeout,
+)
+
+KINDS = ("cramp", "bedtime", "warning")
+"""`cramp`: coached through a cramp; `bedtime`: the stretching routine; `warning`: a
+warning sign heard outside any session."""
+ENDINGS = ("better", "worse", "warning_sign", "stopped", "timed_out", "completed",
+           "unfinished")
+"""How a session ended. `worse`: nothing helped and the coach said to get medical advice;
+`unfinished`: the coach itself was stopped (or killed) mid-session."""
+DONE = ("stretch", "repeat", "massage", "heat")
+"""What the coach can have had the user do in a cramp session."""
+WARNING_INTENTS = frozenset({"red_flag", "emergency"})
+"""Intents that are warning signs."""
+
+_IDLE = frozenset({Phase.IDLE, Phase.ANSWERED})
+_OUTCOMES = {"remedy.aftercare": "better", "remedy.not_easing": "worse",
+             "remedy.red_flag": "warning_sign", "remedy.emergency": "warning_sign",
+             "bedtime.outro": "completed"}
+"""Things said that decide how a session ends, whatever ends it after them."""
+_DONE_BY = {"remedy.massage": ("massage",), "remedy.warmth": ("heat",),
+            "remedy.general_stretch": ("stretch",), "topic.massage": ("massage",),
+            "topic.heat_ice": ("heat",)}
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """A diary row."""
+
+    kind: str
+    started: dt.datetime
+    """When the session began (timezone-aware)."""
+    ended: dt.datetime
+    """When it ended, or the last thing it did if it is `unfinished`."""
+    muscle: str | None = None
+    side: str | None = None
+    done: tuple[str, ...] = ()
+    """What the user was coached to do, in order, each once (`DONE`)."""
+    eased_s: float | None = None
+    """Seconds from the start until the user said it had eased (None if it did not)."""
+    ending: str = "unfinished"
+    warning: str | None = None
+    """The words of a warning sign heard during the session."""
+    gp_said: bool = False
+    """The coach said frequent cramps are worth mentioning to a GP."""
+    holds: int = 0
+    """Bedtime routine: holds begun."""
+    row_id: int | None = None
+    """The diary's id for this row, once written."""
+
+
+class Tracker:
+    """Follows the coach step by step and keeps the open session's row."""
+
+    def __init__(self) -> None:
+        self.record: SessionRecord | None = None
+        """The open session, if any."""
+
+    def stepped(self, before: State, event: Event, heard_text: str, after: State,
+                actions: tuple[Action, ...], at: dt.datetime) -> list[SessionRecord]:
+        """Rows to write after one step (oldest first): the open session's, and that of
+        one it closed."""
+        out: list[SessionRecord] = []
+        kind = self._kind(before, event, after, actions)
+        if self.record is not None and kind is not None and kind != self.record.kind:
+            out.append(self._close(replace(self.record, ending=self.record.ending
+                                           if self.record.ending != "unfinished" else "stopped",
+                                           ended=at)))
+        if self.record is None and kind is not None:
+            self.record = SessionRecord(kind, at, at)
+        if self.record is None:
+            return out
+        rec = self._stopped(self._update(self.record, event, heard_text, actions, at),
+                            before, after)
+        if any(isinstance(a, End) for a in actions):
+            ending = rec.ending
+            if ending == "unfinished":
+                ending = self._why_ended(event)
+            out.append(self._close(replace(rec, ending=ending)))
+        else:
+            self.record = rec
+            out.append(rec)
+        return out
+
+    @staticmethod
+    def _stopped(rec: SessionRecord, before: State, after: State) -> SessionRecord:
+        """Stopped mid-count the session has ended as `stopped`, unless "continue" takes
+        it up again."""
+        if rec.ending in ("unfinished", "stopped"):
+            if after.phase is Phase.STOPPED:
+                return replace(rec, ending="stopped")
+            if before.phase is Phase.STOPPED and after.phase is not Phase.IDLE:
+                return replace(rec, ending="unfinished")
+        return rec
+
+    def written(self, record: SessionRecord, row_id: int) -> None:
+        """The diary stored `record` as `row_id` (later writes update that row)."""
+        if self.record is not None and self.record.started == record.started:
+            self.record = replace(self.record, row_id=row_id)
+
+    def _close(self, rec: SessionRecord) -> SessionRecord:
+        self.record = None
+        return rec
+
+    @staticmethod
+    def _kind(before: State, event: Event, after: State,
+              actions: tuple[Action, ...]) -> str | None:
+        """The kind of session this step is part of (None: no session)."""
+        said = [a.key for a in actions if isinstance(a, Say)]
+        if after.phase in BEDTIME_PHASES or any(k.startswith("bedtime.") for k in said):
+            return "bedtime"
+        if after.phase not in _IDLE or any(k.startswith("stretch.") or k == "remedy.aftercare"
+                                           for k in said):
+            return "cramp"
+        if before.phase in BEDTIME_PHASES:
+            return "bedtime"  # the step that ended the routine
+        if before.phase not in _IDLE:
+            return "cramp"  # the step that ended a cramp session
+        if isinstance(event, Heard) and event.intent in WARNING_INTENTS:
+            return "warning"
+        return None
+
+    @staticmethod
+    def _why_ended(event: Event) -> str:
+        if isinstance(event, Timeout):
+            return "timed_out"
+        if isinstance(event, Heard) and event.intent == "better":
+            return "better"
+        return "stopped"
+
+    @staticmethod
+    def _update(rec: SessionRecord, event: Event, heard_text: str,
+                actions: tuple[Action, ...], at: dt.datetime) -> SessionRecord:
+        done = list(rec.done)
+        changes: dict[str, object] = {"ended": at}
+        if isinstance(event, Heard):
+            if event.slots.get("side"):
+                changes["side"] = event.slots["side"]
+            if event.intent in WARNING_INTENTS:
+                changes["warning"] = heard_text or event.intent
+                changes["ending"] = "warning_sign"
+            if event.intent == "better" and rec.eased_s is None and rec.kind == "cramp":
+                changes["eased_s"] = round((at - rec.started).total_seconds(), 1)
+        begun = sum(1 for a in actions if isinstance(a, Count) and a.first == 1)
+        if rec.kind == "bedtime" and begun:
+            changes["holds"] = rec.holds + begun
+        for action in actions:
+            if not isinstance(action, Say):
+                continue
+            key = action.key
+            if key.startswith("stretch."):
+                changes["muscle"] = key.removeprefix("stretch.")
+                done.append("repeat" if "stretch" in done else "stretch")
+            done.extend(_DONE_BY.get(key, ()))
+            if key in _OUTCOMES and changes.get("ending", rec.ending) != "warning_sign":
+                changes["ending"] = _OUTCOMES[key]
+            if key == "remedy.aftercare" and rec.eased_s is None and "eased_s" not in changes:
+                changes["eased_s"] = round((at - rec.started).total_seconds(), 1)
+            if key == "diary.see_gp":
+                changes["gp_said"] = True
+        changes["done"] = tuple(dict.fromkeys(done))
+        return replace(rec, **changes)  # type: ignore[arg-type]
+
+
+def to_json(record: SessionRecord) -> dict[str, object]:
+    """The `diary --json` object for a row (times in local time with their UTC offset)."""
+    return {"id": record.row_id, "kind": record.kind,
+            "started": record.started.astimezone().isoformat(timespec="milliseconds"),
+            "ended": record.ended.astimezone().isoformat(timespec="milliseconds"),
+            "muscle": record.muscle, "side": record.side, "done": list(record.done),
+            "eased_s": record.eased_s, "ending": record.ending, "warning": record.warning,
+            "gp_said": record.gp_said, "holds": record.holds}
+
+
+def from_json(obj: dict[str, object]) -> SessionRecord:
+    """The row a `diary --json` object describes (the inverse of `to_json`)."""
+    row_id, eased, holds, done = obj.get("id"), obj.get("eased_s"), obj["holds"], obj["done"]
+    return SessionRecord(
+        kind=str(obj["kind"]), started=dt.datetime.fromisoformat(str(obj["started"])),
+        ended=dt.datetime.fromisoformat(str(obj["ended"])),
+        muscle=None if obj["muscle"] is None else str(obj["muscle"]),
+        side=None if obj["side"] is None else str(obj["side"]),
+        done=tuple(str(d) for d in done) if isinstance(done, list) else (),
+        eased_s=float(eased) if isinstance(eased, (int, float)) else None,
+        ending=str(obj["ending"]),
+        warning=None if obj["warning"] is None else str(obj["warning"]),
+        gp_said=bool(obj["gp_said"]), holds=int(holds) if isinstance(holds, int) else 0,
+        row_id=int(row_id) if isinstance(row_id, int) else None)

@@ -1,0 +1,2 @@
+"""The recognisers behind `SpeechIn`: Whisper (the default), PocketSphinx with its grammar,
+and Vosk."""

@@ -1,0 +1,1 @@
+"""Speech models on disk: the pinned catalogue, installing and verifying."""

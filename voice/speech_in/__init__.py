@@ -1,1 +1,0 @@
-"""Speech in: recognisers behind one small interface."""
