@@ -35,7 +35,6 @@ from tests.support.speech import CHATTER as ROOM_TALK
 from tests.support.speech import OTHER_WORDS, VOICES, clips, read_clip
 from voice import CONTENT_DIR
 from voice.content.loader import load_content
-from voice.hear.base import SAMPLE_RATE
 from voice.hear.engines.pocketsphinx import (
     PocketSphinxEngine,
     SphinxSettings,
@@ -45,7 +44,7 @@ from voice.hear.engines.pocketsphinx import (
 )
 from voice.hear.recognizer import recognise
 from voice.understand.matcher import IntentMatcher
-from voice.vocabulary import Context
+from voice.vocabulary import SAMPLE_RATE, Context
 from voice.wavio import resample
 
 CHATTER = ("the weather is lovely today", "turn left at the station", "I bought seven apples",

@@ -35,9 +35,8 @@ from bench.synthetic import Synthetic, command_set
 from tests.support.noise import fan, mix
 from tests.support.speech import CHATTER, OTHER_WORDS, spread_clips, synthesise
 from voice import CONTENT_DIR, MODELS_DIR, ROOT_DIR
-from voice.hear.base import SAMPLE_RATE
 from voice.understand.matcher import Intent, IntentMatcher
-from voice.vocabulary import CONTEXTS, Context
+from voice.vocabulary import CONTEXTS, SAMPLE_RATE, Context
 from voice.wavio import read_wav_16k
 
 SECTION = "hearing"

@@ -35,7 +35,7 @@ from tests.support.virtual_sink import VirtualSink
 from voice import CONTENT_DIR, MODELS_DIR, ROOT_DIR
 from voice.coach.machine import Action, Coach, Event, Heard, Phase, State
 from voice.content.loader import Content, load_content
-from voice.hear.base import ENGINES, SAMPLE_RATE
+from voice.hear.base import ENGINES
 from voice.hear.early import EarlyHearing
 from voice.hear.listener import EngineHearing, UtteranceListener
 from voice.hear.listener import Heard as HeardUtterance
@@ -44,7 +44,7 @@ from voice.run.live import LiveLoop
 from voice.speak.conductor import Conductor
 from voice.speak.tts import Pyttsx3Voice, SpeechLibrary, sentences
 from voice.understand.matcher import Intent, IntentMatcher
-from voice.vocabulary import CONTEXTS, Context
+from voice.vocabulary import CONTEXTS, SAMPLE_RATE, Context
 
 BLOCK_S = 0.03
 """Audio fed per step, as the microphone delivers it (seconds)."""

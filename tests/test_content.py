@@ -10,7 +10,8 @@ import pytest
 
 from tests.support.core import broken_content, cli, content
 from voice import CONTENT_DIR
-from voice.content.loader import MUSCLES, check_content
+from voice.content.loader import check_content
+from voice.vocabulary import MUSCLES
 
 DRUGS = re.compile(r"\b(quinine|magnesium|ibuprofen|paracetamol|acetaminophen|aspirin|tonic water|"
                    r"salt tablets?|supplements?|potassium|calcium|vitamin|mg|milligrams?|"

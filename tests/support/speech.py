@@ -20,9 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from voice import ROOT_DIR
+from voice.vocabulary import SAMPLE_RATE
 from voice.wavio import read_wav, read_wav_16k, resample
 
-RATE = 16000
+RATE = SAMPLE_RATE
 """Sample rate of every utterance (hertz)."""
 PAD_S = 0.4
 """Quiet lead-in and tail `load_16k` adds around each utterance (seconds)."""

@@ -6,12 +6,12 @@ import argparse
 import functools
 from pathlib import Path
 
-from voice.hear.base import SAMPLE_RATE, SpeechIn
+from voice.hear.base import SpeechIn
 from voice.hear.recognizer import recognise
 from voice.hear.select import open_engine
 from voice.run.session import Turn
 from voice.understand.matcher import IntentMatcher
-from voice.vocabulary import Context
+from voice.vocabulary import SAMPLE_RATE, Context
 from voice.wavio import read_wav_16k
 
 TURN_CONTEXT = Context.IDLE

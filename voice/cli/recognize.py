@@ -14,12 +14,12 @@ from typing import Any
 
 from voice.content.loader import load_content
 from voice.errors import BadInput
-from voice.hear.base import SAMPLE_RATE, SpeechIn
+from voice.hear.base import SpeechIn
 from voice.hear.recognizer import recognise
 from voice.hear.select import open_engine
 from voice.log import log
 from voice.understand.matcher import IntentMatcher
-from voice.vocabulary import Context
+from voice.vocabulary import SAMPLE_RATE, Context
 from voice.wavio import read_wav_16k
 
 _TABLE = "{file:<32} {intent:<10} {confidence:>5}  {slots:<26} {text}"

@@ -13,19 +13,8 @@ from enum import Enum
 from types import MappingProxyType
 
 from voice.coach.facts import DiaryFacts
-from voice.content.loader import (
-    TOPICS,
-    Content,
-    DiaryWords,
-    Routine,
-    Wording,
-    diary_words_of,
-    routine_of,
-)
-from voice.vocabulary import Context
-
-OTHER_MUSCLE = "other"
-"""`muscle` of a cramp somewhere the coach has no stretch for: general first aid."""
+from voice.content.loader import Content, DiaryWords, Routine, Wording, diary_words_of, routine_of
+from voice.vocabulary import OTHER_MUSCLE, TOPICS, Context
 
 # ----- actions ---------------------------------------------------------------------------
 

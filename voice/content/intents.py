@@ -20,8 +20,6 @@ from hassil.sample import sample_expression
 
 from voice.content.reader import LineMap, YamlFile, is_words
 from voice.content.schema import (
-    INTENT_NAMES,
-    MUSCLES,
     DurationRule,
     IntentsFile,
     ListValue,
@@ -33,7 +31,7 @@ from voice.content.schema import (
     WaitForMore,
     WordWindow,
 )
-from voice.vocabulary import CONTEXTS, Context
+from voice.vocabulary import CONTEXTS, INTENT_NAMES, MUSCLES, Context
 
 FILE = "intents.yaml"
 

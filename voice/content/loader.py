@@ -15,12 +15,8 @@ from voice.content.intents import WAIT_FOR_MORE_MAX_S, read_intents
 from voice.content.reader import LineMap, YamlFile, is_words
 from voice.content.schema import (
     COUNT_PROMPTS,
-    INTENT_NAMES,
-    MUSCLES,
     PROMPTS,
     REMEDY_STEPS,
-    TOPICS,
-    URGENT,
     CatalogueEntry,
     Content,
     DiaryWords,
@@ -33,6 +29,7 @@ from voice.content.schema import (
     Wording,
 )
 from voice.errors import ContentError
+from voice.vocabulary import INTENT_NAMES, MUSCLES, TOPICS, URGENT
 
 __all__ = [
     "COUNT_PROMPTS", "INTENT_NAMES", "MUSCLES", "PROMPTS", "REMEDY_STEPS", "TOPICS", "URGENT",

@@ -18,14 +18,13 @@ import numpy as np
 
 from voice.content.loader import Content
 from voice.errors import BadInput, MissingResource
-from voice.hear.base import SAMPLE_RATE
 from voice.hear.early import EarlyHearing
 from voice.hear.listener import EngineHearing, Heard, Hearing, UtteranceListener
 from voice.log import log
 from voice.run.live import LiveLoop
 from voice.speak.player import LIST_DEVICES, import_sounddevice
 from voice.understand.matcher import Intent, IntentMatcher, WaitForMore
-from voice.vocabulary import Context
+from voice.vocabulary import SAMPLE_RATE, Context
 
 if TYPE_CHECKING:  # loaded only when the microphone is used
     from voice.hear.remote import RemoteEngine

@@ -11,7 +11,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from voice.content.schema import URGENT, SafetySettings
+from voice.content.schema import SafetySettings
+from voice.vocabulary import URGENT
 
 Phrase = tuple[str, ...]
 

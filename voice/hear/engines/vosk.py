@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from voice.errors import BadInput, MissingResource
-from voice.hear.base import SAMPLE_RATE, Hypothesis
-from voice.vocabulary import Context
+from voice.hear.base import Hypothesis
+from voice.vocabulary import SAMPLE_RATE, Context
 
 UNK_WORDS = frozenset({"[unk]", "<unk>", "<UNK>"})
 """Words Vosk models use for "something not in the grammar"; never part of the text."""

@@ -31,11 +31,11 @@ from typing import Any
 import numpy as np
 
 from voice.errors import BadInput, MissingResource
-from voice.hear.base import SAMPLE_RATE, Hypothesis, SpeechIn
+from voice.hear.base import Hypothesis, SpeechIn
 from voice.hear.levels import frame_levels_db
 from voice.understand.judge import CommandJudge, without_repeats
 from voice.understand.matcher import IntentMatcher
-from voice.vocabulary import Context
+from voice.vocabulary import SAMPLE_RATE, Context
 
 log = logging.getLogger(__name__)
 
