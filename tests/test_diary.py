@@ -306,6 +306,23 @@ def test_forget_asks_first_and_deletes_everything(tmp_path: Path) -> None:
     assert again.returncode == 0 and "Forgot 0 sessions" in again.stdout
 
 
+def test_forget_on_a_diary_that_cannot_be_written_is_one_line_and_keeps_it(
+        tmp_path: Path) -> None:
+    db = tmp_path / "d.sqlite3"
+    seed(db, cramp(night(1)))
+    # root writes through file modes, so the file is made immutable instead
+    if subprocess.run(["chattr", "+i", str(db)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not available on this file system")
+    try:
+        out = cli("diary", "forget", "--yes", "--diary", str(db))
+    finally:
+        subprocess.run(["chattr", "-i", str(db)], check=True)
+    assert out.returncode == 2, out.stderr
+    assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    assert "cannot be changed" in out.stderr and "nothing was deleted" in out.stderr
+    assert len(rows(db)) == 1
+
+
 # ----- the frequency rule and "how many cramps this week" ---------------------------------
 
 def test_frequent_fires_on_the_third_night_in_seven_not_the_second() -> None:
