@@ -17,6 +17,7 @@ from typing import Literal, Protocol, TextIO
 
 from voice.coach.machine import Action, Coach, Count, Event, Finished, Heard, Say, State, Timeout
 from voice.diary.keeper import DiaryKeeper
+from voice.run.stepper import Stepper
 from voice.speak.conductor import Conductor, Plan
 from voice.speak.player import START_LEAD_S, Sink
 from voice.speak.tts import sentences
@@ -57,12 +58,10 @@ class LiveLoop:
     def __init__(self, coach: Coach, conductor: Conductor, sink: Sink, night: bool,
                  show: Callable[[str], None], log: TextIO | None = None,
                  keeper: DiaryKeeper | None = None) -> None:
-        self.coach = coach
-        self.keeper = keeper
-        """Gives the coach the diary's facts and writes its sessions (None: no diary)."""
+        self.stepper = Stepper(coach, night, keeper)
+        """The coach, its state and the diary it keeps."""
         self.conductor = conductor
         self.sink = sink
-        self.state = State(night=night)
         self.show = show
         self.log = log
         self._inbox: queue.Queue[_Input] = queue.Queue()
@@ -79,6 +78,11 @@ class LiveLoop:
         clock): printed when spoken, not when planned, so typed mode reads in spoken order."""
         self.sessions_ended = 0
         """How many sessions have ended (for --once and the soak)."""
+
+    @property
+    def state(self) -> State:
+        """The coach's state."""
+        return self.stepper.state
 
     # -- called from the ears' thread --
     def heard(self, intent: Intent) -> None:
@@ -171,13 +175,12 @@ class LiveLoop:
                 self._set_context()
                 return True
             if plan.listen is not None:
-                self.state, _ = self._step(Finished())
+                self._step(Finished())
                 self._deadline = plan.done_at + plan.listen.timeout_s
             self._set_context()
         if self._deadline is not None and now >= self._deadline:
             self._deadline = None
-            self.state, actions = self._step(Timeout())
-            self._act(actions)
+            self._act(self._step(Timeout()))
         return False
 
     def _on_input(self, item: _Input) -> None:
@@ -212,22 +215,15 @@ class LiveLoop:
         if self._plan is not None and not self._finished:
             counted = self._plan.counted_by(self.sink.now())
         self._note(f"heard: {intent.text!r} -> {intent.name} {dict(intent.slots)}")
-        self.state, actions = self._step(Heard(intent.name, intent.slots, counted),
-                                         intent.text)
+        actions = self._step(Heard(intent.name, intent.slots, counted), intent.text)
         if self._held and not actions:
             self._carry_on()
         self._held = False
         self._act(actions)
 
-    def _step(self, event: Event, heard_text: str = "") -> tuple[State, tuple[Action, ...]]:
-        """One coach step, with the diary's facts going in and its session row going out."""
-        if self.keeper is None:
-            return self.coach.step(self.state, event)
-        now = dt.datetime.now().astimezone()
-        before = self.keeper.ready(self.state, now)
-        after, actions = self.coach.step(before, event)
-        self.keeper.stepped(before, event, heard_text, after, actions, now)
-        return after, actions
+    def _step(self, event: Event, heard_text: str = "") -> tuple[Action, ...]:
+        """One coach step, now."""
+        return self.stepper.step(event, heard_text, dt.datetime.now().astimezone())
 
     def _act(self, actions: tuple[Action, ...]) -> None:
         if not actions:
