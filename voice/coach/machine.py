@@ -16,7 +16,7 @@ from typing import Literal
 
 from voice.coach.facts import DiaryFacts
 from voice.content.loader import Content, DiaryWords, Routine, Wording, diary_words_of, routine_of
-from voice.vocabulary import OTHER_MUSCLE, TOPICS, Context
+from voice.vocabulary import OTHER_MUSCLE, TOPICS, Context, IntentName
 
 # ----- actions ---------------------------------------------------------------------------
 
@@ -144,6 +144,8 @@ class Phase(Enum):
 
 
 BEDTIME_PHASES = frozenset({Phase.BEDTIME, Phase.BEDTIME_REST, Phase.BEDTIME_PAUSED})
+IDLE_PHASES = frozenset({Phase.IDLE, Phase.ANSWERED})
+"""No session under way: the diary's facts may be read afresh, and a new session may begin."""
 
 
 @dataclass(frozen=True)
@@ -280,11 +282,11 @@ class Coach:
     # -- at any moment: safety, stop, thanks --
     def _at_any_moment(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]] | None:
         """Answers that do not depend on the phase; None for everything else."""
-        if e.intent in ("emergency", "red_flag"):
+        if e.intent in (IntentName.EMERGENCY, IntentName.RED_FLAG):
             return self._warning(s, e.intent)
-        if e.intent == "stop":
+        if e.intent == IntentName.STOP:
             return self._stop(s, e)
-        if e.intent == "thanks" and s.phase not in (Phase.IDLE, Phase.STRETCH, Phase.PAUSED):
+        if e.intent == IntentName.THANKS and s.phase not in (Phase.IDLE, Phase.STRETCH, Phase.PAUSED):
             return self._end(s, self._prompt(s, "thanks"))
         return None
 
@@ -302,11 +304,11 @@ class Coach:
         return self._end(s, Silence(), self._prompt(s, "stopped"))
 
     def _stopped(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]]:
-        if e.intent in ("resume", "yes"):
+        if e.intent in (IntentName.RESUME, IntentName.YES):
             s = replace(s, phase=Phase.STRETCH, reprompted=False)
             return s, (self._prompt(s, "continuing"), *self._hold(s, s.resume_at))
         s, actions = self._idle(replace(s, phase=Phase.IDLE), e)
-        if e.intent == "better":  # it eased after the stop: the session stays stopped
+        if e.intent == IntentName.BETTER:  # it eased after the stop: the session stays stopped
             actions = (*actions, Happened(eased=True))
         return s, actions
 
@@ -325,7 +327,7 @@ class Coach:
         """Answer to a question on a topic, or to "help"; None for anything else."""
         if intent in TOPICS:
             return self._topic(s, intent)
-        if intent == "help":
+        if intent == IntentName.HELP:
             return (self._prompt(s, "help"),)
         return None
 
@@ -339,61 +341,61 @@ class Coach:
 
     # -- phases --
     def _idle(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]]:
-        if e.intent == "cramp":
+        if e.intent == IntentName.CRAMP:
             muscle = self._wanted(s, e)
             if muscle is not None:
                 return self._start_stretch(s, muscle)
             s = replace(s, phase=Phase.ASK_MUSCLE, reprompted=False)
             return s, (self._prompt(s, "ask_muscle"), Listen(Context.QUESTION, self.answer_s))
-        if e.intent == "worse":
+        if e.intent == IntentName.WORSE:
             s = replace(s, phase=Phase.ASK_MUSCLE, reprompted=False)
             return s, (self._prompt(s, "ask_muscle"), Listen(Context.QUESTION, self.answer_s))
-        if e.intent == "repeat" and s.phase is Phase.ANSWERED:
+        if e.intent == IntentName.REPEAT and s.phase is Phase.ANSWERED:
             return self._repeat(s)
         answer = self._question(s, e.intent)
         if answer is not None:
             return replace(s, phase=Phase.ANSWERED), (*answer, Listen(Context.IDLE, self.answer_s))
-        if e.intent == "better" and s.phase is Phase.ANSWERED:
+        if e.intent == IntentName.BETTER and s.phase is Phase.ANSWERED:
             return self._glad(s)
         # Anything else while idle is most likely not meant for the coach: stay quiet.
         return s, ()
 
     def _ask_muscle(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]]:
         muscle = self._wanted(s, e)
-        if e.intent == "cramp" and muscle is not None:
+        if e.intent == IntentName.CRAMP and muscle is not None:
             return self._start_stretch(s, muscle)
-        if e.intent in ("cramp", "none") and s.reprompted:
+        if e.intent in (IntentName.CRAMP, IntentName.NONE) and s.reprompted:
             # Asked twice and still no muscle it has a stretch for: general first aid.
             return self._start_stretch(s, OTHER_MUSCLE)
         ask = (self._prompt(s, "ask_muscle_again"), Listen(Context.QUESTION, self.answer_s))
-        if e.intent in ("cramp", "none"):
+        if e.intent in (IntentName.CRAMP, IntentName.NONE):
             return replace(s, reprompted=True), ask
-        if e.intent == "repeat":
+        if e.intent == IntentName.REPEAT:
             return s, ask
         answer = self._question(s, e.intent)
         if answer is not None:
             return s, (*answer, *ask)
-        if e.intent == "better":
+        if e.intent == IntentName.BETTER:
             return self._glad(s)
-        if e.intent == "no":
+        if e.intent == IntentName.NO:
             return self._end(s, self._prompt(s, "goodbye"))
         return s, ask
 
     def _stretching(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]]:
         resume_at = min(e.counted + 1, self.hold_s)
-        if e.intent == "pause":
+        if e.intent == IntentName.PAUSE:
             s = replace(s, phase=Phase.PAUSED, resume_at=resume_at, reprompted=False)
             return s, (Silence(), self._prompt(s, "paused"), Listen(Context.COUNT, self.paused_s))
-        if e.intent == "repeat":
+        if e.intent == IntentName.REPEAT:
             return self._start_stretch(s, s.muscle or "calf", Silence())
-        if e.intent == "next":
+        if e.intent == IntentName.NEXT:
             s = replace(s, phase=Phase.ASK_EASING, reprompted=False)
             return s, (Silence(), self._prompt(s, self._ask_key(s)),
                        Listen(Context.QUESTION, self.answer_s))
-        if e.intent in ("better", "worse"):
+        if e.intent in (IntentName.BETTER, IntentName.WORSE):
             return self._ask_easing(replace(s, phase=Phase.ASK_EASING), e, Silence())
         muscle = self._wanted(s, e)
-        if e.intent == "cramp" and muscle is not None and (muscle != s.muscle or s.massaging):
+        if e.intent == IntentName.CRAMP and muscle is not None and (muscle != s.muscle or s.massaging):
             return self._start_stretch(s, muscle, Silence())
         answer = self._question(s, e.intent)
         if answer is not None and e.counted > 0:
@@ -405,12 +407,12 @@ class Coach:
         return s, ()
 
     def _paused(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]]:
-        if e.intent in ("resume", "yes", "next"):
+        if e.intent in (IntentName.RESUME, IntentName.YES, IntentName.NEXT):
             s = replace(s, phase=Phase.STRETCH, reprompted=False)
             return s, self._hold(s, s.resume_at)
-        if e.intent == "repeat":
+        if e.intent == IntentName.REPEAT:
             return self._start_stretch(s, s.muscle or "calf")
-        if e.intent in ("better", "worse"):
+        if e.intent in (IntentName.BETTER, IntentName.WORSE):
             return self._ask_easing(replace(s, phase=Phase.ASK_EASING), e)
         answer = self._question(s, e.intent)
         if answer is not None:
@@ -418,16 +420,16 @@ class Coach:
         return s, ()
 
     def _ask_easing(self, s: State, e: Heard, *lead: Action) -> tuple[State, tuple[Action, ...]]:
-        if e.intent in ("better", "yes"):
+        if e.intent in (IntentName.BETTER, IntentName.YES):
             s = replace(s, phase=Phase.OFFER_TIPS, reprompted=False)
             return s, (*lead, *self._aftercare(s), self._prompt(s, "offer_tips"),
                        Listen(Context.QUESTION, self.answer_s))
-        if e.intent in ("worse", "no", "next"):
-            return self._not_easing(replace(s, worse=s.worse + (e.intent != "next")), *lead)
-        if e.intent == "repeat":
+        if e.intent in (IntentName.WORSE, IntentName.NO, IntentName.NEXT):
+            return self._not_easing(replace(s, worse=s.worse + (e.intent != IntentName.NEXT)), *lead)
+        if e.intent == IntentName.REPEAT:
             return self._start_stretch(s, s.muscle or "calf", *lead)
         muscle = self._wanted(s, e)
-        if e.intent == "cramp" and muscle is not None:
+        if e.intent == IntentName.CRAMP and muscle is not None:
             return self._start_stretch(s, muscle, *lead)
         s = replace(s, phase=Phase.ASK_EASING)
         ask = (self._prompt(s, "ask_easing_again"), Listen(Context.QUESTION, self.answer_s))
@@ -449,15 +451,15 @@ class Coach:
         return self._end(s, *lead, self._step_words(s, "not_easing"), Happened(outcome="worse"))
 
     def _offer_tips(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]]:
-        if e.intent in ("yes", "next", "prevention"):
+        if e.intent in (IntentName.YES, IntentName.NEXT, IntentName.PREVENTION):
             return self._end(s, *self._topic(s, "prevention"), self._prompt(s, "goodbye"))
-        if e.intent in ("no", "better"):
+        if e.intent in (IntentName.NO, IntentName.BETTER):
             return self._end(s, self._prompt(s, "goodbye"))
-        if e.intent == "worse":
+        if e.intent == IntentName.WORSE:
             return self._not_easing(replace(s, worse=s.worse + 1))
-        if e.intent == "cramp":
+        if e.intent == IntentName.CRAMP:
             return self._idle(replace(s, phase=Phase.IDLE), e)
-        if e.intent == "repeat":
+        if e.intent == IntentName.REPEAT:
             return self._repeat(s)
         ask = (self._prompt(s, "offer_tips_again"), Listen(Context.QUESTION, self.answer_s))
         answer = self._question(s, e.intent)
@@ -503,10 +505,10 @@ class Coach:
         if s.phase in BEDTIME_PHASES:
             return self._bedtime(s, e)
         if isinstance(e, Heard) and s.phase in (Phase.IDLE, Phase.ANSWERED):
-            if e.intent == "bedtime":
+            if e.intent == IntentName.BEDTIME:
                 s = replace(s, bedtime=RoutineAt(), resume_at=1, reprompted=False)
                 return self._hold_plan(s, self._said(s, "bedtime.intro", self.routine.intro))
-            if e.intent == "cramp_count":
+            if e.intent == IntentName.CRAMP_COUNT:
                 return replace(s, phase=Phase.ANSWERED), (self._cramp_count(s),
                                                           Listen(Context.IDLE, self.answer_s))
         return None
@@ -553,26 +555,26 @@ class Coach:
             return s, ()
         if isinstance(e, Timeout):
             return self._bedtime_timeout(s)
-        if e.intent == "stop":
+        if e.intent == IntentName.STOP:
             return self._end(s, Silence())
-        if e.intent == "cramp":  # a real cramp comes first
+        if e.intent == IntentName.CRAMP:  # a real cramp comes first
             return self._idle(replace(s, phase=Phase.IDLE), e)
         if s.phase is Phase.BEDTIME_PAUSED:
             return self._bedtime_paused(s, e)
-        if e.intent == "pause":
+        if e.intent == IntentName.PAUSE:
             if s.phase is Phase.BEDTIME and 0 < e.counted < self.routine.hold_s:
                 s = replace(s, resume_at=e.counted + 1)
             else:  # paused in a rest (or after the last word): the next hold comes after
                 s = self._next_hold(s)
             s = replace(s, phase=Phase.BEDTIME_PAUSED, reprompted=False)
             return s, (Silence(), self._prompt(s, "paused"), Listen(Context.COUNT, self.paused_s))
-        if e.intent == "next":
+        if e.intent == IntentName.NEXT:
             return self._skip(s, Silence())
-        if e.intent == "repeat":
+        if e.intent == IntentName.REPEAT:
             return self._hold_plan(replace(s, bedtime=RoutineAt(s.bedtime.step, 1),
                                            resume_at=1), Silence())
-        if e.intent == "help" or e.intent in TOPICS:
-            said = ((self._said(s, "bedtime.help", self.routine.help),) if e.intent == "help"
+        if e.intent == IntentName.HELP or e.intent in TOPICS:
+            said = ((self._said(s, "bedtime.help", self.routine.help),) if e.intent == IntentName.HELP
                     else self._topic(s, e.intent))
             if s.phase is Phase.BEDTIME_REST:
                 s = self._next_hold(s)
@@ -588,14 +590,14 @@ class Coach:
         return s, ()
 
     def _bedtime_paused(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]]:
-        if e.intent in ("resume", "yes"):
+        if e.intent in (IntentName.RESUME, IntentName.YES):
             return self._hold_plan(s)
-        if e.intent == "next":
+        if e.intent == IntentName.NEXT:
             return self._skip(s)
-        if e.intent == "repeat":
+        if e.intent == IntentName.REPEAT:
             return self._hold_plan(replace(s, bedtime=RoutineAt(s.bedtime.step, 1),
                                            resume_at=1))
-        if e.intent == "help":
+        if e.intent == IntentName.HELP:
             return s, (self._said(s, "bedtime.help", self.routine.help),
                        self._prompt(s, "paused"), Listen(Context.COUNT, self.paused_s))
         return self._bedtime_other(s, e)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from voice.coach.machine import (
     BEDTIME_PHASES,
+    IDLE_PHASES,
     Action,
     Count,
     End,
@@ -34,7 +35,6 @@ ENDINGS = ("better", "worse", "warning_sign", "stopped", "timed_out", "completed
 DONE = ("stretch", "repeat", "massage", "heat")
 """What the coach can have had the user do in a cramp session."""
 
-_IDLE = frozenset({Phase.IDLE, Phase.ANSWERED})
 
 
 @dataclass(frozen=True)
@@ -123,11 +123,11 @@ class Tracker:
         notes = _notes(actions)
         if after.phase in BEDTIME_PHASES or any(n.outcome == "completed" for n in notes):
             return "bedtime"  # (a routine of one hold begins and completes in one step)
-        if after.phase not in _IDLE or any(n.did == "stretch" for n in notes):
+        if after.phase not in IDLE_PHASES or any(n.did == "stretch" for n in notes):
             return "cramp"
         if before.phase in BEDTIME_PHASES:
             return "bedtime"  # the step that ended the routine
-        if before.phase not in _IDLE:
+        if before.phase not in IDLE_PHASES:
             return "cramp"  # the step that ended a cramp session
         if any(n.warning for n in notes):
             return "warning"

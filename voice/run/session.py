@@ -17,6 +17,7 @@ from voice.diary.keeper import DiaryKeeper
 from voice.run.stepper import Stepper
 from voice.speak.conductor import REPLY_DELAY_S, Conductor, Plan, WavRenderer
 from voice.understand.matcher import Intent
+from voice.vocabulary import IntentName
 
 USER_GAP_S = 0.6
 """Time from the coach starting to listen to the user starting to speak (seconds)."""
@@ -66,7 +67,7 @@ def _cut_at(plan: Plan, turn: Turn | None) -> float | None:
                 None)
 
 
-SILENT_TURN = Turn(Intent("none"), 0.0, silent=True)
+SILENT_TURN = Turn(Intent(IntentName.NONE), 0.0, silent=True)
 """A turn in which the user says nothing."""
 
 
