@@ -169,8 +169,8 @@ def assert_only_acknowledged(times: list[float], counted: list[float]) -> None:
 
 
 STOP_WORDS = "stop"
-"""What is said to stop the count (a test of the test says something else here), in the
-answering benchmark's stop voice."""
+"""What is said to stop the count (a test of the test says something else here), in
+`STOP_VOICE`, the answering benchmark's too."""
 
 
 def test_a_spoken_request_is_answered_and_a_spoken_stop_silences_the_count(
@@ -178,12 +178,11 @@ def test_a_spoken_request_is_answered_and_a_spoken_stop_silences_the_count(
     """Hands-free, end to end: "help, calf cramp" played into the microphone is answered
     on the speaker with the calf stretch and a count one second apart; "stop" played into
     the microphone mid-count silences the speaker, and it stays silent."""
-    from bench.answering import STOP_PHRASE
-    from tests.support.speech import render
+    from tests.support.speech import STOP_VOICE, render
     from voice import CONTENT_DIR
     from voice.content.loader import load_content
 
-    stop = render(STOP_WORDS, STOP_PHRASE[1])
+    stop = render(STOP_WORDS, STOP_VOICE)
     stretch = load_content(CONTENT_DIR).stretches["calf"].day
     # the stretch (~7 s), then some of the count; after the stop it would count four more
     coach, said = spoken_session(pulse_server, tmp_path, stop, after_s=12.0, then_s=4.0)
