@@ -143,7 +143,7 @@ class RemoteEngine:
         with _ctrl_c_ignored(), theirs:  # the child inherits it: Ctrl-C is the parent's
             process = subprocess.Popen(
                 [sys.executable, "-m", __name__, str(theirs.fileno()),
-                 logging.getLevelName(log.getEffectiveLevel())],
+                 str(log.getEffectiveLevel())],
                 pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, env=env)
         conn = Connection(ours.detach())
         conn.send(self.settings)
@@ -253,10 +253,10 @@ def _import_path() -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """The child: `python -m voice.hear.remote FD [LEVEL]`, FD a socket to the parent,
-    LEVEL the parent's log level (`DEBUG`, `INFO` ...; INFO when left out)."""
+    LEVEL the parent's log level as a number (`logging.DEBUG` ...; INFO when left out)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     fd, *level = argv or sys.argv[1:]
-    setup(level=_level(level[0] if level else "INFO"))
+    setup(level=int(level[0]) if level and level[0].isdigit() else logging.INFO)
     conn = Connection(int(fd))
     try:
         settings = conn.recv()
@@ -264,11 +264,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     with contextlib.suppress(OSError):  # the parent went away
         _serve(conn, settings)
-
-
-def _level(name: str) -> int:
-    """The logging level called `name`; INFO for a name logging does not know."""
-    return logging.getLevelNamesMapping().get(name, logging.INFO)
 
 
 @contextlib.contextmanager

@@ -233,7 +233,9 @@ class WhisperEngine:
         In a quiet room (and for a running guess, `quick`) that is Whisper's best reading
         with the short window. In noise (`noisy_below_db`), Whisper's few best readings with
         its own 30 s window are put to the command set first, best first, and the short
-        window's reading after them; the first the command set accepts is taken."""
+        window's reading after them; the first the command set accepts is taken. Unless
+        `quick`, one debug line says what Whisper wrote down and how it was read, or why
+        nothing was taken."""
         audio = np.frombuffer(pcm, dtype=np.int16)
         samples = audio.astype(np.float32) / 32768.0
         s = self.settings
