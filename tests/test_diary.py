@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 
 from tests.support.core import cli, coach, content
+from tests.support.diary import from_json
 from tests.support.running import Running
 from voice import ROOT_DIR
 from voice.coach.facts import DiaryFacts, GpNote, PastSession, facts, night_of
 from voice.coach.machine import Event, Finished, Heard, Phase, Say, State, Timeout
 from voice.diary.store import SCHEMA_VERSION, Diary
-from voice.diary.tracker import SessionRecord, Tracker, from_json
+from voice.diary.tracker import SessionRecord, Tracker
 
 WORDS = content().diary
 assert WORDS is not None

@@ -4,6 +4,7 @@ virtual microphone."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -173,8 +174,8 @@ def assert_only_acknowledged(times: list[float], counted: list[float]) -> None:
 
 
 STOP_WORDS = "stop"
-"""What is said to stop the count (a test of the test says something else here), in the
-answering benchmark's stop voice."""
+"""What is said to stop the count (a test of the test says something else here), in
+`STOP_VOICE`, the answering benchmark's too."""
 
 
 def test_a_spoken_request_is_answered_and_a_spoken_stop_silences_the_count(
@@ -182,12 +183,11 @@ def test_a_spoken_request_is_answered_and_a_spoken_stop_silences_the_count(
     """Hands-free, end to end: "help, calf cramp" played into the microphone is answered
     on the speaker with the calf stretch and a count one second apart; "stop" played into
     the microphone mid-count silences the speaker, and it stays silent."""
-    from bench.answering import STOP_PHRASE
-    from tests.support.speech import render
+    from tests.support.speech import STOP_VOICE, render
     from voice import CONTENT_DIR
     from voice.content.loader import load_content
 
-    stop = render(STOP_WORDS, STOP_PHRASE[1])
+    stop = render(STOP_WORDS, STOP_VOICE)
     stretch = load_content(CONTENT_DIR).stretches["calf"].day
     # the stretch (~7 s), then some of the count; after the stop it would count four more
     coach, said = spoken_session(pulse_server, tmp_path, stop, after_s=12.0, then_s=4.0)
@@ -202,3 +202,34 @@ def test_a_spoken_request_is_answered_and_a_spoken_stop_silences_the_count(
     # The last 3 s of the recording (from at least a second after the stop ended): silent.
     tail = said.samples[-3 * said.sample_rate:].astype(float)
     assert np.sqrt(np.mean(tail**2)) < 50
+
+
+def test_with_verbose_the_recognisers_process_says_what_it_heard_and_why_it_refused(
+        pulse_server, tmp_path: Path) -> None:
+    """`listen -v` with the default recogniser (Whisper) on the virtual microphone: talk
+    that is no command, then a real recording of "help, calf cramp". The recogniser's own
+    process says, on the coach's stderr and in the coach's format, what Whisper wrote down
+    and why the talk was refused, and the request's intent and slots."""
+    from tests.support.speech import VOICES, render
+
+    talk = render("can I have an iced coffee please", VOICES[0])
+    coach = Running("--verbose", "listen", "--day", "--no-diary", env=pulse_server.env)
+    try:
+        coach.wait_for("is listening", stream="err", timeout=120)
+        pulse_server.play_into_mic(talk)
+        refused = coach.wait_for("cramp-coach: refused: ", stream="err", timeout=60)
+        pulse_server.play_into_mic(ROOT_DIR / "tests" / "data" / "room" / "help-calf-cramp.wav")
+        heard = coach.wait_for("cramp-coach: heard: ", stream="err", timeout=60)
+        coach.wait_for("heard [idle] 'help calf cramp' -> cramp", stream="err", timeout=30)
+        assert coach.interrupt() == 130
+    finally:
+        coach.kill()
+    print("\n".join(line for line in coach.err if "heard" in line or "refused" in line
+                    or "recogniser" in line))
+    assert "cramp-coach: speech recogniser: whisper, " in "\n".join(coach.err), coach.err
+    assert re.fullmatch(r"cramp-coach: refused: '[^']*coffee[^']*' \(nearest '.+' \d+ < 76; "
+                        r"idle\)", refused), coach.err
+    assert re.fullmatch(r"cramp-coach: heard: '[^']*calf cramp\W*' -> cramp "
+                        r"\{'muscle': 'calf'\} \(as 'help calf cramp' \d+; idle\)",
+                        heard), coach.err
+    assert not [line for line in coach.err if "Traceback" in line], coach.err

@@ -3,10 +3,14 @@ synthesised speech, and judged by the command set."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
+import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +18,7 @@ import pytest
 
 from tests.support.noise import noise
 from tests.support.speech import VOICES, load_16k, render, tools_missing
-from voice import CONTENT_DIR, MODELS_DIR
+from voice import CONTENT_DIR, MODELS_DIR, ROOT_DIR
 from voice.content.loader import load_content
 from voice.errors import BadInput, MissingResource
 from voice.hear.engines.whisper import WhisperEngine, compression_ratio
@@ -22,6 +26,7 @@ from voice.hear.recognizer import recognise
 from voice.models import catalog as models
 from voice.understand.judge import CommandJudge, closeness, without_repeats
 from voice.understand.matcher import IntentMatcher
+from voice.vocabulary import Context
 
 NAME = "whisper-tiny-en"
 needs_voices = pytest.mark.skipif(bool(tools_missing()), reason="needs espeak-ng and flite")
@@ -138,6 +143,19 @@ def test_the_coach_own_count_is_not_a_command(judge: CommandJudge) -> None:
         assert judge.judge(word, "count").text == "", word
 
 
+@pytest.mark.parametrize(("transcript", "context", "why"), [
+    ("Can I get a medium roast coffee with brown sugar?", "idle", r"nearest '.+' \d+ < 76"),
+    ("Right.", "idle", r"nearest '\w+' \d+ < 80"),
+    ("Paused. Say continue.", "count", "nearer the coach's own words than 'continue'"),
+    ("It's not swollen.", "idle", ".*swollen. said negated"),
+    ("...", "count", "no words"),
+])
+def test_a_refusal_says_why(judge: CommandJudge, transcript: str, context: str,
+                            why: str) -> None:
+    verdict = judge.judge(transcript, context)
+    assert verdict.text == "" and re.fullmatch(why, verdict.why), verdict
+
+
 def test_closeness_forgives_joined_words() -> None:
     assert closeness("holdon", "hold on") > 90
     assert closeness("calf cramp", "kef kramp") > closeness("calf cramp", "coffee cup")
@@ -177,7 +195,7 @@ def test_noise_alone_is_nothing(engine: WhisperEngine, matcher: IntentMatcher) -
 
 @needs_voices
 def test_noise_as_loud_as_the_speech_is_heard_the_slower_surer_way(
-        model_path: Path, matcher: IntentMatcher, caplog: pytest.LogCaptureFixture) -> None:
+        model_path: Path, matcher: IntentMatcher, monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.support.noise import mix
     from voice.hear.engines.whisper import WhisperSettings, loudness_spread_db
 
@@ -188,11 +206,15 @@ def test_noise_as_loud_as_the_speech_is_heard_the_slower_surer_way(
     assert loudness_spread_db(quiet.astype(np.float32)) > floor + 10
     assert loudness_spread_db(noisy.astype(np.float32)) < floor
 
+    judged: list[str] = []
+    judge = every.judge.judge
+    monkeypatch.setattr(every.judge, "judge",
+                        lambda text, context: judged.append(text) or judge(text, context))
+
     def readings_judged(pcm: np.ndarray, quick: bool = False) -> int:
-        caplog.clear()
-        with caplog.at_level("DEBUG", logger="voice.hear.engines.whisper"):
-            assert every.hear_whole(pcm.tobytes(), "idle", quick=quick).text == ""
-        return sum(r.getMessage().startswith("whisper heard") for r in caplog.records)
+        judged.clear()
+        assert every.hear_whole(pcm.tobytes(), "idle", quick=quick).text == ""
+        return len(judged)
 
     assert readings_judged(quiet) == 1
     assert readings_judged(noisy, quick=True) == 1
@@ -250,3 +272,44 @@ def test_signs_in_passing_or_negated_are_not_heard_as_signs(judge: CommandJudge,
                                                             transcript: str) -> None:
     for context in ("idle", "count", "question"):
         assert judge.judge(transcript, context).text == "", (transcript, context)
+
+
+# -- the recogniser's own process --------------------------------------------------------
+
+@contextlib.contextmanager
+def coach_log(level: int) -> Iterator[None]:
+    """The coach's log set up as the command line does, at `level`; as it was afterwards."""
+    from voice.log import log, setup
+
+    kept = (list(log.handlers), log.level, log.propagate)
+    setup(level=level)
+    try:
+        yield
+    finally:
+        log.handlers[:], log.level, log.propagate = kept
+
+
+@needs_voices
+def test_the_recognisers_process_says_what_whisper_heard_at_the_coachs_level(
+        capfd: pytest.CaptureFixture[str]) -> None:
+    from voice.hear.remote import RemoteEngine
+    from voice.hear.settings import HearingSettings
+
+    cramp = load_16k(ROOT_DIR / "tests" / "data" / "room" / "help-calf-cramp.wav").tobytes()
+    talk = load_16k(render("can I have an iced coffee please", VOICES[0])).tobytes()
+    for level in (logging.DEBUG, logging.INFO):
+        with coach_log(level):
+            engine = RemoteEngine(HearingSettings("whisper"))
+            try:
+                assert engine.hear_whole(cramp, Context.IDLE).text == "help calf cramp"
+                assert engine.hear_whole(talk, Context.IDLE).text == ""
+            finally:
+                engine.close()
+        err = capfd.readouterr().err.splitlines()
+        assert [line for line in err if "speech recogniser: whisper" in line], err
+        heard = [line for line in err if re.fullmatch(
+            r"cramp-coach: heard: '[^']*calf cramp\W*' -> cramp \{'muscle': 'calf'\} "
+            r"\(as 'help calf cramp' \d+; idle\)", line)]
+        refused = [line for line in err if re.fullmatch(
+            r"cramp-coach: refused: '[^']*coffee[^']*' \(nearest '.+' \d+ < 76; idle\)", line)]
+        assert (len(heard), len(refused)) == ((1, 1) if level == logging.DEBUG else (0, 0)), err

@@ -47,6 +47,16 @@ class Voice:
     """Speaking rate relative to the tool's default (1.0 = normal)."""
 
 
+def espeak_voice(name: str, wpm: int) -> Voice:
+    """espeak-ng's voice `name` (`en-us` ...) at `wpm` words per minute."""
+    return Voice(f"espeak-{name}-{wpm}", "espeak-ng", name, wpm / ESPEAK_WPM)
+
+
+STOP_VOICE = espeak_voice("en-us", 150)
+"""The voice "stop" is said in to the live coach, by the answering benchmark and the live
+tests."""
+
+
 VOICES: tuple[Voice, ...] = (
     Voice("espeak-us", "espeak-ng", "en-us", 1.0),
     Voice("espeak-gb", "espeak-ng", "en-gb", 1.15),

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from voice.cli.common import hearing_settings
 from voice.content.loader import load_content
 from voice.errors import BadInput
 from voice.hear.base import SpeechIn
@@ -60,7 +61,8 @@ def _print(row: dict[str, Any], as_json: bool) -> None:
 def run(args: argparse.Namespace) -> int:
     """Recognise every file; exit 2 at the end when any could not be read."""
     matcher = IntentMatcher(load_content(args.content))
-    engine = open_engine(args.engine, args.model, args.models_dir, matcher)
+    hearing = hearing_settings(args)
+    engine = open_engine(hearing.engine, hearing.model, hearing.models_dir, matcher)
     if not args.json:
         print(_TABLE.format(file="file", intent="intent", confidence="conf", slots="slots",
                             text="heard"), flush=True)

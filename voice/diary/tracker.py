@@ -184,19 +184,3 @@ def to_json(record: SessionRecord) -> dict[str, object]:
             "muscle": record.muscle, "side": record.side, "done": list(record.done),
             "eased_s": record.eased_s, "ending": record.ending, "warning": record.warning,
             "gp_said": record.gp_said, "holds": record.holds}
-
-
-def from_json(obj: dict[str, object]) -> SessionRecord:
-    """The row a `diary --json` object describes (the inverse of `to_json`)."""
-    row_id, eased, holds, done = obj.get("id"), obj.get("eased_s"), obj["holds"], obj["done"]
-    return SessionRecord(
-        kind=str(obj["kind"]), started=dt.datetime.fromisoformat(str(obj["started"])),
-        ended=dt.datetime.fromisoformat(str(obj["ended"])),
-        muscle=None if obj["muscle"] is None else str(obj["muscle"]),
-        side=None if obj["side"] is None else str(obj["side"]),
-        done=tuple(str(d) for d in done) if isinstance(done, list) else (),
-        eased_s=float(eased) if isinstance(eased, (int, float)) else None,
-        ending=str(obj["ending"]),
-        warning=None if obj["warning"] is None else str(obj["warning"]),
-        gp_said=bool(obj["gp_said"]), holds=int(holds) if isinstance(holds, int) else 0,
-        row_id=int(row_id) if isinstance(row_id, int) else None)

@@ -19,8 +19,9 @@ from dataclasses import dataclass, replace
 
 from voice.hear.base import Hypothesis, SpeechIn, WholeHearing
 from voice.hear.speech_gate import SpeechGate
+from voice.log import log
 from voice.understand.matcher import Intent, IntentMatcher
-from voice.vocabulary import Context
+from voice.vocabulary import SAMPLE_RATE, Context
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ def recognise(engine: SpeechIn, matcher: IntentMatcher, pcm: bytes, context: Con
     before the speech is not decoded (`SpeechGate.speech_part`)."""
     speech = (gate or default_gate()).speech_part(pcm)
     if not speech:
+        log.debug(f"refused: {len(pcm) / (2 * SAMPLE_RATE):.1f} s of sound (not speech, by "
+                  f"the speech gate; {context})")
         return Recognition(NOT_SPEECH, to_intent(NOT_SPEECH, matcher, context))
     hypothesis = hear_utterance(engine, speech, context)
     return Recognition(hypothesis, to_intent(hypothesis, matcher, context))

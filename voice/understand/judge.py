@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import logging
 import random
 import re
 from collections.abc import Sequence
@@ -42,8 +41,6 @@ from rapidfuzz import fuzz, process
 
 from voice.understand.matcher import IntentMatcher, heard_blocks, normalize
 from voice.vocabulary import Context
-
-log = logging.getLogger(__name__)
 
 SHORTEST_PER_TEMPLATE = 300
 """Most sentences taken from each template with its optional words left out."""
@@ -86,9 +83,11 @@ class Verdict:
     """The command sentence it was read as ("" for nothing)."""
     score: float
     """Closeness to that sentence (0..100)."""
+    why: str = ""
+    """For nothing, why it is not a command, in a few words (for the log)."""
 
 
-NOTHING = Verdict("", 0.0)
+NOTHING = Verdict("", 0.0, "no words")
 
 
 _SENTENCE_END = re.compile(r"[.?!]+\s*")
@@ -224,19 +223,20 @@ class CommandJudge:
         if intent.name != "none" and intent.confidence >= EXACT_CONFIDENCE and (
                 intent.confidence >= 1.0 or self._related(heard, context, intent.name)):
             if self._own_voice(heard, context, 100.0):
-                return NOTHING
+                return Verdict("", 0.0, "the coach's own words")
             return Verdict(heard, 100.0)
         nearest = self.nearest(heard, context)
         if nearest is None:
-            return NOTHING
+            return Verdict("", 0.0, f"no command in {context}")
         sentence, score = nearest
         floor = (self.settings.min_score_short if " " not in sentence
                  else self.settings.min_score)
-        if score < floor or self._own_voice(heard, context, score) \
-                or self._sign_negated(heard, sentence, context):
-            log.debug("judged %r in %s as nothing (nearest %r, %.1f)", heard, context,
-                      sentence, score)
-            return NOTHING
+        if score < floor:
+            return Verdict("", 0.0, f"nearest {sentence!r} {score:.0f} < {floor:.0f}")
+        if self._own_voice(heard, context, score):
+            return Verdict("", 0.0, f"nearer the coach's own words than {sentence!r}")
+        if self._sign_negated(heard, sentence, context):
+            return Verdict("", 0.0, f"{sentence!r} said negated")
         return Verdict(sentence, score)
 
     def nearest(self, heard: str, context: Context) -> tuple[str, float] | None:
