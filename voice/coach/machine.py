@@ -14,6 +14,7 @@ from types import MappingProxyType
 
 from voice.coach.facts import DiaryFacts
 from voice.content.loader import (
+    OTHER_MUSCLE,
     TOPICS,
     Content,
     DiaryWords,
@@ -23,9 +24,6 @@ from voice.content.loader import (
     routine_of,
 )
 from voice.vocabulary import Context
-
-OTHER_MUSCLE = "other"
-"""`muscle` of a cramp somewhere the coach has no stretch for: general first aid."""
 
 # ----- actions ---------------------------------------------------------------------------
 

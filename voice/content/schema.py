@@ -26,6 +26,9 @@ URGENT = ("emergency", "red_flag")
 MUSCLES = ("calf", "hamstring", "quadriceps", "foot")
 """Values of the `muscle` slot; each needs a stretch."""
 
+OTHER_MUSCLE = "other"
+"""`muscle` slot value of a cramp somewhere the coach has no stretch for: general first aid."""
+
 TOPICS = ("massage", "heat_ice", "hydration", "exercise", "footwear", "prevention", "doctor",
           "medicine")
 """Question intents, each answered by a topic in remedies.yaml."""

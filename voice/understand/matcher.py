@@ -18,14 +18,19 @@ from hassil.intents import IntentData
 from hassil.sample import sample_expression
 from rapidfuzz import fuzz, process
 
-from voice.content.schema import INTENT_NAMES, URGENT, Content, Templates, WaitForMore
+from voice.content.schema import (
+    INTENT_NAMES,
+    OTHER_MUSCLE,
+    URGENT,
+    Content,
+    Templates,
+    WaitForMore,
+)
 from voice.understand.safety import SafetyRules
 from voice.vocabulary import Context
 
 __all__ = ["URGENT", "Intent", "IntentMatcher", "WaitForMore", "normalize"]
 
-OTHER_MUSCLE = "other"
-"""`muscle` slot of an answer naming a muscle the coach has no stretch for."""
 PRIORITY = URGENT + tuple(n for n in INTENT_NAMES if n not in URGENT)
 """When several intents match, the first in this order wins: an emergency beats a warning
 sign, and a warning sign beats all else."""
