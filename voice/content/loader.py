@@ -164,6 +164,14 @@ def _read_prompts(folder: _Folder) -> dict[str, Wording]:
             if (w := folder.wording(file, data, k, False, PROMPTS)) is not None}
 
 
+_MOST_SECONDS = 3600.0
+"""Longest wait, pause or rest the content may set: an hour (seconds). A clock given a wait
+beyond what it can hold stops the live loop."""
+_SECONDS = "'{}' must be a number of seconds, up to an hour"
+_MOST_RATE = 450
+"""Fastest speaking rate the content may set (espeak-ng's fastest, words per minute)."""
+
+
 def _read_voice(folder: _Folder) -> VoiceSettings | None:
     file = folder.file("voice.yaml")
     data = file.load()
@@ -184,22 +192,23 @@ def _read_voice(folder: _Folder) -> VoiceSettings | None:
         if style is None:
             continue
         file.only(style, ("rate", "volume", "pause_s"), f"'{mode}'")
-        rate = file.number(style, "rate", "'rate' must be a positive whole number", whole=True)
+        rate = file.number(style, "rate", f"'rate' must be a positive whole number, up to {_MOST_RATE}",
+                           whole=True, high=_MOST_RATE)
         volume = file.number(style, "volume", "volume must be between 0 and 1", high=1.0)
-        pause = file.number(style, "pause_s", "'pause_s' must be a number of seconds",
+        pause = file.number(style, "pause_s", _SECONDS.format("pause_s"), high=_MOST_SECONDS,
                             low_open=False)
         count_rate = file.number(count, f"rate_{mode}", f"'rate_{mode}' must be a positive "
-                                 "whole number", whole=True)
+                                 f"whole number, up to {_MOST_RATE}", whole=True, high=_MOST_RATE)
         if None not in (rate, volume, pause, count_rate):
             styles[mode] = VoiceStyle(int(rate or 0), float(volume or 0), float(pause or 0),
                                       int(count_rate or 0))
     hold = file.number(count, "hold_s", "'hold_s' must be a positive whole number", whole=True)
-    seconds = {key: file.number(parent, key, f"'{key}' must be a number of seconds",
+    seconds = {key: file.number(parent, key, _SECONDS.format(key), high=_MOST_SECONDS,
                                 low_open=key != "lead_s")
                for parent, keys in ((count, ("lead_s", "max_word_s")),
                                     (listen, ("answer_timeout_s", "paused_timeout_s")))
                for key in keys}
-    warmth = file.number(listen, "warmth_s", "'warmth_s' must be a number of seconds") \
+    warmth = file.number(listen, "warmth_s", _SECONDS.format("warmth_s"), high=_MOST_SECONDS) \
         if "warmth_s" in listen else 60.0
     words = file.words(count, "words", "'words' must be a list of count words")
     if words is not None and hold is not None and len(words) < hold:
@@ -229,7 +238,8 @@ def _read_bedtime(folder: _Folder) -> Routine | None:
     file.only(data, keys, required=keys)
     hold_s = file.number(data, "hold_s", "'hold_s' must be a positive whole number", whole=True)
     holds = file.number(data, "holds", "'holds' must be a positive whole number", whole=True)
-    rest_s = file.number(data, "rest_s", "'rest_s' must be a positive number")
+    rest_s = file.number(data, "rest_s", "'rest_s' must be a positive number of seconds, up "
+                         "to an hour", high=_MOST_SECONDS)
     legs = file.words(data, "legs", "'legs' must be a list of leg names")
     protocol = folder.urls(file, data, "protocol_sources", "the timings")
     if protocol is None:
@@ -307,15 +317,16 @@ def _read_diary(folder: _Folder) -> DiaryWords | None:
         file.only(rule, ("nights", "within_days"), "a rule")
         nights = file.number(rule, "nights", "'nights' must be a positive whole number",
                              whole=True)
-        days = file.number(rule, "within_days", "'within_days' must be a whole number of "
-                           f"days from 1 to {_MOST_DAYS}", whole=True, high=_MOST_DAYS)
+        days = file.number(rule, "within_days", "'within_days' must be a positive whole "
+                           f"number of days, up to {_MOST_DAYS}", whole=True, high=_MOST_DAYS)
         if nights is not None and days is not None:
             if nights > days:
                 file.add(rule.line_of("nights"), f"{nights} nights within {days} days")
             else:
                 rules.append(FrequencyRule(int(nights), int(days)))
-    every = file.number(frequent, "remind_every_days", "'remind_every_days' must be a whole "
-                        f"number of days from 1 to {_MOST_DAYS}", whole=True, high=_MOST_DAYS)
+    every = file.number(frequent, "remind_every_days", "'remind_every_days' must be a "
+                        f"positive whole number of days, up to {_MOST_DAYS}", whole=True,
+                        high=_MOST_DAYS)
     if folder.urls(file, frequent, "sources", "'frequent'") is None:
         file.add(data.line_of("frequent"), "'frequent' has no source")
     words = {key: folder.wording(file, data, key, key == "see_gp", keys)
