@@ -398,9 +398,10 @@ def _check_muscles(folder: _Folder) -> None:
             if isinstance(slots, LineMap) and "muscle" in slots:
                 value(slots, "muscle", f"intent '{name}'")
     hints = intents.top.get("muscle_hints")
-    for phrase in hints if isinstance(hints, LineMap) else ():
-        if hints[phrase] in MUSCLES:  # one of no muscle is intents.yaml's own problem
-            value(hints, phrase, f"'muscle_hints' for '{phrase}'")
+    if isinstance(hints, LineMap):
+        for phrase, muscle in hints.items():
+            if muscle in MUSCLES:  # one of no muscle is intents.yaml's own problem
+                value(hints, phrase, f"'muscle_hints' for '{phrase}'")
     line = lists.line_of("muscle") if isinstance(lists, LineMap) else intents.top.line_of("lists")
     for muscle in sorted(known & set(MUSCLES) - given):
         intents.add(line, f"no sentence gives muscle '{muscle}', which remedies.yaml has a "
