@@ -1,7 +1,7 @@
 """The listening contexts: what the coach listens for depends on what it is doing.
 
-A `Context` is a `str`, so it prints, compares and serialises as the contract's plain
-names (`idle`, `count`, `question`).
+A `Context` is a `str`, so it prints, compares and serialises as the plain
+names of docs/cli.md (`idle`, `count`, `question`).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from enum import StrEnum
 
 
 class Context(StrEnum):
-    """A listening context of the contract."""
+    """A listening context (docs/cli.md)."""
 
     IDLE = "idle"
     """Waiting for someone to ask for help: every intent."""
@@ -21,4 +21,4 @@ class Context(StrEnum):
 
 
 CONTEXTS: tuple[Context, ...] = tuple(Context)
-"""Every listening context, in the contract's order."""
+"""Every listening context, in the order docs/cli.md gives them."""

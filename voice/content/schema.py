@@ -17,7 +17,7 @@ INTENT_NAMES = (
     "worse", "massage", "heat_ice", "hydration", "exercise", "footwear", "prevention",
     "doctor", "red_flag", "emergency", "medicine", "thanks", "bedtime", "cramp_count",
 )
-"""Every intent of the contract except `none`, which is what matches nothing; the last two
+"""Every intent of docs/cli.md except `none`, which is what matches nothing; the last two
 are the bedtime routine and "how many cramps have I had this week" (from the diary)."""
 
 URGENT = ("emergency", "red_flag")
