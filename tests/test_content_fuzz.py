@@ -127,12 +127,14 @@ def empty_list(tree: object, rng: random.Random) -> object:
 def change_number(tree: object, rng: random.Random) -> object:
     """A number (a hold, a rest, a window, a rate) set to another a person might write."""
     spots = [(c, k) for c, k in places(tree)
-             if isinstance(c[k], (int, float)) and not isinstance(c[k], bool)]  # type: ignore[index]
+             if isinstance(c[k], (int, float))  # type: ignore[index]
+             and not isinstance(c[k], bool)]  # type: ignore[index]
     if spots:
         container, key = rng.choice(spots)
         old = container[key]  # type: ignore[index]
-        container[key] = rng.choice([0, 1, rng.randint(2, 60), old * rng.randint(2, 5),  # type: ignore[index]
-                                     old + rng.choice([-1, 1]), 1000, 10**6, 0.5])
+        new = rng.choice([0, 1, rng.randint(2, 60), old * rng.randint(2, 5),
+                          old + rng.choice([-1, 1]), 1000, 10**6, 0.5])
+        container[key] = new  # type: ignore[index]
     return tree
 
 

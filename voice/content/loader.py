@@ -37,8 +37,8 @@ from voice.errors import ContentError
 
 __all__ = [
     "COUNT_PROMPTS", "INTENT_NAMES", "MUSCLES", "OTHER_MUSCLE", "PROMPTS", "REMEDY_STEPS",
-    "TOPICS", "URGENT", "WAIT_FOR_MORE_MAX_S", "CatalogueEntry", "Content", "DiaryWords", "FrequencyRule",
-    "IntentsFile", "Routine", "RoutineStretch", "VoiceSettings", "VoiceStyle", "Wording",
+    "TOPICS", "URGENT", "WAIT_FOR_MORE_MAX_S", "CatalogueEntry", "Content", "DiaryWords",
+    "FrequencyRule", "IntentsFile", "Routine", "RoutineStretch", "VoiceSettings", "VoiceStyle", "Wording",
     "check_content", "diary_words_of", "load_content", "read_catalogue", "routine_of",
 ]
 
@@ -192,8 +192,8 @@ def _read_voice(folder: _Folder) -> VoiceSettings | None:
         if style is None:
             continue
         file.only(style, ("rate", "volume", "pause_s"), f"'{mode}'")
-        rate = file.number(style, "rate", f"'rate' must be a positive whole number, up to {_MOST_RATE}",
-                           whole=True, high=_MOST_RATE)
+        rate = file.number(style, "rate", "'rate' must be a positive whole number, up to "
+                           f"{_MOST_RATE}", whole=True, high=_MOST_RATE)
         volume = file.number(style, "volume", "volume must be between 0 and 1", high=1.0)
         pause = file.number(style, "pause_s", _SECONDS.format("pause_s"), high=_MOST_SECONDS,
                             low_open=False)
