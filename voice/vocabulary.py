@@ -22,7 +22,7 @@ class Context(StrEnum):
 
 
 CONTEXTS: tuple[Context, ...] = tuple(Context)
-"""Every listening context, in the contract's order."""
+"""Every listening context, in the order docs/cli.md gives them."""
 
 
 class IntentName(StrEnum):

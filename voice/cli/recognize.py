@@ -28,7 +28,7 @@ _TABLE = "{file:<32} {intent:<10} {confidence:>5}  {slots:<26} {text}"
 
 def recognise_file(path: Path, engine: SpeechIn, matcher: IntentMatcher,
                    context: Context) -> dict[str, Any]:
-    """The contract's `recognize` object for one file; BadInput when it cannot be read."""
+    """The `recognize` object of docs/cli.md for one file; BadInput when it cannot be read."""
     samples = read_wav_16k(path)
     started = time.perf_counter()
     result = recognise(engine, matcher, samples.tobytes(), context)

@@ -48,7 +48,7 @@ class SessionResult:
     events: list[dict[str, object]] = field(default_factory=list)
 
     def timeline(self) -> dict[str, object]:
-        """The contract's timeline object."""
+        """The timeline object of docs/cli.md."""
         return {"sample_rate": self.renderer.sample_rate,
                 "duration_s": round(self.renderer.duration_s, 4), "events": self.events}
 

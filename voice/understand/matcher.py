@@ -54,7 +54,7 @@ class Intent:
     """What an utterance means."""
 
     name: str
-    """Intent name from the contract (`none` when nothing matched)."""
+    """Intent name of docs/cli.md (`none` when nothing matched)."""
     slots: Mapping[str, str] = field(default_factory=dict)
     """Slot values, e.g. {"muscle": "calf", "side": "left"}."""
     confidence: float = 1.0
@@ -63,7 +63,7 @@ class Intent:
     """The utterance as given."""
 
     def to_json(self) -> dict[str, Any]:
-        """The contract's `parse` object."""
+        """The `parse` object of docs/cli.md."""
         return {"text": self.text, "intent": self.name, "slots": dict(self.slots),
                 "confidence": round(self.confidence, 3)}
 
