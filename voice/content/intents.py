@@ -31,7 +31,7 @@ from voice.content.schema import (
     WaitForMore,
     WordWindow,
 )
-from voice.vocabulary import CONTEXTS, INTENT_NAMES, MUSCLES, Context
+from voice.vocabulary import CONTEXTS, INTENT_NAMES, MUSCLES, URGENT, Context
 
 FILE = "intents.yaml"
 
@@ -514,9 +514,9 @@ def _safety(file: YamlFile, data: LineMap) -> SafetySettings | None:
 def _signs(file: YamlFile, safety: LineMap) -> dict[str, dict[str, SignRule]]:
     signs = safety.get("signs")
     if isinstance(signs, LineMap):
-        file.only(signs, ("emergency", "red_flag"), "safety 'signs'")
+        file.only(signs, URGENT, "safety 'signs'")
     out: dict[str, dict[str, SignRule]] = {}
-    for intent in ("emergency", "red_flag"):
+    for intent in URGENT:
         group = signs.get(intent) if isinstance(signs, LineMap) else None
         if not isinstance(group, LineMap) or not group:
             file.add(safety.line_of("signs"), f"safety signs for '{intent}' are missing")

@@ -21,7 +21,7 @@ from voice.hear.base import Hypothesis, SpeechIn, WholeHearing
 from voice.hear.speech_gate import SpeechGate
 from voice.log import log
 from voice.understand.matcher import Intent, IntentMatcher
-from voice.vocabulary import SAMPLE_RATE, Context
+from voice.vocabulary import SAMPLE_RATE, Context, IntentName
 
 
 @dataclass(frozen=True)
@@ -52,9 +52,9 @@ def to_intent(hypothesis: Hypothesis, matcher: IntentMatcher, context: Context) 
     """The intent of a final hypothesis: `none` when empty, else the matcher's reading
     with the lower of the two confidences."""
     if not hypothesis.text:
-        return Intent("none", {}, 0.0, "")
+        return Intent(IntentName.NONE, {}, 0.0, "")
     intent = matcher.parse(hypothesis.text, context)
-    if intent.name == "none":
+    if intent.name == IntentName.NONE:
         return intent
     return replace(intent, confidence=round(min(intent.confidence, hypothesis.confidence), 3))
 

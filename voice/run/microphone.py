@@ -24,7 +24,7 @@ from voice.log import log
 from voice.run.live import LiveLoop
 from voice.speak.player import LIST_DEVICES, import_sounddevice
 from voice.understand.matcher import Intent, IntentMatcher, WaitForMore
-from voice.vocabulary import SAMPLE_RATE, Context
+from voice.vocabulary import SAMPLE_RATE, Context, IntentName
 
 if TYPE_CHECKING:  # loaded only when the microphone is used
     from voice.hear.remote import RemoteEngine
@@ -168,7 +168,7 @@ class MicrophoneEars:
                   f"{heard.waited_s * 1000:.0f} ms after the end)")
         if self._loop is None:
             return
-        if heard.intent.name == "none":
+        if heard.intent.name == IntentName.NONE:
             self._loop.heard_nothing()
         else:
             self._loop.heard(heard.intent)
