@@ -27,9 +27,9 @@ from pathlib import Path
 
 import psutil
 
-from bench.figures import rate_upper_bound
 from tests.support.bedroom import SPEECH_RMS, Bedroom
 from tests.support.noise import at_level
+from tests.support.rates import rate_upper_bound
 from tests.support.speech import real_clip, synthesise
 from tests.support.virtual_sink import VirtualSink
 from voice import CONTENT_DIR, MODELS_DIR, ROOT_DIR
