@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import wave
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,7 @@ def library() -> SpeechLibrary:
     return SpeechLibrary(Pyttsx3Voice(), content().voice)
 
 
-def idle_coach_speaks(intent: str, slots: dict[str, str] | None = None) -> bool:
+def idle_coach_speaks(intent: str, slots: Mapping[str, str] | None = None) -> bool:
     """Whether the idle coach, at night, says something on hearing `intent`."""
     _, actions = coach().step(State(night=True), Heard(intent, slots or {}))
     return any(isinstance(a, Say) for a in actions)
