@@ -33,6 +33,7 @@ import numpy as np
 import psutil
 
 from bench.figures import Figure, Results, Target, percentile, share
+from tests.support.core import idle_coach_speaks
 from tests.support.onsets import onsets
 from tests.support.room import Room
 from tests.support.speech import ESPEAK_WPM, STOP_VOICE, Voice, espeak_voice, render
@@ -243,11 +244,8 @@ def counted_muscle(line: str, matcher: IntentMatcher) -> str | None:
 
 def speaks(line: str) -> bool:
     """Whether the idle coach answers what a `heard` line reports, out loud."""
-    from bench.hearing import idle_coach_speaks
-    from voice.understand.matcher import Intent
-
     found = _HEARD.search(line)
-    return found is not None and idle_coach_speaks(Intent(found.group(3)))
+    return found is not None and idle_coach_speaks(found.group(3))
 
 
 def _hush(room: Room, session: Session, stop: Phrase, plays: list[str]) -> None:

@@ -10,4 +10,6 @@
 - `virtual_sink`  a sink on a clock the caller moves
 - `core`        the shipped content, matcher, coach and voice, cached; `cli`
 - `running`     `cramp-coach` running in the background, watched line by line
+- `rates`       the upper confidence bound on a rate seen rarely or never
+- `tuning_page` docs/tuning.md from the measured recogniser settings
 """
