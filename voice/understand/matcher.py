@@ -152,6 +152,11 @@ class IntentMatcher:
         return self._intents
 
     @property
+    def longest_sentence(self) -> int | None:
+        """The most words a template sentence has (None: not known)."""
+        return self._reach.longest
+
+    @property
     def templates(self) -> Templates:
         """The templates as the content gives them (which block is heard where)."""
         return self._templates
