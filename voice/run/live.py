@@ -22,7 +22,7 @@ from voice.speak.conductor import Conductor, Plan
 from voice.speak.player import START_LEAD_S, Sink
 from voice.speak.tts import sentences
 from voice.understand.matcher import Intent, IntentMatcher
-from voice.vocabulary import Context
+from voice.vocabulary import Context, IntentName
 
 POLL_S = 0.05
 """Longest the loop sleeps before looking at the clock again (seconds)."""
@@ -323,7 +323,7 @@ class TextEars:
         if longest is not None and len(text.split()) > longest:
             return None
         intent = self.matcher.parse(text)
-        if intent.name != "none":
+        if intent.name != IntentName.NONE:
             loop.heard_early(intent)
         return intent
 
