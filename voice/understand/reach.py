@@ -35,11 +35,6 @@ WORDS_REMEMBERED = 50_000
 """How many words' findings are kept for the next utterance (all are forgotten past it)."""
 
 
-class Unbounded(Exception):
-    """The templates use what bounds cannot be given for (a wildcard, a range of numbers,
-    a permutation): every text might match."""
-
-
 @dataclass(frozen=True)
 class _Words:
     """What an expression can say, as words: whole when it says no space, else its first
@@ -51,9 +46,12 @@ class _Words:
     inner: frozenset[str] = frozenset()
     last: frozenset[str] = frozenset()
     most: int = 0
-    """The most words it can say."""
+    """The most words it can say (words joined across its parts counted apart)."""
     blank: bool = False
     """Whether it can say nothing but spaces."""
+    bounded: bool = True
+    """False when it uses what no bounds are given for (a wildcard, a range of numbers, a
+    permutation): it might say anything."""
 
     def then(self, other: _Words) -> _Words:
         """This expression followed by `other`."""
@@ -63,13 +61,15 @@ class _Words:
             inner=self.inner | other.inner
             | frozenset(t + f for t in self.last for f in other.first),
             last=other.last | frozenset(t + b for t in self.last for b in other.alone),
-            most=self.most + other.most, blank=self.blank and other.blank)
+            most=self.most + other.most, blank=self.blank and other.blank,
+            bounded=self.bounded and other.bounded)
 
     def also(self, other: _Words) -> _Words:
         """This expression or `other`."""
         return _Words(self.alone | other.alone, self.first | other.first,
                       self.inner | other.inner, self.last | other.last,
-                      max(self.most, other.most), self.blank or other.blank)
+                      max(self.most, other.most), self.blank or other.blank,
+                      self.bounded and other.bounded)
 
     @property
     def every(self) -> frozenset[str]:
@@ -78,6 +78,7 @@ class _Words:
 
 
 _NOTHING = _Words(alone=frozenset({""}), blank=True)
+_ANYTHING = _Words(alone=frozenset(), bounded=False)
 
 
 class _Reader:
@@ -103,7 +104,7 @@ class _Reader:
             return self._named(f"<{expression.rule_name}>", lambda: self._rule(expression))
         if isinstance(expression, ListReference):
             return self._named(f"{{{expression.list_name}}}", lambda: self._list(expression))
-        raise Unbounded(type(expression).__name__)
+        return _ANYTHING
 
     def _named(self, name: str, read: Callable[[], _Words]) -> _Words:
         if name not in self._said:
@@ -112,15 +113,13 @@ class _Reader:
 
     def _rule(self, reference: RuleReference) -> _Words:
         rule = self.rules.get(reference.rule_name)
-        if rule is None:
-            raise Unbounded(reference.rule_name)
-        return self.words(rule.expression)
+        return _ANYTHING if rule is None else self.words(rule.expression)
 
     def _list(self, reference: ListReference) -> _Words:
         slot_list = self.lists.get(reference.list_name)
         if (reference.prefix or reference.suffix or reference.is_inline_range
                 or not isinstance(slot_list, TextSlotList) or not slot_list.values):
-            raise Unbounded(reference.list_name)
+            return _ANYTHING
         return _union(self.words(value.text_in) for value in slot_list.values)
 
 
@@ -165,9 +164,8 @@ class TemplateReach:
         self._words: dict[str, _Word] = {}
         if intents.settings.ignore_whitespace:
             return  # words are not told apart by spaces
-        try:
-            said = _union(self._sentences(intents))
-        except Unbounded:
+        said = _union(self._sentences(intents))
+        if not said.bounded:
             return
         self.longest, self._known, self._empty = said.most, said.every, said.blank
 
