@@ -22,10 +22,13 @@ from voice.speak.conductor import Conductor, Plan
 from voice.speak.player import START_LEAD_S, Sink
 from voice.speak.tts import sentences
 from voice.understand.matcher import Intent, IntentMatcher
-from voice.vocabulary import Context
+from voice.vocabulary import Context, IntentName
 
 POLL_S = 0.05
 """Longest the loop sleeps before looking at the clock again (seconds)."""
+CATCH_UP_S = 0.1
+"""How long a typed line waits for the lines before it to be understood before it is
+looked at on its own (seconds)."""
 REHUSH_S = 1.0
 """After a hush that came to nothing, how long (seconds on the sink's clock, from the
 resumption) before another can hush the coach: the word it cut off is said again whole."""
@@ -276,7 +279,13 @@ def _lines(actions: tuple[Action, ...], plan: Plan) -> list[tuple[float, str]]:
 
 
 class TextEars:
-    """Typed input: one utterance per line from a stream (stdin)."""
+    """Typed input: one utterance per line from a stream (stdin).
+
+    Lines are read on one thread and understood, in order, on another, so that reading
+    goes on while a long line is being understood: a line typed after one that is taking
+    long is looked at on its own at once, and if it means something the coach falls quiet
+    (as for a stop heard while still being said) until the lines before it are answered.
+    """
 
     def __init__(self, matcher: IntentMatcher, stream: TextIO = sys.stdin,
                  prompt: bool = True) -> None:
@@ -284,16 +293,47 @@ class TextEars:
         self.stream = stream
         self.prompt = prompt and stream.isatty()
         self._thread: threading.Thread | None = None
+        self._lines: queue.Queue[tuple[str, Intent | None] | None] = queue.Queue()
+        self._waiting = 0
+        """Lines read but not yet answered."""
+        self._answered = threading.Condition()
 
     def start(self, loop: LiveLoop) -> None:
-        """Read lines on a daemon thread."""
+        """Read lines on a daemon thread, and understand them on another."""
         self._thread = threading.Thread(target=self._read, args=(loop,), daemon=True)
+        threading.Thread(target=self._understand, args=(loop,), daemon=True).start()
         self._thread.start()
 
     def _read(self, loop: LiveLoop) -> None:
         for line in self.stream:
-            if line.strip():
-                loop.heard(self.matcher.parse(line.strip()))
+            text = line.strip()
+            if text:
+                self._lines.put((text, self._look_early(loop, text)))
+        self._lines.put(None)
+
+    def _look_early(self, loop: LiveLoop, text: str) -> Intent | None:
+        """What a line means, read at once when the lines before it are taking long (and
+        it is no longer than a command can be): it silences the coach if it means anything.
+        None: it is understood in its turn."""
+        with self._answered:
+            self._waiting += 1
+            if self._answered.wait_for(lambda: self._waiting == 1, timeout=CATCH_UP_S):
+                return None
+        longest = self.matcher.longest_sentence
+        if longest is not None and len(text.split()) > longest:
+            return None
+        intent = self.matcher.parse(text)
+        if intent.name != IntentName.NONE:
+            loop.heard_early(intent)
+        return intent
+
+    def _understand(self, loop: LiveLoop) -> None:
+        while (item := self._lines.get()) is not None:
+            text, intent = item
+            loop.heard(intent if intent is not None else self.matcher.parse(text))
+            with self._answered:
+                self._waiting -= 1
+                self._answered.notify_all()
         loop.input_ended()
 
     def set_context(self, context: Context) -> None:

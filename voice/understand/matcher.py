@@ -7,6 +7,7 @@ heard and what can be understood come from one source.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from hassil.sample import sample_expression
 from rapidfuzz import fuzz, process
 
 from voice.content.schema import Content, Templates, WaitForMore
+from voice.understand.reach import TemplateReach
 from voice.understand.safety import SafetyRules
 from voice.vocabulary import INTENT_NAMES, OTHER_MUSCLE, URGENT, Context
 
@@ -103,6 +105,8 @@ class IntentMatcher:
         self._templates = spec.templates
         self._intents = Intents.from_dict(spec.templates.hassil_dict())
         self._skip_words = list(spec.skip_words)
+        self._reach = TemplateReach(self._intents, self._skip_words)
+        """Which texts a template might match: no other is tried."""
         self.safety = SafetyRules(spec.safety)
         """Warning signs and emergencies said any way, negation and all."""
         self._medicine = tuple(normalize(w) for w in spec.medicine_words)
@@ -148,6 +152,11 @@ class IntentMatcher:
         return self._intents
 
     @property
+    def longest_sentence(self) -> int | None:
+        """The most words a template sentence has (None: not known)."""
+        return self._reach.longest
+
+    @property
     def templates(self) -> Templates:
         """The templates as the content gives them (which block is heard where)."""
         return self._templates
@@ -169,6 +178,23 @@ class IntentMatcher:
         return [(intent, text) for text, intent in seen.items()]
 
     @cached_property
+    def _longest_first(self) -> list[tuple[str, str]]:
+        """`_samples`, longest first."""
+        return sorted(self._samples, key=lambda sample: -len(sample[1]))
+
+    def _likeness(self, norm: str, allowed: set[str]) -> float:
+        """How alike the sentence most like a text longer than every sentence is: the
+        longest first, as none shorter can be more alike than it may be by length."""
+        best = 0.0
+        for intent, sentence in self._longest_first:
+            if intent not in allowed:
+                continue
+            if _most_alike(norm, len(sentence)) < best:
+                break
+            best = max(best, fuzz.ratio(norm, sentence))
+        return best
+
+    @cached_property
     def _vocabulary(self) -> list[str]:
         words = {w for _, text in self._samples for w in text.split()}
         return sorted(words | set(self._skip_words))
@@ -184,6 +210,8 @@ class IntentMatcher:
         return set(self.contexts.get(context, INTENT_NAMES))
 
     def _exact(self, text: str, allowed: set[str]) -> tuple[str, dict[str, str]] | None:
+        if not self._reach.could_match(text.split()):
+            return None
         best: tuple[int, str, dict[str, str]] | None = None
         for result in recognize_all(text, self._intents, skip_words=self._skip_words):
             name = result.intent.name
@@ -201,16 +229,20 @@ class IntentMatcher:
         known = set(vocab)
         worst = 100.0
         words = []
+        fixes: dict[str, tuple[str, float]] = {}  # a word said again is looked up once
         for word in text.split():
             if word in known or len(word) < 3:
                 words.append(word)
                 continue
-            match = process.extractOne(word, vocab, scorer=fuzz.ratio,
-                                       score_cutoff=WORD_FIX_MIN)
-            if match is None:
-                return text, 0.0
-            words.append(match[0])
-            worst = min(worst, float(match[1]))
+            if word not in fixes:
+                match = process.extractOne(word, vocab, scorer=fuzz.ratio,
+                                           score_cutoff=WORD_FIX_MIN)
+                if match is None:
+                    return text, 0.0
+                fixes[word] = match[0], float(match[1])
+            fixed, score = fixes[word]
+            words.append(fixed)
+            worst = min(worst, score)
         return " ".join(words), worst
 
     def _urgent(self, norm: str, allowed: set[str]) -> tuple[str | None, set[str]]:
@@ -232,28 +264,25 @@ class IntentMatcher:
 
     def _drop_fillers(self, words: list[str]) -> list[str]:
         """Drop acknowledgements and politeness from the start ("okay, could you ...")."""
-        changed = True
+        start, changed = 0, True
         while changed:
             changed = False
             for filler in self._fillers:
                 size = len(filler)
-                if len(words) > size and tuple(words[:size]) == filler:
-                    words, changed = words[size:], True
-        return words
+                if len(words) - start > size and tuple(words[start:start + size]) == filler:
+                    start, changed = start + size, True
+        return words[start:]
 
     def _span(self, words: list[str], allowed: set[str]) -> tuple[str, dict[str, str], float] | None:
         """The longest run of words that is a whole template sentence."""
         n = len(words)
-        for size in range(n - 1, 0, -1):
-            if size / n < SPAN_MIN_COVERAGE:
-                return None
-            for start in range(n - size + 1):
-                found = self._exact(" ".join(words[start:start + size]), allowed)
-                # A muscle not coached answers "which muscle?"; a sentence that says it is
-                # cramping is about a cramp elsewhere ("my stomach is cramping").
-                if found is not None and not (found[1].get("muscle") == OTHER_MUSCLE
-                                              and self._says_cramp(words)):
-                    return found[0], found[1], size / n
+        for start, size in self._reach.spans(words, math.ceil(n * SPAN_MIN_COVERAGE)):
+            found = self._exact(" ".join(words[start:start + size]), allowed)
+            # A muscle not coached answers "which muscle?"; a sentence that says it is
+            # cramping is about a cramp elsewhere ("my stomach is cramping").
+            if found is not None and not (found[1].get("muscle") == OTHER_MUSCLE
+                                          and self._says_cramp(words)):
+                return found[0], found[1], size / n
         return None
 
     def _says_cramp(self, words: list[str]) -> bool:
@@ -354,6 +383,10 @@ class IntentMatcher:
         candidates = [(i, s) for i, s in self._samples if i in allowed]
         if len(norm) < 5 or not candidates:
             return Intent("none", {}, 0.0, text)
+        longest = max(len(s) for _, s in candidates)
+        if len(norm) > longest and _most_alike(norm, longest) < SENTENCE_MIN:
+            score = self._likeness(norm, allowed)
+            return Intent("none", {}, round(min(NONE_CONFIDENCE_CAP, score / 300), 3), text)
         match = process.extractOne(norm, [s for _, s in candidates], scorer=fuzz.ratio)
         if match is None:
             return Intent("none", {}, 0.0, text)
@@ -363,6 +396,11 @@ class IntentMatcher:
         exact = self._exact(sentence, allowed)
         name, slots = exact if exact else (candidates[index][0], {})
         return Intent(name, slots, round(0.9 * score / 100, 3), text)
+
+
+def _most_alike(text: str, length: int) -> float:
+    """The most `fuzz.ratio` can give `text` against a sentence of `length` characters."""
+    return 100.0 * (1.0 - abs(len(text) - length) / (len(text) + length))
 
 
 def heard_blocks(matcher: IntentMatcher, intent: str, context: Context) -> list[IntentData]:
