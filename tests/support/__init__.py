@@ -10,4 +10,5 @@
 - `virtual_sink`  a sink on a clock the caller moves
 - `core`        the shipped content, matcher, coach and voice, cached; `cli`
 - `running`     `cramp-coach` running in the background, watched line by line
+- `packages`    another release of an installed package, or a package of model files
 """
