@@ -335,7 +335,7 @@ ROOM_WAV = ROOT_DIR / "tests" / "data" / "room" / "help-calf-cramp.wav"
     ("vosk", "vosk-model-small-en-us-0.15", ("/vosk-model-small-en-us-0.15 is not a usable "
      "Vosk model (missing am/final.mdl (the acoustic model)); reinstall it with "
      "`cramp-coach models install vosk-small-en-us --force`")),
-])
+], ids=["auto-empty", "auto-whisper-tiny-en", "vosk-empty", "vosk-catalogue-folder"])
 def test_model_option_at_an_empty_folder_names_the_real_model(
         tmp_path: Path, engine: str, folder: str, expected: str) -> None:
     (tmp_path / folder).mkdir()
@@ -351,7 +351,7 @@ def test_model_option_at_an_empty_folder_names_the_real_model(
      "holding model.bin), or leave out --model to use whisper-tiny-en")),
     ("vosk", ("no Vosk model at /nonexistent; give the folder of an unpacked Vosk model, or "
      "install one with `cramp-coach models install vosk-small-en-us`")),
-])
+], ids=["auto", "whisper", "vosk"])
 def test_model_option_at_a_missing_folder_names_the_engine_in_use(engine: str,
                                                                   expected: str) -> None:
     message = failure(run("recognize", "--json", "--engine", engine, "--model", "/nonexistent",

