@@ -139,6 +139,9 @@ def test_the_packaged_model_is_read_once_then_trusted_by_its_stamp(
     assert read == []  # the next start reads no file
     assert models.verify(NAME, tmp_path / "models", cache_dir=tmp_path) == []
     assert len(read) == len(models.load_catalogue()[NAME].files)  # verify reads them all
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    assert models.packaged_model("whisper", cache_dir=blocked) == first  # checked, not kept
 
 
 def test_a_changed_file_in_the_package_is_caught_though_checked_before(

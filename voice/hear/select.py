@@ -18,7 +18,6 @@ from voice.hear.base import ENGINES, SpeechIn
 from voice.hear.engines.grammar import vosk_phrases
 from voice.hear.engines.pocketsphinx import PocketSphinxEngine, from_matcher
 from voice.log import log
-from voice.models import catalog
 from voice.understand.matcher import IntentMatcher
 
 VOSK_PHRASE_STYLE = "words"
@@ -36,6 +35,8 @@ def whisper_model(model: Path | None, models_dir: Path) -> Path:
     """`--model` when it is a Whisper model folder, else the installed `whisper-tiny-en`,
     else the one inside its pinned package (its files checked). Raises MissingResource or
     BadInput saying why there is none."""
+    from voice.models import catalog  # only when a model is looked for: keeps start-up lean
+
     if model is not None:
         if (model / WHISPER_FILE).is_file():
             return model
@@ -64,6 +65,8 @@ def find_whisper_model(model: Path | None, models_dir: Path) -> Path | None:
 
 def _give_whisper() -> str:
     """What to do instead of giving a folder that holds no Whisper model."""
+    from voice.models import catalog
+
     return (f"give the folder of a Whisper model (one holding {WHISPER_FILE}), or leave out "
             f"--model to use {catalog.default_model()}")
 
@@ -84,15 +87,19 @@ def find_vosk_model(model: Path | None, models_dir: Path) -> Path | None:
                                   "Vosk model, or install one with "
                                   "`cramp-coach models install vosk-small-en-us`")
         return model
-    return catalog.find_english_vosk_model(models_dir)
+    from voice.models.catalog import find_english_vosk_model
+
+    return find_english_vosk_model(models_dir)
 
 
 def meant_for_vosk(model: Path) -> bool:
     """Whether `auto` gives a `--model` folder to Vosk rather than Whisper: it holds no
     Whisper model but a Vosk model's parts, or is a catalogue Vosk model's folder."""
+    from voice.models.catalog import catalogue_entry
+
     if (model / WHISPER_FILE).is_file() or not model.is_dir():
         return False
-    entry = catalog.catalogue_entry(model)
+    entry = catalogue_entry(model)
     return (entry is not None and entry.engine == "vosk") or any(
         (model / part).is_dir() for part in VOSK_PARTS)
 

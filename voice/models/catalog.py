@@ -383,7 +383,8 @@ def packaged_problems(folder: Path, entry: CatalogueEntry, cache_dir: Path | Non
 
 def _stamp(path: Path, sha256: str) -> list[Any]:
     """What a check remembers of a file: size, change times, inode and the hash it had.
-    The status-change time moves with any write, so a file cannot change unseen."""
+    The status-change time moves with any write, even one that sets the modification
+    time back, so a file changed in place is read again."""
     info = path.stat()
     return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, sha256]
 
@@ -408,14 +409,19 @@ def _read_stamps(path: Path) -> dict[str, dict[str, list[Any]]]:
 
 def _write_stamps(path: Path, stamps: Mapping[str, Mapping[str, list[Any]]]) -> None:
     """Keep the stamps for the next start; a cache that cannot be written only costs time."""
+    tmp: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             json.dump(stamps, out, indent=1)
         os.replace(tmp, path)
+        tmp = None
     except OSError as exc:
         log.debug(f"could not keep the model check in {path}: {exc}")
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def packaged_folder(entry: CatalogueEntry) -> Path | None:
