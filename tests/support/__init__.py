@@ -12,4 +12,5 @@
 - `running`     `cramp-coach` running in the background, watched line by line
 - `rates`       the upper confidence bound on a rate seen rarely or never
 - `tuning_page` docs/tuning.md from the measured recogniser settings
+- `packages`    another release of an installed package, or a package of model files
 """
