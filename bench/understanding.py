@@ -7,7 +7,7 @@ listening context through `recognise`, and compared with the row's label; the sa
 sentences typed (`IntentMatcher.parse` in the same context) are shown beside.
 
 Usage: python -m bench.understanding [--quick] [--voices N] [--misses] [--workers N]
-[--until HH:MM]. Decoding runs in worker processes at the lowest priority, blocks of one
+[--until HH:MM]. Decoding runs in worker processes at a lowered priority, blocks of one
 voice in one condition at a time; with `--until`, blocks not finished by then are left
 out and the figures say which were heard.
 """
@@ -58,6 +58,17 @@ FALSE_ALARMS = Target("<=", 2.0, "%")
 MEDICINE = Target(">=", 95.0, "%")
 """Medicine questions heard as `medicine`."""
 
+
+
+def _in_turn(voices: Sequence[Voice]) -> tuple[Voice, ...]:
+    """`voices` with their tools in turn (espeak-ng, flite, espeak-ng ...), so that the
+    first two, or any pair, have both synthesisers."""
+    rank = {v: sum(w.tool == v.tool for w in voices[:i]) for i, v in enumerate(voices)}
+    return tuple(sorted(voices, key=lambda v: (rank[v], voices.index(v))))
+
+
+SPEAKERS = _in_turn(VOICES)
+"""The voices the rows are said in (tests/support/speech.py), tools in turn."""
 TYPED = "typed"
 """Column of the same rows read as text."""
 
@@ -146,7 +157,7 @@ class Heard:
 def audio(job: Job) -> bytes:
     """The voice saying the row, padded, in the job's condition (seeded per row and voice)."""
     speech = load_16k(render(job.text, job.voice))
-    seed = 7919 * job.index + VOICES.index(job.voice) if job.voice in VOICES else job.index
+    seed = 7919 * job.index + (VOICES.index(job.voice) if job.voice in VOICES else 0)
     noise = CONDITIONS[job.condition]
     mixed = mix(speech, None, seed) if noise is None else mix(speech, noise[1], seed, noise[0])
     return mixed.tobytes()
@@ -176,15 +187,22 @@ def typed(rows: Sequence[Row]) -> list[Heard]:
     return out
 
 
+NICE = 10
+"""Niceness of the decoding processes: below the work people are waiting for."""
+
+
 def _lower_priority() -> None:
-    os.nice(19)
+    os.nice(NICE)
 
 
 def blocks(rows: Sequence[Row], voices: Sequence[Voice], conditions: Sequence[str]
            ) -> list[list[Job]]:
-    """Jobs in blocks of one voice in one condition, each voice's conditions together."""
+    """Jobs in blocks of one voice in one condition, ordered so that a run cut short has
+    heard whole pairs of voices: each pair's voices in turn, condition by condition."""
+    order = [(voice, condition) for first in range(0, len(voices), 2)
+             for condition in conditions for voice in voices[first:first + 2]]
     return [[Job(i, row.text, row.context, voice, condition) for i, row in enumerate(rows)]
-            for voice in voices for condition in conditions]
+            for voice, condition in order]
 
 
 def decode(jobs: list[list[Job]], workers: int, until: float | None = None,
@@ -438,7 +456,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 3
     from voice.errors import CoachError
 
-    voices = VOICES[:1] if args.quick else VOICES[:args.voices]
+    voices = SPEAKERS[:1] if args.quick else SPEAKERS[:args.voices]
     conditions = [CLEAN] if args.quick else list(CONDITIONS)
     rows = all_rows()
     started = time.monotonic()
