@@ -40,7 +40,7 @@ from hassil.sample import sample_expression
 from rapidfuzz import fuzz, process
 
 from voice.understand.matcher import IntentMatcher, heard_blocks, normalize
-from voice.vocabulary import Context
+from voice.vocabulary import URGENT, Context, IntentName
 
 SHORTEST_PER_TEMPLATE = 300
 """Most sentences taken from each template with its optional words left out."""
@@ -55,8 +55,6 @@ rules (negation, slots) apply..."""
 RELATED_MIN = 60.0
 """...but short of a whole template, only when the whole of it is also this close to a
 sentence of that intent: "the bins fell over" in a long sentence is not a fall."""
-SIGNS = frozenset({"red_flag", "emergency"})
-"""Intents of warning signs: never read from heard text whose sign was said negated."""
 
 
 @dataclass(frozen=True)
@@ -220,7 +218,7 @@ class CommandJudge:
         if not heard:
             return NOTHING
         intent = self.matcher.parse(heard, context)
-        if intent.name != "none" and intent.confidence >= EXACT_CONFIDENCE and (
+        if intent.name != IntentName.NONE and intent.confidence >= EXACT_CONFIDENCE and (
                 intent.confidence >= 1.0 or self._related(heard, context, intent.name)):
             if self._own_voice(heard, context, 100.0):
                 return Verdict("", 0.0, "the coach's own words")
@@ -256,7 +254,7 @@ class CommandJudge:
     def _related(self, heard: str, context: Context, intent: str) -> bool:
         """Whether `heard` as a whole is close to some sentence of `intent` (a cramp's
         length, said of the cramp, has no sentence: the rules alone decide it)."""
-        if intent in SIGNS and self.matcher.safety.find(heard.split()).sign == "duration":
+        if intent in URGENT and self.matcher.safety.find(heard.split()).sign == "duration":
             return True
         found = self._of_intent(context, intent).nearest(heard)
         return found is not None and found[1] >= RELATED_MIN
@@ -273,7 +271,7 @@ class CommandJudge:
 
     def _sign_negated(self, heard: str, sentence: str, context: Context) -> bool:
         """A warning-sign sentence read from heard text whose sign was negated or passed."""
-        if self.matcher.parse(sentence, context).name not in SIGNS:
+        if self.matcher.parse(sentence, context).name not in URGENT:
             return False
         return self.matcher.safety.find(heard.split()).cancelled
 

@@ -22,7 +22,7 @@ from rapidfuzz import fuzz, process
 from voice.content.schema import Content, Templates, WaitForMore
 from voice.understand.reach import TemplateReach
 from voice.understand.safety import SafetyRules
-from voice.vocabulary import INTENT_NAMES, OTHER_MUSCLE, URGENT, Context
+from voice.vocabulary import INTENT_NAMES, OTHER_MUSCLE, URGENT, Context, IntentName
 
 __all__ = ["URGENT", "Intent", "IntentMatcher", "WaitForMore", "normalize"]
 
@@ -257,9 +257,9 @@ class IntentMatcher:
 
     def _medicine_question(self, norm: str, allowed: set[str]) -> bool:
         """A medicine, supplement or painkiller named, and no doctor asked about."""
-        if "medicine" not in allowed or not any(_contains(norm, w) for w in self._medicine):
+        if IntentName.MEDICINE not in allowed or not any(_contains(norm, w) for w in self._medicine):
             return False
-        doctor = next((words for intent, words in self._keywords if intent == "doctor"), ())
+        doctor = next((words for intent, words in self._keywords if intent == IntentName.DOCTOR), ())
         return not any(_contains(norm, w) for w in doctor)
 
     def _drop_fillers(self, words: list[str]) -> list[str]:
@@ -288,7 +288,7 @@ class IntentMatcher:
     def _says_cramp(self, words: list[str]) -> bool:
         """Whether one of the `cramp` keywords is among the words."""
         text = " ".join(words)
-        cramp = next((w for intent, w in self._keywords if intent == "cramp"), ())
+        cramp = next((w for intent, w in self._keywords if intent == IntentName.CRAMP), ())
         return any(_contains(text, w) for w in cramp)
 
     def _keyword(self, text: str, allowed: set[str]) -> str | None:
@@ -297,7 +297,7 @@ class IntentMatcher:
         for intent, words in self._keywords:
             if intent in allowed and any(_contains(text, w) or _contains(singular, w)
                                          for w in words):
-                if intent == "cramp" and any(_contains(text, w) for w in self._elsewhere):
+                if intent == IntentName.CRAMP and any(_contains(text, w) for w in self._elsewhere):
                     return None
                 return intent
         return None
@@ -305,7 +305,7 @@ class IntentMatcher:
     def _fill_slots(self, name: str, slots: Mapping[str, str], text: str) -> dict[str, str]:
         """Add a cramp's muscle and side when they were said outside the matched part."""
         filled = dict(slots)
-        if name != "cramp":
+        if name != IntentName.CRAMP:
             return filled
         for slot, phrases in self._slot_words.items():
             found = next(((p, v) for p, v in phrases if _contains(text, p)), None)
@@ -328,7 +328,7 @@ class IntentMatcher:
         norm = normalize(text)
         allowed = self._allowed(context)
         if not norm:
-            return Intent("none", {}, 0.0, text)
+            return Intent(IntentName.NONE, {}, 0.0, text)
         urgent, allowed = self._urgent(norm, allowed)
         if urgent is not None:
             return Intent(urgent, {}, RULE_CONFIDENCE, text)
@@ -340,7 +340,7 @@ class IntentMatcher:
 
     def _find(self, norm: str, allowed: set[str]) -> tuple[str, dict[str, str], float] | None:
         if self._medicine_question(norm, allowed):
-            return "medicine", {}, RULE_CONFIDENCE
+            return IntentName.MEDICINE, {}, RULE_CONFIDENCE
         exact = self._exact(norm, allowed)
         if exact is not None:
             return exact[0], exact[1], EXACT_CONFIDENCE
@@ -382,17 +382,17 @@ class IntentMatcher:
     def _nearest(self, norm: str, allowed: set[str], text: str) -> Intent:
         candidates = [(i, s) for i, s in self._samples if i in allowed]
         if len(norm) < 5 or not candidates:
-            return Intent("none", {}, 0.0, text)
+            return Intent(IntentName.NONE, {}, 0.0, text)
         longest = max(len(s) for _, s in candidates)
         if len(norm) > longest and _most_alike(norm, longest) < SENTENCE_MIN:
             score = self._likeness(norm, allowed)
-            return Intent("none", {}, round(min(NONE_CONFIDENCE_CAP, score / 300), 3), text)
+            return Intent(IntentName.NONE, {}, round(min(NONE_CONFIDENCE_CAP, score / 300), 3), text)
         match = process.extractOne(norm, [s for _, s in candidates], scorer=fuzz.ratio)
         if match is None:
-            return Intent("none", {}, 0.0, text)
+            return Intent(IntentName.NONE, {}, 0.0, text)
         sentence, score, index = match
         if score < SENTENCE_MIN:
-            return Intent("none", {}, round(min(NONE_CONFIDENCE_CAP, score / 300), 3), text)
+            return Intent(IntentName.NONE, {}, round(min(NONE_CONFIDENCE_CAP, score / 300), 3), text)
         exact = self._exact(sentence, allowed)
         name, slots = exact if exact else (candidates[index][0], {})
         return Intent(name, slots, round(0.9 * score / 100, 3), text)

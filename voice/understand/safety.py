@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from voice.content.schema import SafetySettings
-from voice.vocabulary import URGENT
+from voice.vocabulary import URGENT, IntentName
 
 Phrase = tuple[str, ...]
 
@@ -279,6 +279,6 @@ class SafetyRules:
         span = self.duration(reading)
         if span is not None:
             if not self.negated(reading, span[0]):
-                return Found("red_flag", "duration")
+                return Found(IntentName.RED_FLAG, "duration")
             cancelled = True
         return Found(None, None, cancelled)
