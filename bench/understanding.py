@@ -7,7 +7,7 @@ listening context through `recognise`, and compared with the row's label; the sa
 sentences typed (`IntentMatcher.parse` in the same context) are shown beside.
 
 Usage: python -m bench.understanding [--quick] [--voices N] [--misses] [--workers N]
-[--until HH:MM]. Decoding runs in worker processes at a lowered priority, blocks of one
+[--until HH:MM] [--only TEXT]. Decoding runs in worker processes at a lowered priority, blocks of one
 voice in one condition at a time; with `--until`, blocks not finished by then are left
 out and the figures say which were heard.
 """
@@ -15,36 +15,41 @@ out and the figures say which were heard.
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime
 import functools
 import os
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from multiprocessing import get_context
-from pathlib import Path
 
 from bench.figures import Target
 from tests.support.noise import mix
 from tests.support.speech import VOICES, Voice, load_16k, render, tools_missing
+from tests.support.spoken_tables import (
+    CLEAN,
+    MEASURES,
+    PHRASING,
+    SAFETY,
+    SLOTS,
+    TYPED,
+    Heard,
+    Row,
+    all_rows,
+    measures,
+    missed,
+)
 from voice import CONTENT_DIR, MODELS_DIR, ROOT_DIR
 from voice.hear.base import SpeechIn
 from voice.understand.matcher import IntentMatcher
 from voice.vocabulary import Context
 
-DATA = ROOT_DIR / "tests" / "data"
-PHRASING = DATA / "spoken_phrasing.tsv"
-SAFETY = DATA / "spoken_safety.tsv"
 ENGINE = "whisper"
 """The coach's default recogniser."""
-SLOTS = ("muscle", "side")
-URGENT = frozenset({"red_flag", "emergency"})
 
-CLEAN = "clean"
 CONDITIONS: dict[str, tuple[str, float] | None] = {
     CLEAN: None, "pink 10 dB": ("pink", 10.0), "brown 10 dB": ("brown", 10.0)}
 """Condition → (noise kind, SNR in dB); clean has only the faint floor `mix` adds."""
@@ -69,49 +74,6 @@ def _in_turn(voices: Sequence[Voice]) -> tuple[Voice, ...]:
 
 SPEAKERS = _in_turn(VOICES)
 """The voices the rows are said in (tests/support/speech.py), tools in turn."""
-TYPED = "typed"
-"""Column of the same rows read as text."""
-
-
-@dataclass(frozen=True)
-class Row:
-    """One labelled sentence of a spoken table."""
-
-    text: str
-    intent: str
-    slots: tuple[tuple[str, str], ...]
-    """The label's muscle and side, where given."""
-    context: Context
-    kind: str
-    """`phrasing` for the phrasing table, else the safety table's class."""
-
-
-def load_rows(path: Path, kind: str | None = None) -> list[Row]:
-    """The rows of a spoken table; `kind` None reads each row's `class` column."""
-    rows = []
-    with path.open(encoding="utf-8") as f:
-        for line in csv.DictReader(f, delimiter="\t"):
-            rows.append(Row(line["text"], line["intent"],
-                            tuple((k, line[k]) for k in SLOTS if line.get(k)),
-                            Context(line["context"]), kind or line["class"]))
-    return rows
-
-
-def all_rows() -> list[Row]:
-    """Both spoken tables, phrasing first."""
-    return load_rows(PHRASING, "phrasing") + load_rows(SAFETY)
-
-
-def correct(row: Row, intent: str, slots: Mapping[str, str]) -> bool:
-    """The intent is the label's; for a cramp, muscle and side are too."""
-    if intent != row.intent:
-        return False
-    if intent != "cramp":
-        return True
-    want = dict(row.slots)
-    return all(slots.get(k) == want.get(k) for k in SLOTS)
-
-
 # ----- hearing, one recogniser per worker process -------------------------------------
 
 @functools.cache
@@ -138,20 +100,6 @@ class Job:
     context: Context
     voice: Voice
     condition: str
-
-
-@dataclass(frozen=True)
-class Heard:
-    """What the coach made of one job."""
-
-    index: int
-    voice: str
-    condition: str
-    text: str
-    """The recogniser's transcript ("" when it heard nothing usable)."""
-    intent: str
-    slots: tuple[tuple[str, str], ...]
-    cpu_s: float
 
 
 def audio(job: Job) -> bytes:
@@ -247,66 +195,6 @@ def decode(jobs: list[list[Job]], workers: int, until: float | None = None,
 
 # ----- scoring -------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Share:
-    """A count out of a total."""
-
-    hits: int
-    total: int
-
-    @property
-    def percent(self) -> float | None:
-        return 100.0 * self.hits / self.total if self.total else None
-
-    def cell(self) -> str:
-        value = self.percent
-        return "—" if value is None else f"{value:5.1f}% ({self.hits}/{self.total})"
-
-
-MEASURES: tuple[tuple[str, str], ...] = (
-    ("phrasing", "phrasing accuracy"),
-    ("phrasing idle", "  idle"),
-    ("phrasing count", "  count"),
-    ("phrasing question", "  question"),
-    ("urgent", "signs+emergencies urgent"),
-    ("urgent sign", "  signs urgent"),
-    ("urgent emergency", "  emergencies urgent"),
-    ("labelled sign", "  signs as red_flag"),
-    ("labelled emergency", "  emergencies as emergency"),
-    ("alarm", "negated/benign alarmed"),
-    ("labelled benign", "  negated/benign as labelled"),
-    ("medicine", "medicine recognised"),
-)
-"""Measure key → how it is printed."""
-
-
-def measures(rows: Sequence[Row], heard: Iterable[Heard]) -> dict[str, Share]:
-    """Every measure of `MEASURES` over the heard rows."""
-    hits: dict[str, int] = defaultdict(int)
-    seen: dict[str, int] = defaultdict(int)
-
-    def count(key: str, ok: bool) -> None:
-        seen[key] += 1
-        hits[key] += ok
-
-    for h in heard:
-        row = rows[h.index]
-        ok = correct(row, h.intent, dict(h.slots))
-        if row.kind == "phrasing":
-            count("phrasing", ok)
-            count(f"phrasing {row.context}", ok)
-        elif row.kind in ("sign", "emergency"):
-            count("urgent", h.intent in URGENT)
-            count(f"urgent {row.kind}", h.intent in URGENT)
-            count(f"labelled {row.kind}", ok)
-        elif row.kind == "benign":
-            count("alarm", h.intent in URGENT)
-            count("labelled benign", ok)
-        elif row.kind == "medicine":
-            count("medicine", ok)
-    return {key: Share(hits[key], seen[key]) for key, _ in MEASURES}
-
-
 def target(key: str, condition: str) -> Target | None:
     """The target a measure is held to in a condition (none for the typed column)."""
     if condition == TYPED:
@@ -314,15 +202,6 @@ def target(key: str, condition: str) -> Target | None:
     if key == "phrasing":
         return PHRASING_CLEAN if condition == CLEAN else PHRASING_NOISY
     return {"urgent": URGENT_TAKEN, "alarm": FALSE_ALARMS, "medicine": MEDICINE}.get(key)
-
-
-def missed(row: Row, h: Heard) -> bool:
-    """Whether a heard row counts against its measure."""
-    if row.kind in ("sign", "emergency"):
-        return h.intent not in URGENT
-    if row.kind == "benign":
-        return h.intent in URGENT
-    return not correct(row, h.intent, dict(h.slots))
 
 
 def report(rows: Sequence[Row], heard: Sequence[Heard], voices: Sequence[Voice],
@@ -424,6 +303,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                         help="decoding processes, 0..2 (0: in this process; default 2)")
     parser.add_argument("--until", metavar="HH:MM",
                         help="leave out blocks not heard by this local time")
+    parser.add_argument("--only", action="append", metavar="TEXT",
+                        help="only the rows saying TEXT (again for more rows)")
     args = parser.parse_args(argv)
     if not 1 <= args.voices <= len(VOICES):
         parser.error(f"--voices must be between 1 and {len(VOICES)}")
@@ -458,7 +339,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     voices = SPEAKERS[:1] if args.quick else SPEAKERS[:args.voices]
     conditions = [CLEAN] if args.quick else list(CONDITIONS)
-    rows = all_rows()
+    rows = [r for r in all_rows() if not args.only or r.text in args.only]
+    if not rows:
+        print("understanding: no row says any --only text", file=sys.stderr)
+        return 2
     started = time.monotonic()
     try:
         heard = decode(blocks(rows, voices, conditions), args.workers, args.until,
