@@ -10,6 +10,7 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
+from tests.support.imports import imported_names
 from voice import ROOT_DIR
 
 PACKAGE = ROOT_DIR / "voice"
@@ -36,19 +37,8 @@ def module_name(path: Path, root: Path) -> str:
 
 def imports_of(path: Path, name: str, known: set[str]) -> set[str]:
     """The modules of `known` that the module at `path` imports."""
-    found: set[str] = set()
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parent = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join([*parent, base] if base else parent)
-            found.add(base)
-            found.update(f"{base}.{alias.name}" for alias in node.names)
-    return {m for m in found if m in known and m != name}
+    return {m for m in imported_names(path, package) if m in known and m != name}
 
 
 def import_graph(root: Path) -> dict[str, set[str]]:

@@ -4,29 +4,15 @@ or the tests' conftest. Imports inside functions count too."""
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
+from tests.support.imports import imported_names
 from voice import ROOT_DIR
 
 
 def imported(path: Path, root: Path) -> set[str]:
-    """Every module the file at `path` imports, named from `root` (`from a import b` names
-    both `a` and `a.b`, since b may be a module)."""
-    parts = path.relative_to(root).with_suffix("").parts
-    package = parts[:-1]
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parent = package[: len(package) - node.level + 1]
-                base = ".".join([*parent, base] if base else parent)
-            found.add(base)
-            found.update(f"{base}.{alias.name}" for alias in node.names)
-    return found
+    """Every module the file at `path` imports, named from `root`."""
+    return imported_names(path, ".".join(path.relative_to(root).parts[:-1]))
 
 
 def _is_bench(module: str) -> bool:
