@@ -255,6 +255,12 @@ class SignRule:
     near: tuple[tuple[str, ...], tuple[str, ...]] | None = None
     window: int = 3
     not_followed_by: tuple[str, ...] = ()
+    together: tuple[tuple[str, ...], ...] = ()
+    """A phrase of every list, anywhere in the utterance (in any clause)."""
+    not_said_of: tuple[str, ...] = ()
+    """A colour or temperature said of one of these is not this sign."""
+    unless: tuple[str, ...] = ()
+    """One of these said anywhere, not negated, and the sign is not one."""
 
 
 @dataclass(frozen=True)
@@ -264,6 +270,9 @@ class DurationRule:
     minutes: float
     about: tuple[str, ...]
     less: tuple[str, ...]
+    alone: tuple[str, ...] = ()
+    """Words a length said on its own may hold besides numbers and units ("for about an
+    hour"): said so, it answers how long the cramp has lasted."""
 
 
 @dataclass(frozen=True)
