@@ -20,7 +20,7 @@ PROMPTS = (
     "ready", "ask_muscle", "ask_muscle_again", "ask_easing", "ask_easing_again",
     "offer_tips", "offer_tips_again", "paused", "paused_again", "continuing",
     "not_understood", "help", "nothing_to_repeat", "glad", "goodbye", "standing_by",
-    "speech_unavailable", "ask_easing_after", "stopped", "thanks",
+    "speech_unavailable", "ask_easing_after", "stopped", "thanks", "time_left", "both_legs",
 )
 """Prompt ids the program refers to: prompts.yaml holds these and no others."""
 
@@ -373,6 +373,10 @@ class Content:
     """Session steps (aftercare, stretch_again, massage, not_easing, red_flag ...)."""
     topics: Mapping[str, Wording]
     """Answers to questions by intent."""
+    alternatives: Mapping[str, Wording]
+    """An easier stretch by muscle, for when the first is too hard."""
+    explanations: Mapping[str, Wording]
+    """Answers to questions about cramps themselves, by `explain` topic."""
     prompts: Mapping[str, Wording]
     voice: VoiceSettings
     bedtime: Routine
