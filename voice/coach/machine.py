@@ -53,6 +53,23 @@ class Silence:
 
 
 @dataclass(frozen=True)
+class Tune:
+    """Speak louder, quieter, slower or faster from the next word on. The count goes on
+    where it is, one word a second."""
+
+    change: str
+    """A value of the `voice` intent's `change` slot."""
+
+
+@dataclass(frozen=True)
+class Aside:
+    """Say a few words between two count words, without stopping or moving the count."""
+
+    key: str
+    text: str
+
+
+@dataclass(frozen=True)
 class End:
     """The session is over; wait quietly for the next cramp."""
 
@@ -84,7 +101,7 @@ class Happened:
     """The coach said frequent cramps are worth mentioning to a GP."""
 
 
-Action = Say | Count | Listen | Silence | End | Happened
+Action = Say | Count | Listen | Silence | End | Happened | Tune | Aside
 
 
 # ----- events ----------------------------------------------------------------------------
@@ -284,6 +301,8 @@ class Coach:
         """Answers that do not depend on the phase; None for everything else."""
         if e.intent in (IntentName.EMERGENCY, IntentName.RED_FLAG):
             return self._warning(s, e.intent)
+        if e.intent == IntentName.VOICE and e.slots.get("change"):
+            return s, (Tune(e.slots["change"]),)
         if e.intent == IntentName.STOP:
             return self._stop(s, e)
         if e.intent == IntentName.THANKS and s.phase not in (Phase.IDLE, Phase.STRETCH, Phase.PAUSED):
@@ -343,8 +362,11 @@ class Coach:
     def _idle(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]]:
         if e.intent == IntentName.CRAMP:
             muscle = self._wanted(s, e)
+            both = (self._prompt(s, "both_legs"),) if e.slots.get("side") == "both" else ()
             if muscle is not None:
-                return self._start_stretch(s, muscle)
+                return self._start_stretch(s, muscle, *both)
+            if both:
+                return self._start_stretch(s, OTHER_MUSCLE, *both)
             s = replace(s, phase=Phase.ASK_MUSCLE, reprompted=False)
             return s, (self._prompt(s, "ask_muscle"), Listen(Context.QUESTION, self.answer_s))
         if e.intent == IntentName.WORSE:
@@ -353,6 +375,9 @@ class Coach:
         if e.intent == IntentName.REPEAT and s.phase is Phase.ANSWERED:
             return self._repeat(s)
         answer = self._question(s, e.intent)
+        topic = e.slots.get("topic", "what")
+        if e.intent == IntentName.EXPLAIN and topic in self.content.explanations:
+            answer = (Say(f"explain.{topic}", self.content.explanations[topic].text(s.night)),)
         if answer is not None:
             return replace(s, phase=Phase.ANSWERED), (*answer, Listen(Context.IDLE, self.answer_s))
         if e.intent == IntentName.BETTER and s.phase is Phase.ANSWERED:
@@ -394,6 +419,18 @@ class Coach:
                        Listen(Context.QUESTION, self.answer_s))
         if e.intent in (IntentName.BETTER, IntentName.WORSE):
             return self._ask_easing(replace(s, phase=Phase.ASK_EASING), e, Silence())
+        if e.intent == IntentName.TIME_LEFT:
+            left = self.hold_s - e.counted - 1  # said after the next count word
+            text = self.content.prompt("time_left", s.night).format(
+                seconds=left)
+            return s, (Aside("prompt.time_left", text),)
+        if e.intent == IntentName.ALTERNATIVE and not s.massaging \
+                and (s.muscle or "") in self.content.alternatives:
+            easier = s.muscle or ""
+            s = replace(s, resume_at=1, reprompted=False)
+            return s, (Silence(), Say(f"alternative.{easier}",
+                                      self.content.alternatives[easier].text(s.night)),
+                       Happened(did="stretch", muscle=easier), *self._hold(s))
         muscle = self._wanted(s, e)
         if e.intent == IntentName.CRAMP and muscle is not None and (muscle != s.muscle or s.massaging):
             return self._start_stretch(s, muscle, Silence())

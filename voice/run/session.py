@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from voice.coach.machine import Action, Coach, Event, Finished, Heard, Timeout
+from voice.coach.machine import Action, Aside, Coach, Event, Finished, Heard, Timeout, Tune
 from voice.diary.keeper import DiaryKeeper
 from voice.run.stepper import Stepper
 from voice.speak.conductor import REPLY_DELAY_S, Conductor, Plan, WavRenderer
@@ -86,6 +86,8 @@ def run_session(coach: Coach, conductor: Conductor, turns: Iterable[Turn],
     def step(event: Event, at_s: float, heard_text: str = "") -> tuple[Action, ...]:
         return stepper.step(event, heard_text, begun + dt.timedelta(seconds=at_s))
 
+    carried: Plan | None = None
+    """The rest of a count the user spoke over without stopping it."""
     for _ in range(MAX_STEPS):
         if not actions:  # the coach is waiting for the user
             if not pending:
@@ -102,7 +104,8 @@ def run_session(coach: Coach, conductor: Conductor, turns: Iterable[Turn],
             if not actions:
                 t += USER_GAP_S
             continue
-        plan = conductor.plan(actions, reply_at)
+        plan = carried if carried is not None else conductor.plan(actions, reply_at)
+        carried = None
         cut = _cut_at(plan, pending[0] if pending else None)
         if cut is not None:  # the user speaks over the count: what follows is not played
             cues = tuple(c for c in plan.cues if c.start <= cut)
@@ -112,8 +115,12 @@ def run_session(coach: Coach, conductor: Conductor, turns: Iterable[Turn],
             result.events.append({"type": "user", "start": round(cut, 4),
                                   "text": turn.intent.text, "intent": turn.intent.name,
                                   "slots": dict(turn.intent.slots)})
-            actions = step(Heard(turn.intent.name, turn.intent.slots, plan.counted_by(cut)),
-                           cut, turn.intent.text)
+            said = step(Heard(turn.intent.name, turn.intent.slots, plan.counted_by(cut)),
+                        cut, turn.intent.text)
+            if said and all(isinstance(a, (Tune, Aside)) for a in said):
+                carried = conductor.carry_on(plan, cut, said)  # the count goes on
+                continue
+            actions = said
             t = cut + turn.duration_s
             reply_at = t + REPLY_DELAY_S
             continue
