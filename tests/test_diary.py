@@ -19,9 +19,21 @@ from tests.support.diary import from_json
 from tests.support.running import Running
 from voice import ROOT_DIR
 from voice.coach.facts import DiaryFacts, GpNote, PastSession, facts, night_of
-from voice.coach.machine import Event, Finished, Heard, Phase, Say, State, Timeout
+from voice.coach.machine import (
+    BEDTIME_PHASES,
+    CRAMP_PHASES,
+    IDLE_PHASES,
+    Event,
+    Finished,
+    Heard,
+    Phase,
+    Say,
+    State,
+    Timeout,
+)
 from voice.diary.store import SCHEMA_VERSION, Diary
 from voice.diary.tracker import SessionRecord, Tracker
+from voice.vocabulary import INTENT_NAMES, IntentName
 
 WORDS = content().diary
 assert WORDS is not None
@@ -111,6 +123,69 @@ def test_bedtime_and_a_lone_warning_sign_are_rows_of_their_own(tmp_path: Path) -
     found = [(r["kind"], r["ending"]) for r in rows(db)]
     assert found == [("bedtime", "completed"), ("warning", "warning_sign")]
     assert rows(db)[0]["holds"] == 8  # 1 + 5 skipped to the last leg, then its 3
+
+
+# ----- what is a row: a cramp, the bedtime routine, a sign heard -------------------------
+
+ROW_OF = {IntentName.CRAMP: "cramp", IntentName.WORSE: "cramp",
+          IntentName.BEDTIME: "bedtime", IntentName.RED_FLAG: "warning",
+          IntentName.EMERGENCY: "warning"}
+"""The row an intent said to the idle coach makes; every other intent makes none."""
+
+
+def test_every_phase_is_idle_a_cramp_or_the_bedtime_routine() -> None:
+    for phase in Phase:
+        assert [phase in s for s in (IDLE_PHASES, CRAMP_PHASES, BEDTIME_PHASES)].count(True) \
+            == 1, phase
+
+
+@pytest.mark.parametrize("intent", [*INTENT_NAMES, IntentName.NONE])
+def test_only_a_cramp_the_routine_or_a_sign_is_a_row(intent: IntentName) -> None:
+    for lead in ([], [Heard("hydration")]):  # said to the idle coach, or after an answer
+        events: list[Event] = [*lead, Heard(intent), Finished(), Timeout(), Timeout(),
+                               Timeout()]
+        kinds = {r.kind for r in rows_of(events, rename=False)}
+        assert kinds == ({ROW_OF[intent]} if intent in ROW_OF else set()), (lead, kinds)
+
+
+def test_questions_greetings_and_help_leave_the_diary_empty(tmp_path: Path) -> None:
+    db = tmp_path / "d.sqlite3"
+    asked = ["hello", "help", "what can I say", "should I drink water", "heat or ice",
+             "should I take magnesium", "how many cramps this week", "thank you", "again"]
+    session(db, *asked)
+    session(db, "good evening")
+    assert rows(db) == []
+    session(db, "help, calf cramp", "it's gone", "no")
+    assert [r["kind"] for r in rows(db)] == ["cramp"]
+
+
+def rehearse(db: Path, at: dt.datetime, *said: str) -> str:
+    """A real session with its diary, as if it had begun at `at`; what the coach said."""
+    from tests.support.core import library, matcher
+    from voice.diary.keeper import DiaryKeeper
+    from voice.run.session import run_session, text_turn
+    from voice.speak.conductor import Conductor
+
+    keeper = DiaryKeeper.open(db, WORDS, print)
+    result = run_session(coach(), Conductor(library(), night=False),
+                         [text_turn(matcher().parse(t)) for t in said], False, keeper, at)
+    keeper.close(at + dt.timedelta(seconds=result.renderer.duration_s))
+    return " ".join(str(e["text"]) for e in result.events if e["type"] == "say")
+
+
+def test_questions_on_other_nights_do_not_count_toward_the_gp(tmp_path: Path) -> None:
+    cramp_turns = ("help, calf cramp", "it's gone", "no")
+    for name, other_nights in (("asked", ("should I drink water", "help")),
+                               ("cramped", cramp_turns)):
+        db = tmp_path / f"{name}.sqlite3"
+        seed(db, cramp(night(5)))
+        heard = [rehearse(db, night(k), *other_nights) for k in (3, 2)]
+        heard.append(rehearse(db, night(0), *cramp_turns))
+        kinds = [r["kind"] for r in rows(db)]
+        if name == "asked":  # two cramp nights in seven, tonight's included: no GP
+            assert kinds == ["cramp", "cramp"] and not any("GP" in h for h in heard)
+        else:  # the third cramp night in seven hears it
+            assert kinds == ["cramp"] * 4 and "worth mentioning to your GP" in heard[1]
 
 
 # ----- a coach that is stopped, or killed, mid-session -----------------------------------

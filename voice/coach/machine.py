@@ -146,6 +146,10 @@ class Phase(Enum):
 BEDTIME_PHASES = frozenset({Phase.BEDTIME, Phase.BEDTIME_REST, Phase.BEDTIME_PAUSED})
 IDLE_PHASES = frozenset({Phase.IDLE, Phase.ANSWERED})
 """No session under way: the diary's facts may be read afresh, and a new session may begin."""
+CRAMP_PHASES = frozenset({Phase.ASK_MUSCLE, Phase.STRETCH, Phase.PAUSED, Phase.ASK_EASING,
+                          Phase.OFFER_TIPS, Phase.STOPPED, Phase.WARMTH})
+"""Coaching someone through a cramp: the only phases, with the bedtime routine's, that make
+a diary row. Every phase is in exactly one of the three sets."""
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from voice.coach.machine import (
     BEDTIME_PHASES,
-    IDLE_PHASES,
+    CRAMP_PHASES,
     Action,
     Count,
     End,
@@ -27,7 +27,7 @@ from voice.coach.machine import (
 
 KINDS = ("cramp", "bedtime", "warning")
 """`cramp`: coached through a cramp; `bedtime`: the stretching routine; `warning`: a
-warning sign heard outside any session."""
+warning sign heard outside any session. Nothing else is a row."""
 ENDINGS = ("better", "worse", "warning_sign", "stopped", "timed_out", "completed",
            "unfinished")
 """How a session ended. `worse`: nothing helped and the coach said to get medical advice;
@@ -119,15 +119,17 @@ class Tracker:
     @staticmethod
     def _kind(before: State, event: Event, after: State,
               actions: tuple[Action, ...]) -> str | None:
-        """The kind of session this step is part of (None: no session)."""
+        """The kind of session this step is part of (None: no session). Only coaching
+        through a cramp or the bedtime routine is a session: an answer to a question, a
+        greeting or "help" is none, whatever phase the coach answers it in."""
         notes = _notes(actions)
         if after.phase in BEDTIME_PHASES or any(n.outcome == "completed" for n in notes):
             return "bedtime"  # (a routine of one hold begins and completes in one step)
-        if after.phase not in IDLE_PHASES or any(n.did == "stretch" for n in notes):
+        if after.phase in CRAMP_PHASES or any(n.did == "stretch" for n in notes):
             return "cramp"
         if before.phase in BEDTIME_PHASES:
             return "bedtime"  # the step that ended the routine
-        if before.phase not in IDLE_PHASES:
+        if before.phase in CRAMP_PHASES:
             return "cramp"  # the step that ended a cramp session
         if any(n.warning for n in notes):
             return "warning"
