@@ -600,6 +600,39 @@ def test_a_warning_sign_said_over_the_count_ends_the_row_warning_sign(tmp_path: 
     assert (row.ended - row.started).total_seconds() > 8
 
 
+def test_an_ambulance_case_is_recorded_as_an_emergency(tmp_path: Path) -> None:
+    db = tmp_path / "d.sqlite3"
+    out = cli("session", "--day", "--say", "help, calf cramp", "--say-at", "12",
+              "my chest hurts", "--diary", str(db))
+    assert out.returncode == 0, out.stderr
+    assert "ambulance" in said(out).lower()
+    session(db, "I can't breathe")  # with no session under way
+    session(db, "my leg is swollen")  # a warning sign stays one
+    found = [(r["kind"], r["ending"], r["warning"]) for r in rows(db)]
+    assert found == [("cramp", "emergency", "my chest hurts"),
+                     ("warning", "emergency", "I can't breathe"),
+                     ("warning", "warning_sign", "my leg is swollen")]
+    table = cli("diary", "--diary", str(db)).stdout.splitlines()
+    assert [line.split()[-1] for line in table[2:5]] == ["emergency", "emergency", "sign"]
+    assert "heard: my chest hurts" in table[2]
+
+
+def test_a_graver_sign_is_never_replaced_by_a_lesser_ending() -> None:
+    at = dt.datetime(2026, 3, 4, 2, 0, tzinfo=LOCAL)
+    from voice.coach.machine import Happened
+
+    for first, then, kept in (("emergency", "warning_sign", "emergency"),
+                              ("warning_sign", "emergency", "emergency"),
+                              ("warning_sign", "better", "warning_sign"),
+                              ("emergency", "worse", "emergency")):
+        tracker, state = Tracker(), State(phase=Phase.STRETCH, muscle="calf")
+        tracker.stepped(state, Heard("cramp"), "", state, (Happened(did="stretch"),), at)
+        for outcome in (first, then):
+            [row] = tracker.stepped(state, Heard("none"), "", state,
+                                    (Happened(outcome=outcome),), at)  # type: ignore[arg-type]
+        assert row.ending == kept, (first, then)
+
+
 SESSIONS = {
     "better": [Heard("cramp", {"muscle": "calf", "side": "left"}), Finished(),
                Heard("better"), Heard("no")],
@@ -611,6 +644,7 @@ SESSIONS = {
                   Timeout(), Timeout()],
     "bedtime": [Heard("bedtime"), Heard("next"), Heard("heat_ice"), Heard("stop")],
     "lone sign": [Heard("emergency")],
+    "emergency": [Heard("cramp", {"muscle": "calf"}), Heard("emergency", {}, 6)],
 }
 
 
@@ -644,10 +678,11 @@ def test_renaming_a_prompt_cannot_change_a_diary_row(name: str) -> None:
         "warning": ("cramp", "foot", "right", ("stretch", "massage"), "warning_sign", False),
         "first aid": ("cramp", None, None, ("stretch", "repeat"), "timed_out", False),
         "bedtime": ("bedtime", None, None, ("heat",), "stopped", False),
-        "lone sign": ("warning", None, None, (), "warning_sign", False),
+        "lone sign": ("warning", None, None, (), "emergency", False),
+        "emergency": ("cramp", "calf", None, ("stretch",), "emergency", False),
     }[name]
     assert (last.kind, last.muscle, last.side, last.done, last.ending, last.gp_said) == expected
-    assert (last.warning == "my words") is (last.ending == "warning_sign")
+    assert (last.warning == "my words") is (last.ending in ("warning_sign", "emergency"))
 
 
 def test_the_rendered_session_and_the_live_loop_write_the_same_row(tmp_path: Path) -> None:

@@ -27,11 +27,14 @@ from voice.coach.machine import (
 
 KINDS = ("cramp", "bedtime", "warning")
 """`cramp`: coached through a cramp; `bedtime`: the stretching routine; `warning`: a
-warning sign heard outside any session. Nothing else is a row."""
-ENDINGS = ("better", "worse", "warning_sign", "stopped", "timed_out", "completed",
-           "unfinished")
+warning or emergency sign heard outside any session. Nothing else is a row."""
+ENDINGS = ("better", "worse", "warning_sign", "emergency", "stopped", "timed_out",
+           "completed", "unfinished")
 """How a session ended. `worse`: nothing helped and the coach said to get medical advice;
-`unfinished`: the coach itself was stopped (or killed) mid-session."""
+`warning_sign`: a sign that needs a doctor was heard; `emergency`: a sign that needs an
+ambulance was heard; `unfinished`: the coach itself was stopped (or killed) mid-session."""
+_GRAVITY = {"warning_sign": 1, "emergency": 2}
+"""Endings that later outcomes of the same session do not replace (the graver stays)."""
 DONE = ("stretch", "repeat", "massage", "heat")
 """What the coach can have had the user do in a cramp session."""
 
@@ -162,9 +165,10 @@ class Tracker:
                 done.append(note.did)
             if note.warning:
                 changes["warning"] = heard_text or note.warning
-            if note.outcome is not None and (note.outcome == "warning_sign" or changes.get(
-                    "ending", rec.ending) != "warning_sign"):
-                changes["ending"] = note.outcome
+            ending = str(changes.get("ending", rec.ending))
+            if note.outcome is not None and \
+                    _GRAVITY.get(note.outcome, 0) >= _GRAVITY.get(ending, 0):
+                changes["ending"] = note.outcome  # a sign heard stays the ending
             if (note.eased and rec.kind == "cramp" and rec.eased_s is None
                     and "eased_s" not in changes):
                 changes["eased_s"] = round((at - rec.started).total_seconds(), 1)
