@@ -12,6 +12,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.support.core import cli, coach, content
@@ -499,13 +500,146 @@ def seeded_picture_diary(db: Path) -> None:
     seed(db, *records)
 
 
+def png_size(png: Path) -> tuple[int, int]:
+    """Width and height of a PNG file, from its header."""
+    import struct
+
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
 def test_plot_writes_a_png(tmp_path: Path) -> None:
     db, png = tmp_path / "d.sqlite3", tmp_path / "d.png"
     seeded_picture_diary(db)
     out = cli("diary", "--plot", str(png), "--diary", str(db))
     assert out.returncode == 0, out.stderr
-    data = png.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+    assert len(png.read_bytes()) > 20_000
+    width, height = png_size(png)
+    assert 800 < width < 1100 and 600 < height < 1000  # four weeks
+
+
+def test_weeks_of_a_picture_are_bounded_with_one_line(tmp_path: Path) -> None:
+    from voice.diary.plot import MAX_WEEKS
+
+    db, png = tmp_path / "d.sqlite3", tmp_path / "d.png"
+    seed(db, cramp(night(1)))
+    out = cli("diary", "--plot", str(png), "--weeks", str(MAX_WEEKS + 1), "--diary", str(db))
+    assert out.returncode == 2 and not png.exists()
+    [line] = out.stderr.splitlines()
+    assert f"at most {MAX_WEEKS} weeks" in line and "Traceback" not in line
+    longest = cli("diary", "--plot", str(png), "--weeks", str(MAX_WEEKS), "--diary", str(db))
+    assert longest.returncode == 0, longest.stderr
+    assert png_size(png)[1] < 13_000
+    table = cli("diary", "--weeks", "520", "--diary", str(db))  # the table goes further back
+    assert table.returncode == 0 and "last 520 weeks" in table.stdout
+
+
+def picture(records: list[SessionRecord], weeks: int = 4) -> object:
+    """The diary's picture of the last `weeks` weeks, drawn (a matplotlib figure)."""
+    from voice.diary.plot import figure
+
+    last = night_of(dt.datetime.now().astimezone())
+    fig = figure(records, last - dt.timedelta(days=7 * weeks - 1), last,
+                 content().muscle_names)
+    fig.canvas.draw()
+    return fig
+
+
+def every_kind_of_night() -> list[SessionRecord]:
+    """One night of each kind of mark, and a night with all of them at once."""
+    def routine(k: int, ending: str) -> SessionRecord:
+        return SessionRecord("bedtime", night(k, 22), night(k, 22), holds=4, ending=ending)
+
+    def sign(k: int, ending: str) -> SessionRecord:
+        return SessionRecord("warning", night(k), night(k), warning="heard", ending=ending)
+
+    crowded = [cramp(night(3, hour=1 + h % 6), muscle=m) for h, m in
+               enumerate(["calf", "foot", None, "hamstring", "quadriceps", "calf", "calf",
+                          "calf", "foot"])]
+    return [*crowded, routine(3, "completed"), sign(3, "emergency"), sign(3, "warning_sign"),
+            cramp(night(5), ending="warning_sign"), cramp(night(6), ending="emergency"),
+            sign(7, "warning_sign"), sign(8, "emergency"),
+            routine(9, "completed"), routine(10, "stopped"), routine(11, "unfinished")]
+
+
+def test_the_title_says_cramps_and_nights_in_words() -> None:
+    six = [cramp(night(2, hour=h)) for h in range(1, 7)]
+    assert picture(six).axes[0].get_title().endswith(": 6 cramps on 1 night")
+    assert picture(six[:1]).axes[0].get_title().endswith(": 1 cramp on 1 night")
+    two = [cramp(night(2)), cramp(night(4))]
+    assert picture(two).axes[0].get_title().endswith(": 2 cramps on 2 nights")
+    assert picture([]).axes[0].get_title().endswith(": no cramps")
+
+
+def test_every_mark_drawn_has_its_legend_entry() -> None:
+    from voice.diary import plot
+
+    ax = picture(every_kind_of_night()).axes[0]
+    drawn = {a.get_gid() for a in [*ax.collections, *ax.lines]}
+    assert {plot.RING, plot.LONE_SIGN, plot.EMERGENCY, plot.ROUTINE_DONE,
+            plot.ROUTINE_STOPPED} <= drawn
+    labels = plot.legend_labels(content().muscle_names)
+    shown = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert [labels[gid] for gid in sorted(drawn) if labels[gid] not in shown] == []
+    assert len(set(shown)) == len(shown)
+    assert "an emergency (ambulance)" in shown and "bedtime stretches stopped early" in shown
+
+
+def mark_boxes(fig: object) -> list[tuple[str, object]]:
+    """Where each mark lies on the picture, in pixels: dots and flags as the square around
+    the marker (edge included), bars as their line's stroke."""
+    from matplotlib.transforms import Bbox
+
+    ax, renderer = fig.axes[0], fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    boxes: list[tuple[str, object]] = []
+    for mark in ax.collections:
+        (x, y), = ax.transData.transform(mark.get_offsets())
+        half = (np.sqrt(mark.get_sizes()[0]) / 2 + mark.get_linewidths()[0]) * fig.dpi / 72
+        boxes.append((mark.get_gid(), Bbox.from_extents(x - half, y - half, x + half, y + half)))
+    for line in ax.lines:
+        half = line.get_linewidth() / 2 * fig.dpi / 72
+        box = line.get_window_extent(renderer)
+        boxes.append((line.get_gid(), Bbox.from_extents(box.x0, box.y0 - half, box.x1,
+                                                        box.y1 + half)))
+    return boxes
+
+
+def test_labels_keep_clear_of_the_bedtime_bar_and_every_mark() -> None:
+    fig = picture(every_kind_of_night())
+    renderer = fig.canvas.get_renderer()
+    texts = [(t.get_text(), t.get_window_extent(renderer)) for t in fig.axes[0].texts]
+    assert any(text == "+3" for text, _ in texts)
+    clashes = [(text, gid) for text, box in texts for gid, mark in mark_boxes(fig)
+               if box.overlaps(mark)]
+    assert clashes == []
+
+
+def test_a_stopped_routine_is_not_drawn_as_done(tmp_path: Path) -> None:
+    import matplotlib.image
+
+    from voice.diary import plot
+
+    records = [SessionRecord("bedtime", night(k, 22), night(k, 22), holds=4, ending=ending)
+               for k, ending in ((2, "completed"), (3, "stopped"), (4, "unfinished"))]
+    fig = picture(records)
+    png = tmp_path / "p.png"
+    fig.savefig(png, format="png", dpi=plot.DPI)
+    pixels = matplotlib.image.imread(png)
+    done = np.array(matplotlib.colors.to_rgb(plot.STRETCHED_COLOUR))
+    bars = sorted(fig.axes[0].lines, key=lambda line: -line.get_ydata()[0] * 7
+                  - line.get_xdata()[0])
+    found = {}
+    for line in bars:
+        (x0, x1), (y, _) = line.get_xdata(), line.get_ydata()
+        along = [fig.axes[0].transData.transform((x, y)) for x in np.linspace(x0, x1, 40)[1:-1]]
+        colours = [pixels[pixels.shape[0] - 1 - round(py), round(px), :3] for px, py in along]
+        found[line.get_gid()] = sum(np.allclose(c, done, atol=0.02) for c in colours)
+    assert found[plot.ROUTINE_DONE] == 38  # the whole bar in the colour of done
+    assert found[plot.ROUTINE_STOPPED] == 0
+    assert sorted(a.get_gid() for a in fig.axes[0].lines) == [
+        plot.ROUTINE_DONE, plot.ROUTINE_STOPPED, plot.ROUTINE_STOPPED]
 
 
 def test_plot_without_matplotlib_is_one_line_and_exit_3(tmp_path: Path) -> None:
