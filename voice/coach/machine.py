@@ -76,9 +76,10 @@ class End:
 
 Did = Literal["stretch", "massage", "heat"]
 """What the coach had the user do."""
-Outcome = Literal["better", "worse", "warning_sign", "completed"]
+Outcome = Literal["better", "worse", "warning_sign", "emergency", "completed"]
 """How a session turned out: eased, nothing helped (get medical advice), a warning sign was
-heard, or the bedtime routine was done to its end."""
+heard (a doctor), an emergency sign was heard (an ambulance), or the bedtime routine was
+done to its end."""
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ class Happened:
     outcome: Outcome | None = None
     """How the session turned out, whatever ends it after this."""
     warning: str | None = None
-    """The warning sign heard (its intent), with `outcome` `warning_sign`."""
+    """The warning sign heard (its intent), with `outcome` `warning_sign` or `emergency`."""
     eased: bool = False
     """The user said, or agreed, that the cramp has eased."""
     gp_said: bool = False
@@ -163,6 +164,10 @@ class Phase(Enum):
 BEDTIME_PHASES = frozenset({Phase.BEDTIME, Phase.BEDTIME_REST, Phase.BEDTIME_PAUSED})
 IDLE_PHASES = frozenset({Phase.IDLE, Phase.ANSWERED})
 """No session under way: the diary's facts may be read afresh, and a new session may begin."""
+CRAMP_PHASES = frozenset({Phase.ASK_MUSCLE, Phase.STRETCH, Phase.PAUSED, Phase.ASK_EASING,
+                          Phase.OFFER_TIPS, Phase.STOPPED, Phase.WARMTH})
+"""Coaching someone through a cramp: the only phases, with the bedtime routine's, that make
+a diary row. Every phase is in exactly one of the three sets."""
 
 
 @dataclass(frozen=True)
@@ -241,8 +246,9 @@ class Coach:
 
     def _warning(self, s: State, intent: str) -> tuple[State, tuple[Action, ...]]:
         """A warning sign: stop coaching and say what to do."""
+        outcome: Outcome = "emergency" if intent == IntentName.EMERGENCY else "warning_sign"
         return self._end(s, Silence(), self._step_words(s, intent),
-                         Happened(outcome="warning_sign", warning=intent))
+                         Happened(outcome=outcome, warning=intent))
 
     # -- plans --
     def _hold(self, s: State, first: int = 1) -> tuple[Action, ...]:
