@@ -45,12 +45,15 @@ class SessionResult:
     """The rendered session."""
 
     renderer: WavRenderer
+    voice: str
+    """The engine and voice that spoke (`piper:en_US-joe-medium`)."""
     events: list[dict[str, object]] = field(default_factory=list)
 
     def timeline(self) -> dict[str, object]:
         """The timeline object of docs/cli.md."""
         return {"sample_rate": self.renderer.sample_rate,
-                "duration_s": round(self.renderer.duration_s, 4), "events": self.events}
+                "duration_s": round(self.renderer.duration_s, 4), "voice": self.voice,
+                "events": self.events}
 
 
 def text_turn(intent: Intent, at_count: int | None = None) -> Turn:
@@ -77,7 +80,8 @@ def run_session(coach: Coach, conductor: Conductor, turns: Iterable[Turn],
     """Play a session until the coach ends it with no turns left, or gives up waiting.
     With a `keeper`, the session goes in the diary as if it had begun at `started`."""
     pending = deque(turns)
-    result = SessionResult(WavRenderer(conductor.library.sample_rate))
+    result = SessionResult(WavRenderer(conductor.library.sample_rate),
+                           conductor.library.voice)
     stepper = Stepper(coach, night, keeper)
     t = reply_at = 0.0
     actions: tuple[Action, ...] = ()
