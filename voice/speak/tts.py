@@ -74,8 +74,9 @@ class Pyttsx3Voice:
         ids = {v.id.split("/")[-1]: v.id for v in self._engine.getProperty("voices")}
         if voice in ids:
             self._engine.setProperty("voice", ids[voice])
-        chosen = str(self._engine.getProperty("voice") or voice).split("/")[-1]
-        self.name = f"{_DRIVERS.get(sys.platform, 'espeak')}:{chosen}"
+        else:  # the driver's own default speaks
+            voice = str(self._engine.getProperty("voice") or voice).split("/")[-1]
+        self.name = f"{_DRIVERS.get(sys.platform, 'espeak')}:{voice}"
         self._lock = threading.Lock()
         self._dir = tempfile.TemporaryDirectory(prefix="cramp-coach-tts-")
         self.synth(".", 175)  # the driver's first synthesis ignores settings; spend it here
