@@ -82,10 +82,17 @@ def test_missing_espeak_falls_back_to_printing_and_says_so_once(tmp_path: Path) 
 
 def test_missing_espeak_makes_render_fail_plainly(tmp_path: Path) -> None:
     out = guarded("session", "--say", "help, calf cramp", "--render", str(tmp_path / "s.wav"),
-                  extra_path=ROOT_DIR / "tests" / "fake_no_espeak")
+                  "--voice", "espeak", extra_path=ROOT_DIR / "tests" / "fake_no_espeak")
     assert out.returncode == 3
     assert "espeak-ng" in out.stderr and "Traceback" not in out.stderr
     assert not (tmp_path / "s.wav").exists()
+
+
+def test_the_piper_voice_needs_no_espeak_ng(tmp_path: Path) -> None:
+    out = guarded("session", "--say", "help, calf cramp", "--render", str(tmp_path / "s.wav"),
+                  extra_path=ROOT_DIR / "tests" / "fake_no_espeak")
+    assert out.returncode == 0 and out.stderr == "", out.stderr
+    assert (tmp_path / "s.wav").stat().st_size > 0
 
 
 def written(folder: Path) -> list[str]:

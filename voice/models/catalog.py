@@ -260,7 +260,8 @@ def verify_targets(
                 folder = packaged_folder(entry)
                 if folder is not None:
                     installed.append((entry.name, folder))
-        if not installed:
+        if all(label in entries and entries[label].engine in VOICE_ENGINES
+               for label, _ in installed):  # a voice alone hears nothing
             raise MissingResource(f"no speech models installed in {models_dir}, and "
                                   f"{_default_missing(entries)}")
         return installed
@@ -281,6 +282,9 @@ def verify_targets(
 
 DEFAULT_ENGINE = "whisper"
 """The engine `--engine auto` tries first; messages name its catalogue model."""
+
+VOICE_ENGINES = ("piper",)
+"""Catalogue engines that speak (the coach's voice) rather than hear."""
 
 ENGINE_NAMES = {"whisper": "Whisper", "vosk": "Vosk", "pocketsphinx": "PocketSphinx",
                 "piper": "Piper"}
