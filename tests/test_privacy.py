@@ -72,7 +72,8 @@ def test_transcript_only_with_log_and_plain(tmp_path: Path) -> None:
 
 
 def test_missing_espeak_falls_back_to_printing_and_says_so_once(tmp_path: Path) -> None:
-    out = guarded("listen", "--text", "--day", "--once", stdin="help, calf cramp\nstop\n",
+    out = guarded("listen", "--text", "--day", "--once", "--voice", "espeak",
+                  stdin="help, calf cramp\nstop\n",
                   extra_path=ROOT_DIR / "tests" / "fake_no_espeak")
     assert out.returncode == 0, out.stderr
     assert out.stderr.count("Speech output is not available") == 1

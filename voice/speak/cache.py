@@ -37,9 +37,15 @@ def clip_key(fields: Mapping[str, object]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+FOLDER_ENV = "CRAMP_COACH_SPEECH_CACHE"
+"""A folder to keep rendered clips in instead (the tests share one between processes)."""
+
+
 def default_folder() -> Path:
-    """Where rendered clips are kept: `speech/` in the user's cache folder."""
-    return user_cache_dir() / FOLDER
+    """Where rendered clips are kept: `speech/` in the user's cache folder, or the folder
+    `CRAMP_COACH_SPEECH_CACHE` names."""
+    chosen = os.environ.get(FOLDER_ENV)
+    return Path(chosen) if chosen else user_cache_dir() / FOLDER
 
 
 class RenderCache:
