@@ -104,7 +104,7 @@ class PiperSpeech:
         """Piper's length scale for `rate` words per minute. A sentence lasts about the
         length scale to the power `STRETCH` times as long (the pauses between words stretch
         less than the sounds), so the scale is raised to its inverse."""
-        return round((self.natural_rate / max(rate, 1)) ** (1 / STRETCH), 4)
+        return round(float((self.natural_rate / max(rate, 1)) ** (1 / STRETCH)), 4)
 
     def settings(self, rate: int) -> dict[str, object]:
         """Everything that shapes a clip rendered at `rate` (for the render cache's key)."""
