@@ -102,7 +102,7 @@ def run_session(coach: Coach, conductor: Conductor, turns: Iterable[Turn],
         return stepper.step(event, heard_text, begun + dt.timedelta(seconds=at_s))
 
     def hear(turn: Turn, at_s: float, counted: int = 0) -> tuple[Action, ...]:
-        result.events.append({"type": "user", "start": round(at_s, 4),
+        result.events.append({"type": "user", "start": round(at_s, 6),
                               "text": turn.intent.text, "intent": turn.intent.name,
                               "slots": dict(turn.intent.slots)})
         return step(Heard(turn.intent.name, turn.intent.slots, counted), at_s,
@@ -160,19 +160,19 @@ def run_session(coach: Coach, conductor: Conductor, turns: Iterable[Turn],
         result.events.extend(cue.event() for cue in cues)
         t = max(t, plan.done_at)
         if plan.end:
-            result.events.append({"type": "end", "start": round(t, 4)})
+            result.events.append({"type": "end", "start": round(t, 6)})
             if not pending:
                 result.renderer.extend_to(t)
                 return result
             t += USER_GAP_S
         elif plan.listen is not None:
             step(Finished(), t)
-            result.events.append({"type": "listen", "start": round(t, 4)})
+            result.events.append({"type": "listen", "start": round(t, 6)})
             deadline = t + plan.listen.timeout_s
             if pending and not pending[0].silent and pending[0].at_count is None:
                 t += USER_GAP_S
     if pending and pending[0].at_count is not None:
         raise _unsaid(pending[0])
-    result.events.append({"type": "end", "start": round(t, 4)})
+    result.events.append({"type": "end", "start": round(t, 6)})
     result.renderer.extend_to(t)
     return result

@@ -343,7 +343,7 @@ class IntentMatcher:
         if found is None:
             return self._nearest(norm, allowed - set(URGENT), text)
         name, slots, confidence = found
-        if context is Context.IDLE and name == IntentName.BETTER and "muscle" in slots:
+        if context == Context.IDLE and name == IntentName.BETTER and "muscle" in slots:
             # With no cramp to ease, "my hamstring's gone" is one (gone: seized).
             name = IntentName.CRAMP
         return Intent(name, self._fill_slots(name, slots, norm), round(confidence, 3), text)
