@@ -90,6 +90,18 @@ def summary(rows: Sequence[Scored]) -> tuple[float, float, float, float]:
             statistics.median(r.render_s for r in rows))
 
 
+def measured_on() -> str:
+    """The commit and machine the figures were measured on."""
+    import os
+    import platform
+    import subprocess
+
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT_DIR, text=True,
+                            capture_output=True, check=False).stdout.strip() or "unknown"
+    return (f"commit {commit}, {time.strftime('%Y-%m-%d')}, {platform.machine()} "
+            f"with {os.cpu_count()} cores")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the figures and write docs/voice-quality.md."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -121,7 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                  ("Written by `python -m bench.voice_quality"
                  f"{' --quick' if args.quick else ''}`: every fixed line the coach says, "
                  "rendered as the coach renders it, scored by DNSMOS (speechmos: P.835 overall "
-                 "and P.808) and transcribed by Whisper tiny.en without a prompt."), "",
+                 "and P.808) and transcribed by Whisper tiny.en without a prompt; "
+                  f"measured at {measured_on()}."), "",
                  "| voice | mode | lines | DNSMOS overall | P.808 | Whisper WER | render (median) |",
                  "|---|---|---|---|---|---|---|"]
     for (choice, night), rows in results.items():
