@@ -76,6 +76,12 @@ URGENT: tuple[IntentName, ...] = (IntentName.EMERGENCY, IntentName.RED_FLAG)
 """The warning intents, an emergency first: the safety rules find them, they beat every
 other intent, and the diary records them as a warning."""
 
+SAID_FREELY: tuple[IntentName, ...] = (
+    IntentName.VOICE, IntentName.TIME_LEFT, IntentName.ALTERNATIVE, IntentName.EXPLAIN)
+"""Intents only a free-form recogniser (Whisper) listens for: a grammar recogniser forces
+whatever it hears into one of its sentences, and these short conversational ones ("loud",
+"another one", "what's a cramp") would take other words and the core commands' place."""
+
 TOPICS: tuple[IntentName, ...] = (
     IntentName.MASSAGE, IntentName.HEAT_ICE, IntentName.HYDRATION, IntentName.EXERCISE,
     IntentName.FOOTWEAR, IntentName.PREVENTION, IntentName.DOCTOR, IntentName.MEDICINE)

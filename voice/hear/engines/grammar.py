@@ -37,7 +37,7 @@ from hassil.sample import sample_expression
 
 from voice.errors import BadInput
 from voice.understand.matcher import IntentMatcher, heard_blocks
-from voice.vocabulary import Context
+from voice.vocabulary import SAID_FREELY, Context
 
 GLUE_EXPANSION_CAP = 64
 """Most strings enumerated where two template parts join inside a word ("i('m| am)")."""
@@ -435,7 +435,7 @@ def build_grammar(matcher: IntentMatcher, context: Context,
     if context not in matcher.contexts:
         raise ValueError(f"unknown listening context '{context}'")
     dictionary = load_dictionary() if dictionary is None else dictionary
-    names = tuple(matcher.contexts[context])
+    names = tuple(n for n in matcher.contexts[context] if n not in SAID_FREELY)
     writer = _Writer(matcher.intents, dictionary)
     bodies: list[str] = []
     singles: set[str] = set()
