@@ -318,6 +318,9 @@ class IntentsFile:
     heard_prompts: Mapping[Context, str] = field(default_factory=dict)
     muscle_hints: Mapping[str, str] = field(default_factory=dict)
     not_a_leg: tuple[str, ...] = ()
+    first_person: tuple[str, ...] = ()
+    """Words by which the speaker speaks of themself (what is said about the coach's
+    business is said of the speaker or their leg)."""
     skip_words: tuple[str, ...] = ()
     medicine_words: tuple[str, ...] = ()
     keywords: tuple[tuple[str, tuple[str, ...]], ...] = ()

@@ -288,6 +288,7 @@ class TextEars:
         self.stream = stream
         self.prompt = prompt and stream.isatty()
         self._thread: threading.Thread | None = None
+        self._context = Context.IDLE
 
     def start(self, loop: LiveLoop) -> None:
         """Read lines on a daemon thread."""
@@ -297,11 +298,16 @@ class TextEars:
     def _read(self, loop: LiveLoop) -> None:
         for line in self.stream:
             if line.strip():
-                loop.heard(self.matcher.parse(line.strip()))
+                loop.heard(self.matcher.parse(line.strip(), self._context))
         loop.input_ended()
 
     def set_context(self, context: Context) -> None:
-        """Typed text is unambiguous: every intent is understood in every context."""
+        """Read typed lines in `context`, by the same rule as heard words: only what the
+        coach listens for there, and nothing that is not its business. Typing makes the
+        words sure, not what they mean: "left foot" typed while idle is as far from a
+        request for help as "left foot" heard, and "stop the car" as far from a command,
+        so one rule keeps the coach from answering talk however it reaches it."""
+        self._context = context
 
     def close(self) -> None:
         """Nothing to release."""

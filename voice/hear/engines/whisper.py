@@ -1,10 +1,10 @@
 """Whisper (faster-whisper's CTranslate2 model, tiny.en) behind the `SpeechIn` interface.
 
 Whisper hears whole utterances: `hear_whole` (and `finish`) decode one, drop what Whisper
-itself marks as no speech or as a loop, and hand the transcript to the command set
-(`judge.py`), which reads it as one of the context's commands or as nothing. In steady
-noise as loud as the voice they hear it again with Whisper's full window and weigh its few
-best readings, which costs a few tenths of a second more. While an
+itself marks as no speech or as a loop, and hand the transcript to `HeardReader`, which
+reads it as typed text is read in the same context, its misspellings of the coach's words
+corrected. In steady noise as loud as the voice they hear it again with Whisper's full
+window and weigh its few best readings, which costs a few tenths of a second more. While an
 utterance is still being said, `feed` hears the audio so far again every quarter second
 or so and returns that running guess (for the early hush on "stop"); a streaming
 recogniser given as `streaming` takes that job instead.
@@ -33,8 +33,8 @@ import numpy as np
 from voice.errors import BadInput, MissingResource
 from voice.hear.base import SAMPLE_RATE, Hypothesis, SpeechIn
 from voice.hear.levels import frame_levels_db
-from voice.understand.judge import CommandJudge, without_repeats
 from voice.understand.matcher import IntentMatcher
+from voice.understand.reading import HeardReader, without_repeats
 from voice.vocabulary import Context
 
 log = logging.getLogger(__name__)
@@ -80,8 +80,8 @@ class WhisperSettings:
     holds up in steady noise where a cut-down input falls apart, at about four times the
     cost."""
     noisy_hypotheses: int = 3
-    """Whisper's best readings of an utterance heard in noise that are put to the command
-    set, best first..."""
+    """Whisper's best readings of an utterance heard in noise that are read, best
+    first..."""
     noisy_margin: float = 0.2
     """...among those within this much of the best one's log-probability per token."""
 
@@ -118,6 +118,20 @@ def loudness_spread_db(samples: np.ndarray) -> float:
     return float(np.percentile(level, 90) - np.percentile(level, 10))
 
 
+def read_transcripts(reader: HeardReader, readings: list[tuple[str, float]],
+                     context: Context) -> Hypothesis:
+    """The first of a recogniser's readings (transcript, confidence; best first) that
+    `reader` understands in `context`, each read with the others beside it; text "" when
+    none is, with the best transcript."""
+    transcripts = [t for t, _ in readings]
+    for transcript, confidence in readings:
+        reading = reader.read(transcript, context, [t for t in transcripts if t != transcript])
+        log.debug("whisper heard %r in %s -> %r", transcript, context, reading.text)
+        if reading.text:
+            return Hypothesis(reading.text, round(confidence, 3), True, transcript)
+    return Hypothesis("", 0.0, True, transcripts[0] if transcripts else "")
+
+
 def compression_ratio(text: str) -> float:
     """How much zlib shrinks `text`: high for a transcript that repeats itself."""
     data = text.encode("utf-8")
@@ -125,8 +139,8 @@ def compression_ratio(text: str) -> float:
 
 
 class WhisperEngine:
-    """Whisper for whole utterances, judged by the command set; a streaming recogniser
-    beside it for running guesses."""
+    """Whisper for whole utterances, read as typed text is; a streaming recogniser beside
+    it for running guesses."""
 
     name = "whisper"
 
@@ -157,7 +171,7 @@ class WhisperEngine:
         self._features = {w: features(feature_size=self._model.n_mels, chunk_length=w)
                           for w in windows}
         self._start = [self._token("<|startoftranscript|>"), self._token("<|notimestamps|>")]
-        self.judge = CommandJudge(matcher)
+        self.reader = HeardReader(matcher)
         self._prompts = {ctx: self._prompt_tokens(matcher, ctx) for ctx in matcher.contexts}
         self._streaming = streaming
         self._context = Context.IDLE
@@ -210,19 +224,19 @@ class WhisperEngine:
         return Hypothesis(guess.text, guess.confidence, False, guess.transcript)
 
     def finish(self) -> Hypothesis:
-        """The whole utterance fed since `start`, heard by Whisper and judged."""
+        """The whole utterance fed since `start`, heard by Whisper and read."""
         if self._streaming is not None:
             self._streaming.finish()
         return self.hear_whole(bytes(self._pcm), self._context)
 
     # -- WholeHearing --
     def hear_whole(self, pcm: bytes, context: Context, quick: bool = False) -> Hypothesis:
-        """One whole utterance of 16 kHz 16-bit mono PCM, heard and judged in `context`.
+        """One whole utterance of 16 kHz 16-bit mono PCM, heard and read in `context`.
 
         In a quiet room (and for a running guess, `quick`) that is Whisper's best reading
         with the short window. In noise (`noisy_below_db`), Whisper's few best readings with
-        its own 30 s window are put to the command set first, best first, and the short
-        window's reading after them; the first the command set accepts is taken."""
+        its own 30 s window are read first, best first, and the short window's reading
+        after them; the first that is understood is taken (`read_transcripts`)."""
         audio = np.frombuffer(pcm, dtype=np.int16)
         samples = audio.astype(np.float32) / 32768.0
         s = self.settings
@@ -231,14 +245,12 @@ class WhisperEngine:
             ways.insert(0, (s.noisy_window_s, s.noisy_hypotheses))
         first = None
         for window, hypotheses in ways:
-            for transcript, confidence in self._readings(samples, context, window, hypotheses):
-                verdict = self.judge.judge(transcript, context)
-                log.debug("whisper heard %r in %s -> %r", transcript, context, verdict.text)
-                if verdict.text:
-                    return Hypothesis(verdict.text,
-                                      round(confidence * verdict.score / 100, 3), True,
-                                      transcript)
-                first = transcript if first is None else first
+            heard = read_transcripts(self.reader,
+                                     self._readings(samples, context, window, hypotheses),
+                                     context)
+            if heard.text:
+                return heard
+            first = heard.transcript if first is None else first
         return Hypothesis("", 0.0, True, first or "")
 
     def transcribe(self, pcm: bytes, context: Context) -> tuple[str, float]:
