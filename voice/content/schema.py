@@ -321,6 +321,8 @@ class IntentsFile:
     first_person: tuple[str, ...] = ()
     """Words by which the speaker speaks of themself (what is said about the coach's
     business is said of the speaker or their leg)."""
+    other_people: tuple[str, ...] = ()
+    """Words by which a speaker speaks to or of other people."""
     skip_words: tuple[str, ...] = ()
     medicine_words: tuple[str, ...] = ()
     keywords: tuple[tuple[str, tuple[str, ...]], ...] = ()

@@ -35,6 +35,8 @@ SIGN_MIN = (80.0, 70.0)
 word it becomes: a sign read from a guess wakes the house ("windy" is not "wound")."""
 SEEN_MAX = 20000
 """Most heard texts whose closest domain word is remembered."""
+WHOLE_MIN = 80.0
+"""Least closeness of each correction when every heard word is corrected."""
 LONGEST_JOIN = 3
 """Most heard words read as one domain word."""
 SHORTEST = 3
@@ -57,7 +59,7 @@ class Corrector:
         offered = {w for other in others for w in other.split()
                    if w in self.lexicon.words and w not in words}
         out: list[str] = []
-        kept = 0
+        kept, least = 0, 100.0
         i = 0
         while i < len(words):
             best = self._best(words, i, offered)
@@ -67,12 +69,16 @@ class Corrector:
                 i += 1
             else:
                 out.append(best[0])
+                least = min(least, best[2])
                 i += best[1]
-        # Every word replaced is another sentence, not a corrected one ("hello" / "help").
-        return " ".join(out) if kept else heard
+        # Every word replaced, and not very closely, is another sentence, not a corrected
+        # one ("hello" / "help", where "council" is "cancel").
+        return " ".join(out) if kept or least >= WHOLE_MIN else heard
 
-    def _best(self, words: list[str], i: int, offered: set[str]) -> tuple[str, int] | None:
-        """The domain word for the heard words from `i` on, and how many it replaces."""
+    def _best(self, words: list[str], i: int,
+              offered: set[str]) -> tuple[str, int, float] | None:
+        """The domain word for the heard words from `i` on, how many it replaces, and how
+        close it is."""
         known, kept = self.lexicon.words, self.lexicon.kept
         found: tuple[float, str, int] | None = None
         for size in range(LONGEST_JOIN, 1, -1):
@@ -91,7 +97,7 @@ class Corrector:
             if near is not None and near[1] >= WORD_MIN and self._fits(word, near[0], near[1]) \
                     and (found is None or near[1] >= found[0]):
                 found = (near[1], near[0], 1)
-        return (found[1], found[2]) if found is not None else None
+        return (found[1], found[2], found[0]) if found is not None else None
 
     def _nearest(self, word: str, offered: set[str]) -> tuple[str, float] | None:
         """The closest domain word to `word`, another reading's word winning a tie."""

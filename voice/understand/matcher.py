@@ -142,6 +142,7 @@ class IntentMatcher:
         self._hints = [(normalize(p), m) for p, m in spec.muscle_hints.items()]
         self._elsewhere = tuple(normalize(w) for w in spec.not_a_leg)
         self._first_person = frozenset(normalize(w) for w in spec.first_person)
+        self._other_people = frozenset(normalize(w) for w in spec.other_people)
         self._leg = tuple(normalize(w) for w in spec.safety.body
                           if w not in spec.safety.subjects)
         """Body words that are no pronoun ("calf", "skin", not "it")."""
@@ -391,17 +392,36 @@ class IntentMatcher:
     def _about_the_coach(self, norm: str, name: str, how: str, context: Context) -> bool:
         """Whether a sentence read as `name` by a keyword or a warning-sign rule (`how`) is
         the coach's business: a sign said of the speaker or their leg ("it's gone red",
-        "I fell", not "the river was swollen"); a cramp named by a keyword, said of them
-        ("I cramped up", not "the flat was cramped"); a topic named by a keyword, asked
-        about a cramp, the leg or a medicine ("does coffee make cramps worse", not "do you
-        want a coffee"). A sentence as a whole close to one of the intent's sentences is too
-        ("would insoles help"). Whole sentences of the templates always are."""
+        "I fell", not "the river was swollen"); a cramp named by a keyword, said of a leg
+        ("my calf cramped up", not "the flat was cramped" or "my laces keep curling"); a
+        topic named by a keyword, asked about a cramp, the leg or a medicine ("does coffee
+        make cramps worse", not "do you want a coffee"). A sentence as a whole close to one
+        of the intent's sentences, naming its topic in their words, is too ("would insoles
+        help"). Said to or of other people ("can you pass me the water"),
+        none is. Whole sentences of the templates always are."""
         if how not in ("rule", "keyword") or name in ("emergency", "medicine"):
             return True
+        if not self._other_people.isdisjoint(norm.split()):
+            return False
         return self._said_of_speaker(norm, name) or self._related(norm, context, name)
 
+    @cached_property
+    def _topic_words(self) -> dict[str, tuple[str, ...]]:
+        """Intent → those of its keywords its own sentences use ("insoles", "foam roller";
+        not "coffee", which only points to the topic)."""
+        said: dict[str, set[str]] = {}
+        for intent, text in self._samples:
+            said.setdefault(intent, set()).add(f" {text} ")
+        return {intent: tuple(w for w in words
+                              if any(f" {w} " in text for text in said.get(intent, ())))
+                for intent, words in self._keywords}
+
     def _related(self, norm: str, context: Context, name: str) -> bool:
-        """Whether the whole sentence is close to some sentence of `name` in `context`."""
+        """Whether the whole sentence is close to some sentence of `name` in `context` and
+        names its topic in that sentence's words (`_topic_words`)."""
+        if name in self._topic_words and not any(
+                _contains(norm, w) for w in self._topic_words[name]):
+            return False
         key = (context, name)
         if key not in self._related_keys:
             self._related_keys[key] = Keys.of(
@@ -426,7 +446,7 @@ class IntentMatcher:
             return speaker or cramp or self._sign_of_pronoun(words) \
                 or self.safety.find(words).sign == "duration"
         if name == "cramp":
-            return speaker and not any(_contains(norm, w) for w in self._elsewhere)
+            return leg and not any(_contains(norm, w) for w in self._elsewhere)
         return leg or cramp or any(_contains(norm, w) for w in self._medicine)
 
     def _find(self, norm: str, allowed: set[str], context: Context | None = None
