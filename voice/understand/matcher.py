@@ -397,13 +397,20 @@ class IntentMatcher:
         topic named by a keyword, asked about a cramp, the leg or a medicine ("does coffee
         make cramps worse", not "do you want a coffee"). A sentence as a whole close to one
         of the intent's sentences, naming its topic in their words, is too ("would insoles
-        help"). Said to or of other people ("can you pass me the water"),
-        none is. Whole sentences of the templates always are."""
+        help"); for a cramp, only when a keyword holding the intent's own name says it ("I
+        woke up with a cramp"), as laces or hair curl and doors lock too. Said to or of
+        other people ("can you pass me the water"), none is. Whole sentences of the
+        templates always are."""
         if how not in ("rule", "keyword") or name in ("emergency", "medicine"):
             return True
         if not self._other_people.isdisjoint(norm.split()):
             return False
-        return self._said_of_speaker(norm, name) or self._related(norm, context, name)
+        if self._said_of_speaker(norm, name):
+            return True
+        if name == "cramp" and not any(
+                _contains(norm, w) for w in self._cramp_words if name in w):
+            return False
+        return self._related(norm, context, name)
 
     @cached_property
     def _topic_words(self) -> dict[str, tuple[str, ...]]:
