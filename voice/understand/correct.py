@@ -75,6 +75,19 @@ class Corrector:
         # one ("hello" / "help", where "council" is "cancel").
         return " ".join(out) if kept or least >= WHOLE_MIN else heard
 
+    def joined(self, heard: str) -> str | None:
+        """The one domain word that all of `heard`'s two or three words (normalised), run
+        together, are close to: a command word heard split up, one half of it a known word
+        ("can sill" for "cancel"); None when there is none."""
+        words = heard.split()
+        if not 1 < len(words) <= LONGEST_JOIN or all(w in self.lexicon.words for w in words):
+            return None
+        near = self._near(heard)
+        if near is None or near[1] < JOIN_MIN or not self._fits("".join(words), *near) \
+                or any(closeness(w, near[0]) >= near[1] for w in words):
+            return None  # one word alone as close is that word heard with others
+        return near[0]
+
     def _best(self, words: list[str], i: int,
               offered: set[str]) -> tuple[str, int, float] | None:
         """The domain word for the heard words from `i` on, how many it replaces, and how

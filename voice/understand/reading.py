@@ -5,7 +5,8 @@ rules, in the same listening context as typed text (`IntentMatcher.parse`). Hear
 two things only. Words: the transcript's misspellings of the coach's own words are
 corrected toward them (`correct.py`), and the corrected reading is taken when it says
 more (a whole sentence of the coach's where the words as heard meant nothing, or the same
-intent with a slot more), never a whole other sentence. Sound: text that is the coach's own voice, heard back by the
+intent with a slot more), never a whole other sentence; when it still means nothing, its two or three words
+are tried run together as one ("can sill", "cancel"). Sound: text that is the coach's own voice, heard back by the
 microphone (its count, its instructions), is nothing.
 
     reader = HeardReader(matcher)
@@ -91,6 +92,12 @@ class HeardReader:
             fixed = self.matcher.parse(fixed_text, context)
             if _says_more(fixed, intent):
                 heard, intent = fixed_text, fixed
+        joined_text = None if intent.name != "none" or self.corrector is None \
+            else self.corrector.joined(heard)
+        if joined_text is not None:
+            joined = self.matcher.parse(joined_text, context)
+            if _says_more(joined, intent):
+                heard, intent = joined_text, joined
         if intent.name == "none" or self._own_voice(heard, context, intent):
             return NOTHING
         return Reading(heard, intent)
