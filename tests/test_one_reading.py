@@ -105,6 +105,8 @@ def test_a_warning_sign_said_negated_is_no_sign_either_way(matcher: IntentMatche
     ("I fell down the stairs and now my calf is cramping", "idle", "red_flag"),
     ("The waiting room at the vet was tiny and cramped.", "idle", "none"),
     ("I cramped up in the middle of my match", "idle", "exercise"),
+    ("My laces keep curling", "idle", "none"),
+    ("I woke up with a bad cramp", "idle", "cramp"),
 ])
 def test_one_rule_decides_what_is_the_coachs_business(
         matcher: IntentMatcher, reader: HeardReader, text: str, context: Context,

@@ -258,6 +258,7 @@ def test_signs_in_passing_or_negated_are_not_heard_as_signs(reader: HeardReader,
     ("My tools are curling.", "idle", "cramp", {"muscle": "foot"}),
     ("Does quite nice help?", "idle", "medicine", {}),
     ("Charlie horse in my left calf.", "idle", "cramp", {"muscle": "calf", "side": "left"}),
+    ("Can sill.", "idle", "stop", {}),  # one command word heard as two
 ])
 def test_misspelt_domain_words_are_corrected(reader: HeardReader, transcript: str, context: str,
                                              intent: str, slots: dict[str, str]) -> None:
@@ -269,6 +270,7 @@ def test_misspelt_domain_words_are_corrected(reader: HeardReader, transcript: st
     ("It was so windy today that the bins fell over.", "count"),  # "windy" is not "wound"
     ("I need new tools for work.", "idle"),
     ("The statements came in the post.", "idle"),
+    ("Is it raining?", "idle"),  # "raining" alone is as near "training" as run together
 ])
 def test_a_correction_never_turns_talk_into_a_command(reader: HeardReader, transcript: str,
                                                       context: str) -> None:
