@@ -33,9 +33,10 @@ import numpy as np
 import psutil
 
 from bench.figures import Figure, Results, Target, percentile, share
+from tests.support.core import idle_coach_speaks
 from tests.support.onsets import onsets
 from tests.support.room import Room
-from tests.support.speech import ESPEAK_WPM, Voice, render
+from tests.support.speech import ESPEAK_WPM, STOP_VOICE, Voice, espeak_voice, render
 from voice import CONTENT_DIR, ROOT_DIR
 from voice.speak.tts import trim
 from voice.understand.matcher import IntentMatcher
@@ -49,21 +50,17 @@ STOP_P50 = Target("<=", 300.0, "ms")
 STOP_P95 = Target("<=", 400.0, "ms")
 
 
-def _espeak(name: str, wpm: int) -> Voice:
-    return Voice(f"espeak-{name}-{wpm}", "espeak-ng", name, wpm / ESPEAK_WPM)
-
-
 HELP_PHRASES = tuple((text, voice)
                      for text in ("help, calf cramp", "my calf is cramping", "calf cramp",
                                   "help, cramp in my calf")
-                     for voice in (Voice("flite-slt", "flite", "slt"), _espeak("en-us", 150),
-                                   Voice("flite-awb", "flite", "awb"), _espeak("en-gb", 170),
-                                   _espeak("en-us", 130)))
+                     for voice in (Voice("flite-slt", "flite", "slt"), espeak_voice("en-us", 150),
+                                   Voice("flite-awb", "flite", "awb"), espeak_voice("en-gb", 170),
+                                   espeak_voice("en-us", 130)))
 """Ways of asking for help, in the order they are tried: the one in use changes whenever
 the coach does not start a stretch and count, so that most trials reach the count. Voices
 are espeak-ng and flite: the recogniser turns most espeak-ng requests away while idle (see
 the hearing section), and a latency needs requests that are answered."""
-STOP_PHRASE = ("stop", _espeak("en-us", 150))
+STOP_PHRASE = ("stop", STOP_VOICE)
 PAD_S = 0.05
 """Silence kept around each synthesised command (seconds)."""
 AFTER_STOP_S = 1.6
@@ -247,11 +244,8 @@ def counted_muscle(line: str, matcher: IntentMatcher) -> str | None:
 
 def speaks(line: str) -> bool:
     """Whether the idle coach answers what a `heard` line reports, out loud."""
-    from bench.hearing import idle_coach_speaks
-    from voice.understand.matcher import Intent
-
     found = _HEARD.search(line)
-    return found is not None and idle_coach_speaks(Intent(found.group(3)))
+    return found is not None and idle_coach_speaks(found.group(3))
 
 
 def _hush(room: Room, session: Session, stop: Phrase, plays: list[str]) -> None:

@@ -25,60 +25,30 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import numpy as np
 
 from tests.support.audio_sets import COMMANDS, Command, Item, build_set, subset
+from tests.support.real_speech import Hear, Outcome, grammar_hearer, real_speech
 from tests.support.speech import CHATTER as ROOM_TALK
 from tests.support.speech import OTHER_WORDS, VOICES, clips, read_clip
 from voice import CONTENT_DIR
 from voice.content.loader import load_content
-from voice.hear.base import SAMPLE_RATE
 from voice.hear.engines.pocketsphinx import (
-    PocketSphinxEngine,
     SphinxSettings,
     from_matcher,
     import_pocketsphinx,
     model_dir,
 )
-from voice.hear.recognizer import recognise
 from voice.understand.matcher import IntentMatcher
-from voice.vocabulary import Context
+from voice.vocabulary import SAMPLE_RATE, Context
 from voice.wavio import resample
 
 CHATTER = ("the weather is lovely today", "turn left at the station", "I bought seven apples",
            "what time does the film start", "can you pass the salt",
            "my brother lives in london")
 """Everyday sentences that are no command: heard while idle they should be nothing."""
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """One utterance heard by one recogniser."""
-
-    intent: str
-    slots: dict[str, str]
-    text: str
-    decode_s: float
-    """Time from audio in memory to intent (seconds)."""
-    audio_s: float
-    """Length of the audio (seconds)."""
-
-
-Hear = Callable[[bytes, Context], Outcome]
-
-
-def grammar_hearer(engine: PocketSphinxEngine, matcher: IntentMatcher) -> Hear:
-    """The product's recogniser: grammar per context, rejection, intent matcher."""
-    def hear(pcm: bytes, context: Context) -> Outcome:
-        start = time.perf_counter()
-        result = recognise(engine, matcher, pcm, context)
-        took = time.perf_counter() - start
-        return Outcome(result.intent.name, dict(result.intent.slots), result.hypothesis.text,
-                       took, len(pcm) / 32000)
-    return hear
 
 
 def naive_hearer(matcher: IntentMatcher) -> Hear:
@@ -111,44 +81,6 @@ def synthetic_accuracy(hear: Hear, items: Sequence[Item]) -> tuple[float, list[O
             misses.append(f"{item.voice.name:<10} {item.command.text!r} -> {got.intent} "
                           f"{got.slots} ({got.text!r})")
     return 1 - len(misses) / max(1, len(items)), outcomes, misses
-
-
-@dataclass(frozen=True)
-class RealSpeech:
-    """Figures on the Speech Commands clips."""
-
-    stop: float
-    """Share of stop/ clips heard as intent stop (count context)."""
-    other: float
-    """Share of other-word clips heard as none (count context)."""
-    silence: float
-    """Share of _silence_ clips heard as none (count context)."""
-    yes: float
-    """Share of yes/ clips heard as yes (question context)."""
-    no: float
-    """Share of no/ clips heard as no (question context)."""
-    per_folder: dict[str, float]
-    """The share for each folder."""
-    outcomes: list[Outcome]
-
-
-def real_speech(hear: Hear, every: int = 1) -> RealSpeech:
-    """Hear the Speech Commands clips (every `every`-th of each folder)."""
-    wanted = {"stop": (Context.COUNT, "stop"), "yes": (Context.QUESTION, "yes"),
-              "no": (Context.QUESTION, "no"), "_silence_": (Context.COUNT, "none")}
-    wanted.update({f: (Context.COUNT, "none") for f in OTHER_WORDS})
-    per_folder: dict[str, float] = {}
-    hits: dict[str, list[bool]] = {}
-    outcomes: list[Outcome] = []
-    for folder, (context, intent) in wanted.items():
-        results = [hear(read_clip(p), context) for p in clips(folder, every)]
-        outcomes.extend(results)
-        hits[folder] = [r.intent == intent for r in results]
-        per_folder[folder] = float(np.mean(hits[folder])) if results else float("nan")
-    others = [h for f in OTHER_WORDS for h in hits[f]]
-    return RealSpeech(stop=per_folder["stop"], other=float(np.mean(others)),
-                      silence=per_folder["_silence_"], yes=per_folder["yes"],
-                      no=per_folder["no"], per_folder=per_folder, outcomes=outcomes)
 
 
 SESSION_STARTERS = ("cramp", "red_flag")

@@ -15,13 +15,12 @@ import json
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from bench.figures import Figure, Results, Target, mean
-from tests.support.onsets import chain, onsets
+from tests.support.onsets import Count, chain, drifts_ms, onsets
 from tests.support.room import Room
 from voice import ROOT_DIR
 from voice.wavio import read_wav
@@ -49,33 +48,6 @@ for n in range(1, int(sys.argv[1]) + 1):
     time.sleep(1)
 """
 """The loop a first attempt at a counting coach would use."""
-
-
-@dataclass(frozen=True)
-class Count:
-    """The measured onsets of one count."""
-
-    words: tuple[float, ...]
-    """Onset of each word found (seconds in its recording)."""
-    expected: int
-
-    @property
-    def complete(self) -> bool:
-        """Every word was found."""
-        return len(self.words) == self.expected
-
-    def errors_ms(self) -> np.ndarray:
-        """Onset error of word k against t0 + (k - 1) s, t0 = onset of the first word."""
-        t = np.asarray(self.words)
-        return np.asarray((t - t[0] - np.arange(len(t))) * 1000.0)
-
-    def drift_ms(self) -> float:
-        """Fitted change of the error from the first word to the last (milliseconds)."""
-        err = self.errors_ms()
-        if len(err) < 2:
-            return float("nan")
-        slope = np.polyfit(np.arange(len(err)), err, 1)[0]
-        return float(slope * (len(err) - 1))
 
 
 def measure(wav: Path, expected: int, lo: float, hi: float) -> Count:
@@ -177,9 +149,7 @@ def summarise(results: Results, counts: dict[str, list[Count]]) -> None:
         results.describe(SECTION, data, f"{len(runs)} counts of {runs[0].expected} words, "
                          "each word's onset measured from the audio")
         every = np.concatenate([r.errors_ms() for r in runs])
-        # a count with fewer than two words found has no drift (the naive loop's words
-        # can run together so that only one onset is found)
-        drifts = [abs(d) for d in (r.drift_ms() for r in runs) if np.isfinite(d)]
+        drifts = drifts_ms(runs)
         coach = kind != "naive"
         figures = {
             "max": Figure(SECTION, "max onset error", float(np.max(np.abs(every))), "ms",

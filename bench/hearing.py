@@ -30,14 +30,15 @@ from multiprocessing import get_context
 
 import numpy as np
 
-from bench.figures import Figure, Results, Target, rate_upper_bound, share
+from bench.figures import Figure, Results, Target, share
 from bench.synthetic import Synthetic, command_set
+from tests.support.core import idle_coach_speaks, session_starts
 from tests.support.noise import fan, mix
+from tests.support.rates import rate_upper_bound
 from tests.support.speech import CHATTER, OTHER_WORDS, spread_clips, synthesise
 from voice import CONTENT_DIR, MODELS_DIR, ROOT_DIR
-from voice.hear.base import SAMPLE_RATE
 from voice.understand.matcher import Intent, IntentMatcher
-from voice.vocabulary import CONTEXTS, Context
+from voice.vocabulary import CONTEXTS, SAMPLE_RATE, Context
 from voice.wavio import read_wav_16k
 
 SECTION = "hearing"
@@ -169,22 +170,6 @@ def _hearing(engine: str) -> NaiveHearing | object:
     return EngineHearing(open_engine(engine, None, MODELS_DIR, matcher), matcher)
 
 
-@functools.cache
-def _coach() -> object:
-    from voice.coach.machine import Coach
-    from voice.content.loader import load_content
-
-    return Coach(load_content(CONTENT_DIR))
-
-
-def idle_coach_speaks(intent: Intent) -> bool:
-    """Whether the idle coach would say something on hearing `intent`."""
-    from voice.coach.machine import Heard, Say, State
-
-    _, actions = _coach().step(State(night=True), Heard(intent.name, intent.slots))  # type: ignore[attr-defined]
-    return any(isinstance(a, Say) for a in actions)
-
-
 def _lower_priority() -> None:
     os.nice(19)
 
@@ -255,7 +240,7 @@ def hear_stream(engine: str, pcm: bytes) -> StreamResult:
     listener.feed(bytes(int(0.6 * SAMPLE_RATE) * 2))
     cpu = time.process_time() - started
     false = [f"{h.intent.text!r} → {h.intent.name}" for h in found
-             if idle_coach_speaks(h.intent)]
+             if idle_coach_speaks(h.intent.name, h.intent.slots)]
     return StreamResult(engine, len(pcm) / 2 / SAMPLE_RATE, listener.utterances, false, cpu)
 
 
@@ -635,7 +620,7 @@ def score_talk(results: Results, rows: Iterable[Row], engines: Sequence[str]) ->
         hours = sum(r.audio_s for r in mine) / 3600
         starts = [r for r in mine if session_starts(r.intent)]
         heard = [r for r in mine if r.intent != "none"]
-        answers = [r for r in heard if idle_coach_speaks(Intent(r.intent))]
+        answers = [r for r in heard if idle_coach_speaks(r.intent)]
         label = engine_label(engine)
         target = engine != NAIVE
         results.add(
@@ -658,15 +643,6 @@ def score_talk(results: Results, rows: Iterable[Row], engines: Sequence[str]) ->
         if engine != NAIVE:
             _compare(results, engine, "everyday talk: false answers per hour (idle)",
                      "everyday talk answered per hour", "lower")
-
-
-def session_starts(intent_name: str) -> bool:
-    """Whether the idle coach, hearing this intent, starts a session (leaves idle for
-    anything but answering a question)."""
-    from voice.coach.machine import Heard, Phase, State
-
-    state, _ = _coach().step(State(night=True), Heard(intent_name, {}))  # type: ignore[attr-defined]
-    return state.phase not in (Phase.IDLE, Phase.ANSWERED)
 
 
 def score_streams(results: Results, streams: Sequence[StreamResult], engines: Sequence[str],

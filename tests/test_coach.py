@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from tests.support.core import coach, content, drive, heard, keys
-from voice.coach.machine import Count, End, Finished, Listen, Phase, Silence, State, Timeout
+from voice.coach.machine import (
+    Count,
+    End,
+    Finished,
+    Happened,
+    Listen,
+    Phase,
+    Silence,
+    State,
+    Timeout,
+)
 
 HOLD = content().voice.hold_s
 
@@ -174,3 +184,30 @@ def test_steps_are_pure() -> None:
     first = coach().step(s, heard("cramp", muscle="calf"))
     second = coach().step(s, heard("cramp", muscle="calf"))
     assert first == second and s == State()
+
+
+def test_what_happened_stands_beside_the_words_and_again_does_not_repeat_it() -> None:
+    s, steps = drive(heard("cramp", muscle="calf", side="left"), Finished(), heard("better"),
+                     heard("repeat"))
+    notes = [[a for a in step if isinstance(a, Happened)] for step in steps]
+    assert notes[0] == [Happened(did="stretch", muscle="calf"), Happened(side="left")]
+    assert notes[1] == []
+    assert notes[2] == [Happened(outcome="better", eased=True)]
+    assert keys(steps[3]) == keys(steps[2]) and notes[3] == []  # the words, nothing more
+    _, (worse,) = drive(heard("worse"), state=State(phase=Phase.ASK_EASING, muscle="calf",
+                                                     worse=1))
+    assert [a for a in worse if isinstance(a, Happened)] == [Happened(did="massage"),
+                                                             Happened(did="heat")]
+    _, (sign,) = drive(heard("red_flag"), state=s)
+    assert Happened(outcome="warning_sign", warning="red_flag") in sign
+
+
+def test_a_plan_is_the_same_with_or_without_what_happened() -> None:
+    from tests.support.core import library
+    from voice.speak.conductor import Conductor
+
+    _, (actions,) = drive(heard("cramp", muscle="calf", side="right"))
+    assert any(isinstance(a, Happened) for a in actions)
+    conductor = Conductor(library(), night=False)
+    assert conductor.plan(actions, 1.0) == conductor.plan(
+        tuple(a for a in actions if not isinstance(a, Happened)), 1.0)

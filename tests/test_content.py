@@ -10,7 +10,8 @@ import pytest
 
 from tests.support.core import broken_content, cli, content
 from voice import CONTENT_DIR
-from voice.content.loader import MUSCLES, check_content
+from voice.content.loader import check_content
+from voice.vocabulary import MUSCLES
 
 DRUGS = re.compile(r"\b(quinine|magnesium|ibuprofen|paracetamol|acetaminophen|aspirin|tonic water|"
                    r"salt tablets?|supplements?|potassium|calcium|vitamin|mg|milligrams?|"
@@ -175,3 +176,81 @@ def test_every_key_is_checked(tmp_path: Path, file: str, old: str, new: str,
     hits = [p for p in check_content(target) if problem in p]
     assert hits, check_content(target)
     assert re.match(rf"^{re.escape(str(target / file))}:\d+: ", hits[0]), hits[0]
+
+
+# ----- what one content file takes from another --------------------------------------------
+
+@pytest.mark.parametrize("file, old, new, at, problem", [
+    ("bedtime.yaml", "hold_s: 10 ", "hold_s: 31 ", "hold_s: 31",
+     "a 31-second hold needs 31 count words, and voice.yaml's 'count' has 30"),
+    ("intents.yaml", "        out: foot\n", "        out: feet\n", "out: feet",
+     "list 'muscle' gives muscle 'feet', which has no stretch in remedies.yaml"),
+    ("intents.yaml", "        slots:\n          muscle: foot",
+     "        slots:\n          muscle: toes", "muscle: toes", "intent 'cramp' gives muscle 'toes', which has no stretch in remedies.yaml"),
+    ("intents.yaml", "        out: quadriceps\n", "        out: hamstring\n", "  muscle:",
+     "no sentence gives muscle 'quadriceps', which remedies.yaml has a stretch for"),
+    ("diary.yaml", "{cramps} on {nights}.", "{cramps} on {nights} in {weeks}.", "this_week:",
+     "'this_week' can fill in only {cramps}, {nights} (KeyError: 'weeks')"),
+    ("diary.yaml", "on {nights} of the last", "on {nights of the last", "see_gp:",
+     "'see_gp' can fill in only {nights}, {days}"),
+    ("diary.yaml", "within_days: 14", "within_days: 1000000", "within_days: 1000000",
+     "'within_days' must be a positive whole number of days, up to 366"),
+    ("voice.yaml", "  answer_timeout_s: 10 ", "  answer_timeout_s: 1.0e+30 ", "answer_timeout_s",
+     "'answer_timeout_s' must be a number of seconds, up to an hour"),
+    ("bedtime.yaml", "rest_s: 10 ", "rest_s: 7200 ", "rest_s: 7200",
+     "'rest_s' must be a positive number of seconds, up to an hour"),
+    ("voice.yaml", "  rate: 135\n", "  rate: 100000\n", "rate: 100000",
+     "'rate' must be a positive whole number, up to 450"),
+])
+def test_what_one_file_takes_from_another_is_checked(tmp_path: Path, file: str, old: str,
+                                                     new: str, at: str, problem: str) -> None:
+    """Each problem names the line to change: the count words a hold needs, the muscles
+    intents.yaml gives and remedies.yaml stretches, what the coach fills into a wording."""
+    target = broken_content(tmp_path, file, old, new)
+    text = (target / file).read_text().splitlines()
+    line = next(i + 1 for i, t in enumerate(text) if at in t)
+    problems = check_content(target)
+    assert any(p.startswith(f"{target / file}:{line}: ") and problem in p
+               for p in problems), problems
+
+
+def test_a_hold_the_count_words_cannot_count_is_refused_by_check_and_by_the_coach(
+        tmp_path: Path) -> None:
+    """Once a crash: with a 45-second bedtime hold and 30 count words, `content check`
+    passed and the routine died of an IndexError at the 31st second. The check and every
+    command that loads the content give the same one line and exit 2."""
+    target = broken_content(tmp_path, "bedtime.yaml", "hold_s: 10 ", "hold_s: 45 ")
+    line = next(i + 1 for i, t in enumerate((target / "bedtime.yaml").read_text().splitlines())
+                if t.startswith("hold_s: 45"))
+    problem = (f"{target / 'bedtime.yaml'}:{line}: a 45-second hold needs 45 count words, "
+               "and voice.yaml's 'count' has 30")
+    assert check_content(target) == [problem]
+    out = cli("content", "check", str(target))
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.splitlines() == [problem, f"1 problem(s) in {target}"]
+    for command in (["bedtime", "--text", "--no-diary"], ["listen", "--text", "--no-diary"],
+                    ["session", "--say", "bedtime stretches", "--day"]):
+        out = cli("--content", str(target), *command, stdin="")
+        assert out.returncode == 2, (command, out.stderr)
+        assert out.stderr.splitlines() == [f"cramp-coach: {problem}"], (command, out.stderr)
+
+
+def test_fewer_count_words_are_a_problem_of_each_hold_they_cannot_count(
+        tmp_path: Path) -> None:
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, target)
+    voice = target / "voice.yaml"
+    voice.write_text(re.sub(r"words: \[.*?\]", "words: [one, two, three, four, five, six, "
+                            "seven, eight]", voice.read_text(), flags=re.DOTALL))
+    lines = {name: next(i + 1 for i, t in enumerate((target / name).read_text().splitlines())
+                        if t.lstrip().startswith(key))
+             for name, key in (("voice.yaml", "words:"), ("bedtime.yaml", "hold_s:"))}
+    assert check_content(target) == [
+        f"{voice}:{lines['voice.yaml']}: 8 count words for a 30-second hold",
+        (f"{target / 'bedtime.yaml'}:{lines['bedtime.yaml']}: a 10-second hold needs 10 "
+         "count words, and voice.yaml's 'count' has 8")]
+
+
+def test_a_hold_of_exactly_the_count_words_is_sound(tmp_path: Path) -> None:
+    target = broken_content(tmp_path, "bedtime.yaml", "hold_s: 10 ", "hold_s: 30 ")
+    assert check_content(target) == []

@@ -9,17 +9,19 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from tests.support.core import cli, coach, content
+from tests.support.diary import from_json
 from tests.support.running import Running
 from voice import ROOT_DIR
 from voice.coach.facts import DiaryFacts, GpNote, PastSession, facts, night_of
-from voice.coach.machine import Heard, Phase, Say, State
+from voice.coach.machine import Event, Finished, Heard, Phase, Say, State, Timeout
 from voice.diary.store import SCHEMA_VERSION, Diary
-from voice.diary.tracker import SessionRecord, from_json
+from voice.diary.tracker import SessionRecord, Tracker
 
 WORDS = content().diary
 assert WORDS is not None
@@ -306,6 +308,24 @@ def test_forget_asks_first_and_deletes_everything(tmp_path: Path) -> None:
     assert again.returncode == 0 and "Forgot 0 sessions" in again.stdout
 
 
+def test_forget_on_a_diary_that_cannot_be_written_is_one_line_and_keeps_it(
+        tmp_path: Path) -> None:
+    db = tmp_path / "d.sqlite3"
+    seed(db, cramp(night(1)))
+    # root writes through file modes, so the file is made immutable instead
+    made = subprocess.run(["chattr", "+i", str(db)], check=False, capture_output=True)
+    if made.returncode != 0:
+        pytest.skip("chattr +i is not available on this file system")
+    try:
+        out = cli("diary", "forget", "--yes", "--diary", str(db))
+    finally:
+        subprocess.run(["chattr", "-i", str(db)], check=True)
+    assert out.returncode == 2, out.stderr
+    assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    assert "cannot be changed" in out.stderr and "nothing was deleted" in out.stderr
+    assert len(rows(db)) == 1
+
+
 # ----- the frequency rule and "how many cramps this week" ---------------------------------
 
 def test_frequent_fires_on_the_third_night_in_seven_not_the_second() -> None:
@@ -484,3 +504,116 @@ def test_a_diary_that_fails_mid_session_is_said_once_and_coaching_goes_on(
     assert len(warnings) == 1 and "disk is full" in warnings[0]
     assert "coaching without it" in warnings[0] and keeper.diary is None
     assert keeper.ready(State(), now).diary == DiaryFacts()  # no diary: nothing to quote
+
+
+# ----- what the diary reads: the coach's own account, whoever runs it --------------------
+
+def test_a_warning_sign_said_over_the_count_ends_the_row_warning_sign(tmp_path: Path) -> None:
+    db = tmp_path / "d.sqlite3"
+    out = cli("session", "--say", "help, calf cramp", "--say-at", "8", "my calf is swollen",
+              "--diary", str(db))
+    assert out.returncode == 0, out.stderr
+    counted = [line.split()[-1] for line in out.stdout.splitlines() if "  count " in line]
+    assert counted[-1] == "eight"  # said over the count: the count stopped there
+    diary = Diary(db, print)
+    try:
+        [row] = diary.sessions()
+    finally:
+        diary.close()
+    assert (row.kind, row.muscle, row.done) == ("cramp", "calf", ("stretch",))
+    assert (row.ending, row.warning) == ("warning_sign", "my calf is swollen")
+    assert (row.ended - row.started).total_seconds() > 8
+
+
+SESSIONS = {
+    "better": [Heard("cramp", {"muscle": "calf", "side": "left"}), Finished(),
+               Heard("better"), Heard("no")],
+    "worse": [Heard("cramp", {"muscle": "hamstring"}), Finished(), Heard("worse"),
+              Finished(), Heard("worse"), Finished(), Timeout(), Heard("worse")],
+    "warning": [Heard("cramp", {"muscle": "foot", "side": "right"}), Heard("massage", {}, 5),
+                Heard("red_flag", {"side": "right"})],
+    "first aid": [Heard("cramp"), Heard("none"), Heard("none"), Heard("repeat"), Finished(),
+                  Timeout(), Timeout()],
+    "bedtime": [Heard("bedtime"), Heard("next"), Heard("heat_ice"), Heard("stop")],
+    "lone sign": [Heard("emergency")],
+}
+
+
+def rows_of(events: list[Event], rename: bool) -> list[SessionRecord]:
+    """The rows a tracker makes of a session, with every prompt key renamed if asked."""
+    tracker, state, found = Tracker(), State(diary=DIARY_DUE), []
+    at = dt.datetime(2026, 3, 4, 2, 0, tzinfo=LOCAL)
+    for k, event in enumerate(events):
+        after, actions = coach().step(state, event)
+        if rename:
+            actions = tuple(replace(a, key=f"renamed.{k}.{a.key[::-1]}")
+                            if isinstance(a, Say) else a for a in actions)
+        found += tracker.stepped(state, event, "my words", after, actions,
+                                 at + dt.timedelta(seconds=10 * k))
+        state = after
+    return [*found, *([tracker.record] if tracker.record is not None else [])]
+
+
+DIARY_DUE = DiaryFacts(kept=True, cramps_week=3, nights_week=3, gp_due=GpNote(3, 7))
+
+
+@pytest.mark.parametrize("name", list(SESSIONS))
+def test_renaming_a_prompt_cannot_change_a_diary_row(name: str) -> None:
+    rows_as_said = rows_of(SESSIONS[name], rename=False)
+    assert rows_of(SESSIONS[name], rename=True) == rows_as_said
+    last = rows_as_said[-1]
+    expected = {
+        "better": ("cramp", "calf", "left", ("stretch",), "better", True),
+        "worse": ("cramp", "hamstring", None, ("stretch", "repeat", "massage", "heat"),
+                  "worse", False),
+        "warning": ("cramp", "foot", "right", ("stretch", "massage"), "warning_sign", False),
+        "first aid": ("cramp", None, None, ("stretch", "repeat"), "timed_out", False),
+        "bedtime": ("bedtime", None, None, ("heat",), "stopped", False),
+        "lone sign": ("warning", None, None, (), "warning_sign", False),
+    }[name]
+    assert (last.kind, last.muscle, last.side, last.done, last.ending, last.gp_said) == expected
+    assert (last.warning == "my words") is (last.ending == "warning_sign")
+
+
+def test_the_rendered_session_and_the_live_loop_write_the_same_row(tmp_path: Path) -> None:
+    from tests.support.core import library, matcher
+    from tests.support.virtual_sink import VirtualSink
+    from voice.diary.keeper import DiaryKeeper
+    from voice.run.live import LiveLoop
+    from voice.run.session import run_session, text_turn
+    from voice.speak.conductor import Conductor
+
+    def row(path: Path) -> SessionRecord:
+        diary = Diary(path, print)
+        try:
+            [found] = diary.sessions()
+        finally:
+            diary.close()
+        return found
+
+    rendered = DiaryKeeper.open(tmp_path / "rendered.sqlite3", WORDS, print)
+    run_session(coach(), Conductor(library(), night=False),
+                [text_turn(matcher().parse("help, left calf cramp")),
+                 text_turn(matcher().parse("my calf is swollen"), at_count=8)],
+                False, rendered)
+    rendered.close(dt.datetime.now().astimezone())
+
+    live = DiaryKeeper.open(tmp_path / "live.sqlite3", WORDS, print)
+    sink = VirtualSink(library().sample_rate)
+    loop = LiveLoop(coach(), Conductor(library(), night=False), sink, night=False,
+                    show=lambda _: None, keeper=live)
+    loop.heard(matcher().parse("help, left calf cramp"))
+    loop.pump()
+    eighth = next(c for c in sink.cues if c.kind == "count" and c.n == 8)
+    while sink.t < eighth.start + 0.1:
+        sink.t = round(sink.t + 0.05, 6)
+        loop.pump()
+    loop.heard(matcher().parse("my calf is swollen"))
+    loop.pump()
+    live.close(dt.datetime.now().astimezone())
+
+    fields = ("kind", "muscle", "side", "done", "eased_s", "ending", "warning", "gp_said")
+    said_over = row(tmp_path / "rendered.sqlite3")
+    assert [getattr(said_over, f) for f in fields] == \
+        [getattr(row(tmp_path / "live.sqlite3"), f) for f in fields]
+    assert (said_over.side, said_over.ending) == ("left", "warning_sign")

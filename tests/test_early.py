@@ -37,8 +37,8 @@ from voice.hear.engines.pocketsphinx import PocketSphinxEngine, from_matcher
 from voice.hear.listener import EngineHearing, Heard, UtteranceListener
 from voice.understand.matcher import Intent, IntentMatcher
 
-pytestmark = pytest.mark.skipif(not SPEECH_COMMANDS.is_dir(),
-                                reason=f"Speech Commands clips not found at {SPEECH_COMMANDS}")
+needs_clips = pytest.mark.skipif(not SPEECH_COMMANDS.is_dir(),
+                                 reason=f"Speech Commands clips not found at {SPEECH_COMMANDS}")
 
 STOP_FLOOR = 0.45
 """Least share of stop/ clips hushed for while being said."""
@@ -91,6 +91,7 @@ def listen(engine: PocketSphinxEngine, matcher: IntentMatcher, pcm: bytes,
     return heard
 
 
+@needs_clips
 def test_a_real_stop_hushes_the_coach_before_the_utterance_is_heard_whole(
         engine: PocketSphinxEngine) -> None:
     matcher = core.matcher()
@@ -102,6 +103,7 @@ def test_a_real_stop_hushes_the_coach_before_the_utterance_is_heard_whole(
     assert float(np.median(leads)) >= 0.3, leads
 
 
+@needs_clips
 def test_background_noise_never_hushes_the_coach(engine: PocketSphinxEngine) -> None:
     matcher = core.matcher()
     hushes = [p.name for p in clips("_silence_", every=2)
@@ -109,6 +111,7 @@ def test_background_noise_never_hushes_the_coach(engine: PocketSphinxEngine) -> 
     assert hushes == []
 
 
+@needs_clips
 def test_other_words_seldom_hush_the_coach(engine: PocketSphinxEngine) -> None:
     matcher = core.matcher()
     paths = [p for folder in OTHER_WORDS for p in clips(folder, every=8)]
@@ -116,6 +119,7 @@ def test_other_words_seldom_hush_the_coach(engine: PocketSphinxEngine) -> None:
     assert len(hushed) / len(paths) <= OTHER_CEILING, hushed
 
 
+@needs_clips
 def test_hearing_early_changes_no_final_result(engine: PocketSphinxEngine) -> None:
     matcher = core.matcher()
     paths = [*clips("stop", every=24), *clips("off", every=8), *clips("_unknown_", every=20)]

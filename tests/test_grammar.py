@@ -15,7 +15,6 @@ from voice.content.loader import check_content, load_content
 from voice.errors import BadInput
 from voice.hear.engines.grammar import (
     build_grammar,
-    build_grammars,
     load_dictionary,
     pronounce,
     tokens_of,
@@ -33,7 +32,7 @@ def matcher() -> IntentMatcher:
 
 @pytest.fixture(scope="module")
 def grammars(matcher: IntentMatcher) -> dict:
-    return build_grammars(matcher)
+    return {ctx: build_grammar(matcher, ctx) for ctx in matcher.contexts}
 
 
 @pytest.fixture(scope="module")

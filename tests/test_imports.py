@@ -7,8 +7,10 @@ Imports inside functions count too: a dependency hidden in a function is still o
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
 
+from tests.support.imports import imported_names
 from voice import ROOT_DIR
 
 PACKAGE = ROOT_DIR / "voice"
@@ -35,19 +37,8 @@ def module_name(path: Path, root: Path) -> str:
 
 def imports_of(path: Path, name: str, known: set[str]) -> set[str]:
     """The modules of `known` that the module at `path` imports."""
-    found: set[str] = set()
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parent = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join([*parent, base] if base else parent)
-            found.add(base)
-            found.update(f"{base}.{alias.name}" for alias in node.names)
-    return {m for m in found if m in known and m != name}
+    return {m for m in imported_names(path, package) if m in known and m != name}
 
 
 def import_graph(root: Path) -> dict[str, set[str]]:
@@ -167,3 +158,54 @@ def test_content_and_the_matcher_do_not_import_each_other() -> None:
     graph = import_graph(PACKAGE)
     assert "voice.understand.matcher" not in graph["voice.content.loader"]
     assert "voice.content.loader" not in graph["voice.understand.matcher"]
+
+
+def _nodes(tree: ast.AST) -> Iterator[ast.AST]:
+    """Every node of `tree`, and of the annotations written as strings in it."""
+    for node in ast.walk(tree):
+        yield node
+        annotation = getattr(node, "annotation", None) or getattr(node, "returns", None)
+        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+            yield from ast.walk(ast.parse(annotation.value, mode="eval"))
+
+
+def option_readers(root: Path) -> list[str]:
+    """Modules outside the command line (`cli`) that import `argparse` or name its
+    `Namespace`: below the command line, options travel as typed settings."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        name = module_name(path, root)
+        if room_of(name) == "cli":
+            continue
+        for node in _nodes(ast.parse(path.read_text(encoding="utf-8"))):
+            imported = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                        else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            named = (node.attr if isinstance(node, ast.Attribute)
+                     else node.id if isinstance(node, ast.Name) else "")
+            if "argparse" in imported or named == "Namespace":
+                found.append(name)
+                break
+    return found
+
+
+def test_no_options_namespace_below_the_command_line() -> None:
+    assert option_readers(PACKAGE) == []
+
+
+def test_an_options_namespace_below_the_command_line_is_found(tmp_path: Path) -> None:
+    package = tmp_path / "voice"
+    for room in ("cli", "hear", "run"):
+        (package / room).mkdir(parents=True)
+        (package / room / "__init__.py").write_text("")
+    (package / "__init__.py").write_text("")
+    (package / "cli" / "main.py").write_text("import argparse\n")
+    (package / "hear" / "select.py").write_text(
+        "from __future__ import annotations\n"
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from argparse import Namespace\n"
+        "def open_engine(args: Namespace) -> None: ...\n")
+    (package / "run" / "microphone.py").write_text(
+        "def launch(args: 'argparse.Namespace') -> None: ...\n"
+        "def ok(settings: object) -> None: ...\n")
+    (package / "run" / "live.py").write_text("def run(namespace: dict[str, int]) -> None: ...\n")
+    assert option_readers(package) == ["voice.hear.select", "voice.run.microphone"]

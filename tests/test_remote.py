@@ -18,14 +18,15 @@ from voice import CONTENT_DIR, MODELS_DIR
 from voice.errors import BadInput, ContentError, MissingResource
 from voice.hear.engines.pocketsphinx import from_matcher
 from voice.hear.recognizer import hear_utterance, recognise
-from voice.hear.remote import EngineSpec, RemoteEngine
+from voice.hear.remote import RemoteEngine
+from voice.hear.settings import HearingSettings
 
 pytestmark = pytest.mark.skipif(bool(tools_missing()), reason="needs espeak-ng and flite")
 
 
 @pytest.fixture(scope="module")
 def remote() -> Iterator[RemoteEngine]:
-    engine = RemoteEngine(EngineSpec("pocketsphinx", None, MODELS_DIR, CONTENT_DIR))
+    engine = RemoteEngine(HearingSettings("pocketsphinx", None, MODELS_DIR, CONTENT_DIR))
     yield engine
     engine.close()
 
@@ -66,7 +67,7 @@ def test_a_content_error_in_the_child_keeps_its_lines(tmp_path: Path) -> None:
     with (broken / "sources.yaml").open("a", encoding="utf-8") as file:
         file.write("X1: not a link\nX2: nor this\n")
     with pytest.raises(ContentError) as caught:
-        RemoteEngine(EngineSpec("pocketsphinx", None, MODELS_DIR, broken))
+        RemoteEngine(HearingSettings("pocketsphinx", None, MODELS_DIR, broken))
     lines = str(caught.value).splitlines()
     assert caught.value.problems == lines and len(lines) == 2, lines  # not one char a line
     assert all(line.startswith(f"{broken / 'sources.yaml'}:") for line in lines)
@@ -96,11 +97,11 @@ def test_it_ignores_ctrl_c_and_a_new_one_starts_when_it_dies(remote: RemoteEngin
 
 def test_a_missing_model_in_the_child_is_said_plainly(tmp_path: Path) -> None:
     with pytest.raises(MissingResource, match="no English Vosk model installed"):
-        RemoteEngine(EngineSpec("vosk", None, tmp_path, CONTENT_DIR))
+        RemoteEngine(HearingSettings("vosk", None, tmp_path, CONTENT_DIR))
 
 
 def test_closing_ends_the_child() -> None:
-    engine = RemoteEngine(EngineSpec("pocketsphinx", None, MODELS_DIR, CONTENT_DIR))
+    engine = RemoteEngine(HearingSettings("pocketsphinx", None, MODELS_DIR, CONTENT_DIR))
     child = engine._process
     engine.close()
     assert child is not None and not child.is_alive()

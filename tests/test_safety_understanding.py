@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.parse_accuracy import score
 from tests.support.core import cli, coach, content, drive, heard, keys, matcher
+from tests.support.heldout import score
 from voice import CONTENT_DIR, ROOT_DIR
 from voice.coach.machine import Count, End, Finished, Heard, Listen, Phase, Say, Silence, Timeout
 from voice.content.loader import check_content

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.asr_accuracy import RealSpeech, grammar_hearer, real_speech
+from tests.support.real_speech import RealSpeech, grammar_hearer, real_speech
 from tests.support.speech import SPEECH_COMMANDS
 from voice import CONTENT_DIR
 from voice.content.loader import load_content

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from voice.errors import BadInput, MissingResource
-from voice.hear.base import SAMPLE_RATE, Hypothesis
+from voice.hear.base import Hypothesis
+from voice.vocabulary import SAMPLE_RATE
 
 pytestmark = pytest.mark.vosk
 

@@ -1,5 +1,6 @@
 """The wheel works on its own: built, installed in a fresh venv outside the checkout, and
-run from a folder there (scripts/wheel-check.sh, which CI also runs)."""
+run from a folder there, hearing with Whisper with no set-up step (scripts/wheel-check.sh,
+which CI also runs)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ def test_the_wheel_runs_outside_the_checkout() -> None:
                           text=True, capture_output=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "content ok:" in done.stdout and "cramp" in done.stdout
+    # heard before any `models install`: Whisper's model from inside its pinned package
+    assert '"intent": "cramp"' in done.stdout and '"engine": "whisper"' in done.stdout
     assert "wheel-check: ok" in done.stderr
 
 

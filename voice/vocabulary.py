@@ -1,7 +1,8 @@
-"""The listening contexts: what the coach listens for depends on what it is doing.
+"""The coach's one vocabulary: listening contexts, intent names and the sets made of them.
 
-A `Context` is a `str`, so it prints, compares and serialises as the contract's plain
-names (`idle`, `count`, `question`).
+Each name and each set is defined here once; every other module imports it. The enums are
+`str`s, so they print, compare and serialise as the plain names of `docs/cli.md`
+(`idle`, `cramp`, `red_flag` ...).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from enum import StrEnum
 
 
 class Context(StrEnum):
-    """A listening context of the contract."""
+    """A listening context: what the coach listens for depends on what it is doing."""
 
     IDLE = "idle"
     """Waiting for someone to ask for help: every intent."""
@@ -21,4 +22,62 @@ class Context(StrEnum):
 
 
 CONTEXTS: tuple[Context, ...] = tuple(Context)
-"""Every listening context, in the contract's order."""
+"""Every listening context, in the order docs/cli.md gives them."""
+
+
+class IntentName(StrEnum):
+    """What an utterance means, by name."""
+
+    CRAMP = "cramp"
+    STOP = "stop"
+    PAUSE = "pause"
+    RESUME = "resume"
+    REPEAT = "repeat"
+    NEXT = "next"
+    HELP = "help"
+    YES = "yes"
+    NO = "no"
+    BETTER = "better"
+    WORSE = "worse"
+    MASSAGE = "massage"
+    HEAT_ICE = "heat_ice"
+    HYDRATION = "hydration"
+    EXERCISE = "exercise"
+    FOOTWEAR = "footwear"
+    PREVENTION = "prevention"
+    DOCTOR = "doctor"
+    RED_FLAG = "red_flag"
+    """A warning sign: stop coaching, get medical help."""
+    EMERGENCY = "emergency"
+    """Call an ambulance."""
+    MEDICINE = "medicine"
+    """A question about medicines, which the coach never advises on."""
+    THANKS = "thanks"
+    BEDTIME = "bedtime"
+    """The bedtime stretching routine."""
+    CRAMP_COUNT = "cramp_count"
+    """How many cramps this week (from the diary)."""
+    NONE = "none"
+    """Nothing the coach understands."""
+
+
+INTENT_NAMES: tuple[IntentName, ...] = tuple(n for n in IntentName if n is not IntentName.NONE)
+"""Every intent the templates can give; `none` is what matches nothing."""
+
+URGENT: tuple[IntentName, ...] = (IntentName.EMERGENCY, IntentName.RED_FLAG)
+"""The warning intents, an emergency first: the safety rules find them, they beat every
+other intent, and the diary records them as a warning."""
+
+TOPICS: tuple[IntentName, ...] = (
+    IntentName.MASSAGE, IntentName.HEAT_ICE, IntentName.HYDRATION, IntentName.EXERCISE,
+    IntentName.FOOTWEAR, IntentName.PREVENTION, IntentName.DOCTOR, IntentName.MEDICINE)
+"""Question intents, each answered by a topic in remedies.yaml."""
+
+MUSCLES = ("calf", "hamstring", "quadriceps", "foot")
+"""Values of the `muscle` slot that have a stretch."""
+
+OTHER_MUSCLE = "other"
+"""`muscle` slot of a cramp somewhere the coach has no stretch for: general first aid."""
+
+SAMPLE_RATE = 16000
+"""Rate of the audio every recogniser hears (hertz)."""

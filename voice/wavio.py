@@ -15,9 +15,7 @@ import soxr
 
 from voice.errors import BadInput
 from voice.files import atomic_output
-
-RECOGNISER_RATE = 16000
-"""Sample rate `read_wav_16k` delivers (hertz)."""
+from voice.vocabulary import SAMPLE_RATE
 
 DEFAULT_MAX_SECONDS = 600.0
 """Longest file `read_wav` accepts unless told otherwise (seconds)."""
@@ -95,7 +93,7 @@ def read_wav_16k(
 ) -> np.ndarray:
     """Read a WAV as mono np.int16 at 16 kHz, resampling with soxr when needed."""
     audio = read_wav(path, max_seconds=max_seconds)
-    return resample(audio.samples, audio.sample_rate, RECOGNISER_RATE)
+    return resample(audio.samples, audio.sample_rate, SAMPLE_RATE)
 
 
 def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:

@@ -10,4 +10,13 @@
 - `virtual_sink`  a sink on a clock the caller moves
 - `core`        the shipped content, matcher, coach and voice, cached; `cli`
 - `running`     `cramp-coach` running in the background, watched line by line
+- `rates`       the upper confidence bound on a rate seen rarely or never
+- `tuning_page` docs/tuning.md from the measured recogniser settings
+- `packages`    another release of an installed package, or a package of model files
+- `imports`     what a Python file imports, for the tests that keep imports pointing one way
+- `spoken_tables` the held-out spoken tables and how a hearing of them is scored
+- `diary`       a diary row read back from its JSON line
+- `heldout`     the held-out text tables and their scoring
+- `long_lines`  long typed lines of everyday talk with the coach's words in them
+- `real_speech` the Speech Commands clips by word, for the hearing benchmarks
 """

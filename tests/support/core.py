@@ -8,13 +8,14 @@ import os
 import subprocess
 import sys
 import wave
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from voice import CONTENT_DIR, ROOT_DIR
-from voice.coach.machine import Action, Coach, Heard, Say, State
+from voice.coach.machine import Action, Coach, Heard, Phase, Say, State
 from voice.content.loader import Content, load_content
 from voice.speak.tts import Pyttsx3Voice, SpeechLibrary
 from voice.understand.matcher import IntentMatcher
@@ -38,6 +39,19 @@ def coach() -> Coach:
 @functools.cache
 def library() -> SpeechLibrary:
     return SpeechLibrary(Pyttsx3Voice(), content().voice)
+
+
+def idle_coach_speaks(intent: str, slots: Mapping[str, str] | None = None) -> bool:
+    """Whether the idle coach, at night, says something on hearing `intent`."""
+    _, actions = coach().step(State(night=True), Heard(intent, slots or {}))
+    return any(isinstance(a, Say) for a in actions)
+
+
+def session_starts(intent: str) -> bool:
+    """Whether the idle coach, at night, starts a session on hearing `intent` (leaves idle
+    for anything but answering a question)."""
+    state, _ = coach().step(State(night=True), Heard(intent, {}))
+    return state.phase not in (Phase.IDLE, Phase.ANSWERED)
 
 
 def cli(*args: str, stdin: str | None = None, cwd: Path | None = None,

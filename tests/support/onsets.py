@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -246,3 +247,37 @@ def chain(times: Sequence[float], lo: float, hi: float) -> list[float]:
         if len(run) > len(best):
             best = run
     return best
+
+
+@dataclass(frozen=True)
+class Count:
+    """The measured onsets of one count."""
+
+    words: tuple[float, ...]
+    """Onset of each word found (seconds in its recording)."""
+    expected: int
+
+    @property
+    def complete(self) -> bool:
+        """Every word was found."""
+        return len(self.words) == self.expected
+
+    def errors_ms(self) -> np.ndarray:
+        """Onset error of word k against t0 + (k - 1) s, t0 = onset of the first word."""
+        t = np.asarray(self.words)
+        return np.asarray((t - t[0] - np.arange(len(t))) * 1000.0)
+
+    def drift_ms(self) -> float:
+        """Fitted change of the error from the first word to the last (milliseconds)."""
+        err = self.errors_ms()
+        if len(err) < 2:
+            return float("nan")
+        slope = np.polyfit(np.arange(len(err)), err, 1)[0]
+        return float(slope * (len(err) - 1))
+
+
+def drifts_ms(counts: Sequence[Count]) -> list[float]:
+    """The size of each count's drift (milliseconds), of the counts that have one: a count
+    with fewer than two words found has none (the naive loop's words can run together so
+    that only one onset is found)."""
+    return [abs(d) for d in (c.drift_ms() for c in counts) if math.isfinite(d)]

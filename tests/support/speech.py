@@ -20,9 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from voice import ROOT_DIR
+from voice.vocabulary import SAMPLE_RATE
 from voice.wavio import read_wav, read_wav_16k, resample
 
-RATE = 16000
+RATE = SAMPLE_RATE
 """Sample rate of every utterance (hertz)."""
 PAD_S = 0.4
 """Quiet lead-in and tail `load_16k` adds around each utterance (seconds)."""
@@ -44,6 +45,16 @@ class Voice:
     """The tool's voice name (`en-us`, `slt` ...)."""
     speed: float = 1.0
     """Speaking rate relative to the tool's default (1.0 = normal)."""
+
+
+def espeak_voice(name: str, wpm: int) -> Voice:
+    """espeak-ng's voice `name` (`en-us` ...) at `wpm` words per minute."""
+    return Voice(f"espeak-{name}-{wpm}", "espeak-ng", name, wpm / ESPEAK_WPM)
+
+
+STOP_VOICE = espeak_voice("en-us", 150)
+"""The voice "stop" is said in to the live coach, by the answering benchmark and the live
+tests."""
 
 
 VOICES: tuple[Voice, ...] = (
@@ -160,8 +171,21 @@ OTHER_WORDS = ("go", "left", "right", "up", "down", "on", "off", "_unknown_")
 """Folders of words that are not commands of the `count` context."""
 
 
+def clips_missing() -> str | None:
+    """One line saying the Speech Commands clips are not there, or None when they are."""
+    if SPEECH_COMMANDS.is_dir():
+        return None
+    return f"Speech Commands clips not found: no folder {SPEECH_COMMANDS}"
+
+
 def clips(folder: str, every: int = 1) -> list[Path]:
-    """The clips of one folder, every `every`-th (sorted, so the subset is fixed)."""
+    """The clips of one folder, every `every`-th (sorted, so the subset is fixed).
+
+    Raises FileNotFoundError when the Speech Commands folder itself is missing, so a
+    missing data set is not read as a folder with no clips."""
+    missing = clips_missing()
+    if missing is not None:
+        raise FileNotFoundError(missing)
     return sorted((SPEECH_COMMANDS / folder).glob("*.wav"))[::every]
 
 
@@ -183,4 +207,7 @@ def read_clip(path: Path) -> bytes:
 def real_clip(word: str, index: int) -> np.ndarray:
     """A real recording of `word` (the `index`-th, wrapping round), 16 kHz int16."""
     found = clips(word)
+    if not found:
+        raise FileNotFoundError(f"no Speech Commands clips of {word!r} in "
+                                f"{SPEECH_COMMANDS / word}")
     return read_wav_16k(found[index % len(found)])

@@ -10,6 +10,7 @@ import argparse
 
 from voice.cli import listen
 from voice.understand.matcher import Intent
+from voice.vocabulary import IntentName
 
 
 def run(args: argparse.Namespace) -> int:
@@ -22,4 +23,4 @@ def run(args: argparse.Namespace) -> int:
         if not hasattr(args, name):
             setattr(args, name, value)
     args.once = True
-    return listen.run(args, first=Intent("bedtime", {}, 1.0, "bedtime stretches"))
+    return listen.run(args, first=Intent(IntentName.BEDTIME, {}, 1.0, "bedtime stretches"))

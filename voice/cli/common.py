@@ -1,4 +1,4 @@
-"""Pieces several commands share: time of day, the speech library."""
+"""Pieces several commands share: time of day, the speech library, hearing settings."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 from voice.content.loader import Content
 from voice.errors import MissingResource
+from voice.hear.settings import HearingSettings
 from voice.log import log
 from voice.speak.tts import Pyttsx3Voice, SilentVoice, SpeechLibrary
 
@@ -36,6 +37,14 @@ def open_library(content: Content, fallback: bool = False) -> SpeechLibrary:
         log.warning(str(exc))
         log.warning(content.prompt("speech_unavailable", False))
         return SpeechLibrary(SilentVoice(), content.voice)
+
+
+def hearing_settings(args: argparse.Namespace) -> HearingSettings:
+    """The hearing options of a command (`--engine`, `--model`, and for `listen` and
+    `bedtime` `--input` and `--record`), made once for everything below the command line."""
+    return HearingSettings(engine=args.engine, model=args.model, models_dir=args.models_dir,
+                           content_dir=args.content, device=getattr(args, "input", None),
+                           record_dir=getattr(args, "record", None))
 
 
 def diary_path(args: argparse.Namespace) -> Path | None:

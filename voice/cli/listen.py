@@ -10,11 +10,12 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, TextIO
 
-from voice.cli.common import diary_path, is_night, open_library
+from voice.cli.common import diary_path, hearing_settings, is_night, open_library
 from voice.coach.machine import Coach
 from voice.content.loader import Content, diary_words_of, load_content
 from voice.diary.keeper import DiaryKeeper
 from voice.errors import BadInput, MissingResource
+from voice.hear.settings import HearingSettings
 from voice.log import log
 from voice.run.live import Ears, LiveLoop, TextEars
 from voice.speak.conductor import Conductor
@@ -43,23 +44,23 @@ def _sink(args: argparse.Namespace, library: SpeechLibrary, content: Content) ->
         return PrintSink(library.sample_rate)
 
 
-def _ears(args: argparse.Namespace, matcher: IntentMatcher, content: Content,
-          recogniser: RemoteEngine | None) -> Ears:
+def _ears(args: argparse.Namespace, hearing: HearingSettings, matcher: IntentMatcher,
+          content: Content, recogniser: RemoteEngine | None) -> Ears:
     if args.text:
         return TextEars(matcher)
     from voice.run.microphone import open_microphone_ears
 
-    return open_microphone_ears(args, matcher, content, recogniser)
+    return open_microphone_ears(hearing, matcher, content, recogniser)
 
 
-def _launch(args: argparse.Namespace) -> RemoteEngine | None:
+def _launch(args: argparse.Namespace, hearing: HearingSettings) -> RemoteEngine | None:
     """The recogniser, loading in its own process while the coach gets ready (None when
     typing)."""
     if args.text:
         return None
     from voice.run.microphone import launch_recogniser
 
-    return launch_recogniser(args)
+    return launch_recogniser(hearing)
 
 
 def _log(args: argparse.Namespace) -> contextlib.AbstractContextManager[TextIO | None]:
@@ -92,14 +93,15 @@ def _terminated(signum: int, frame: object) -> None:
 def run(args: argparse.Namespace, first: Intent | None = None) -> int:
     """Listen and coach until Ctrl-C (or the session ends, with --once). With `first`,
     start by acting on it (as `bedtime` does), and keep going until that session ends."""
-    recogniser = _launch(args)
+    hearing = hearing_settings(args)
+    recogniser = _launch(args, hearing)
     try:
         content = load_content(args.content)
         matcher = IntentMatcher(content)
         night = is_night(args.night)
         library = open_library(content, fallback=True)
         library.warm_up(night)
-        ears = _ears(args, matcher, content, recogniser)
+        ears = _ears(args, hearing, matcher, content, recogniser)
     except BaseException:
         if recogniser is not None:
             recogniser.close()

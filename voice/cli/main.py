@@ -1,7 +1,7 @@
-"""The `cramp-coach` command line (see the contract): parse options, dispatch, report errors.
+"""The `cramp-coach` command line (docs/cli.md): parse options, dispatch, report errors.
 
 Each command lives in its own module with a `run(args) -> int`; this module only wires
-them up and turns a `CoachError` into one plain line on stderr and the contract's exit code.
+them up and turns a `CoachError` into one plain line on stderr and its exit code.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from voice.log import log, setup
 from voice.vocabulary import CONTEXTS, Context
 
 CONTEXT_NAMES = tuple(str(c) for c in CONTEXTS)
-"""Values of `--context`: the contract's names, shown as they are typed."""
+"""Values of `--context`: the listening contexts' names, shown as they are typed."""
 
 COMMANDS = {
     "listen": "voice.cli.listen",

@@ -11,8 +11,12 @@ from voice.models import catalog as models
 
 def _list(args: argparse.Namespace) -> int:
     rows = models.list_models(args.models_dir)
+    catalogue = models.load_catalogue()
     for info in rows:
-        state = "installed" if info.installed else "not installed"
+        entry = catalogue.get(info.name)
+        shipped = (not info.installed and entry is not None and entry.package
+                   and models.packaged_folder(entry) is not None)
+        state = "installed" if info.installed else "in package" if shipped else "not installed"
         size = f"{info.size_mb:.0f} MB" if info.size_mb else ""
         print(f"{info.name:<24} {info.engine:<7} {info.language or '?':<3} {state:<14} "
               f"{size:>7}  {info.description}")
@@ -34,7 +38,11 @@ def _verify(args: argparse.Namespace) -> int:
         print(problem, file=sys.stderr)
     if problems:
         return 2
-    print(f"ok: {args.name or 'all installed models'}")
+    catalogue = models.load_catalogue()
+    for name, path in models.verify_targets(args.name, args.models_dir, catalogue):
+        entry = catalogue.get(name)
+        engine = models.engine_label(entry.engine) if entry is not None else "Vosk"
+        print(f"ok: {name}, for {engine}, in {path}")
     return 0
 
 

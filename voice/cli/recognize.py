@@ -12,14 +12,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+from voice.cli.common import hearing_settings
 from voice.content.loader import load_content
 from voice.errors import BadInput
-from voice.hear.base import SAMPLE_RATE, SpeechIn
+from voice.hear.base import SpeechIn
 from voice.hear.recognizer import recognise
 from voice.hear.select import open_engine
 from voice.log import log
 from voice.understand.matcher import IntentMatcher
-from voice.vocabulary import Context
+from voice.vocabulary import SAMPLE_RATE, Context
 from voice.wavio import read_wav_16k
 
 _TABLE = "{file:<32} {intent:<10} {confidence:>5}  {slots:<26} {text}"
@@ -27,7 +28,7 @@ _TABLE = "{file:<32} {intent:<10} {confidence:>5}  {slots:<26} {text}"
 
 def recognise_file(path: Path, engine: SpeechIn, matcher: IntentMatcher,
                    context: Context) -> dict[str, Any]:
-    """The contract's `recognize` object for one file; BadInput when it cannot be read."""
+    """The `recognize` object of docs/cli.md for one file; BadInput when it cannot be read."""
     samples = read_wav_16k(path)
     started = time.perf_counter()
     result = recognise(engine, matcher, samples.tobytes(), context)
@@ -60,7 +61,8 @@ def _print(row: dict[str, Any], as_json: bool) -> None:
 def run(args: argparse.Namespace) -> int:
     """Recognise every file; exit 2 at the end when any could not be read."""
     matcher = IntentMatcher(load_content(args.content))
-    engine = open_engine(args.engine, args.model, args.models_dir, matcher)
+    hearing = hearing_settings(args)
+    engine = open_engine(hearing.engine, hearing.model, hearing.models_dir, matcher)
     if not args.json:
         print(_TABLE.format(file="file", intent="intent", confidence="conf", slots="slots",
                             text="heard"), flush=True)

@@ -6,7 +6,7 @@ import argparse
 import datetime as dt
 import json
 
-from voice.cli.common import is_night, open_library
+from voice.cli.common import hearing_settings, is_night, open_library
 from voice.coach.machine import Coach
 from voice.content.loader import diary_words_of, load_content
 from voice.errors import BadInput
@@ -20,6 +20,7 @@ from voice.wavio import write_wav_atomic
 
 def _turns(args: argparse.Namespace, matcher: IntentMatcher) -> list[Turn]:
     turns: list[Turn] = []
+    hearing = hearing_settings(args)
     for kind, value in args.turns or []:
         if kind == "text":
             turns.append(text_turn(matcher.parse(value)))
@@ -31,7 +32,7 @@ def _turns(args: argparse.Namespace, matcher: IntentMatcher) -> list[Turn]:
         else:
             from voice.cli.hearing import hear_file
 
-            turns.append(hear_file(value, matcher, args))
+            turns.append(hear_file(value, matcher, hearing))
     return turns
 
 

@@ -2,7 +2,8 @@
 
 It never sleeps, never touches a device and never reads the clock: what the user said
 and what time did arrive as events, and what to do leaves as actions for the runtime
-(`voice.speak.conductor`) to play. The same coach runs a rendered session and a live one.
+(`voice.speak.conductor`) to play, with `Happened` beside them for the diary. The same
+coach runs a rendered session and a live one.
 """
 
 from __future__ import annotations
@@ -11,21 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from types import MappingProxyType
+from typing import Literal
 
 from voice.coach.facts import DiaryFacts
-from voice.content.loader import (
-    TOPICS,
-    Content,
-    DiaryWords,
-    Routine,
-    Wording,
-    diary_words_of,
-    routine_of,
-)
-from voice.vocabulary import Context
-
-OTHER_MUSCLE = "other"
-"""`muscle` of a cramp somewhere the coach has no stretch for: general first aid."""
+from voice.content.loader import Content, DiaryWords, Routine, Wording, diary_words_of, routine_of
+from voice.vocabulary import OTHER_MUSCLE, TOPICS, Context, IntentName
 
 # ----- actions ---------------------------------------------------------------------------
 
@@ -66,7 +57,34 @@ class End:
     """The session is over; wait quietly for the next cramp."""
 
 
-Action = Say | Count | Listen | Silence | End
+Did = Literal["stretch", "massage", "heat"]
+"""What the coach had the user do."""
+Outcome = Literal["better", "worse", "warning_sign", "completed"]
+"""How a session turned out: eased, nothing helped (get medical advice), a warning sign was
+heard, or the bedtime routine was done to its end."""
+
+
+@dataclass(frozen=True)
+class Happened:
+    """What a step did, for the diary: the diary reads these, never the words said. The
+    runtime plays nothing for them."""
+
+    did: Did | None = None
+    muscle: str | None = None
+    """The muscle a stretch was given for (None for the general first aid)."""
+    side: str | None = None
+    """The side the user named (`left`, `right`)."""
+    outcome: Outcome | None = None
+    """How the session turned out, whatever ends it after this."""
+    warning: str | None = None
+    """The warning sign heard (its intent), with `outcome` `warning_sign`."""
+    eased: bool = False
+    """The user said, or agreed, that the cramp has eased."""
+    gp_said: bool = False
+    """The coach said frequent cramps are worth mentioning to a GP."""
+
+
+Action = Say | Count | Listen | Silence | End | Happened
 
 
 # ----- events ----------------------------------------------------------------------------
@@ -126,6 +144,8 @@ class Phase(Enum):
 
 
 BEDTIME_PHASES = frozenset({Phase.BEDTIME, Phase.BEDTIME_REST, Phase.BEDTIME_PAUSED})
+IDLE_PHASES = frozenset({Phase.IDLE, Phase.ANSWERED})
+"""No session under way: the diary's facts may be read afresh, and a new session may begin."""
 
 
 @dataclass(frozen=True)
@@ -183,13 +203,29 @@ class Coach:
     def _step_words(self, s: State, key: str) -> Say:
         return Say(f"remedy.{key}", self.content.steps[key].text(s.night))
 
-    def _topic(self, s: State, key: str) -> Say:
-        return Say(f"topic.{key}", self.content.topics[key].text(s.night))
+    def _topic(self, s: State, key: str) -> tuple[Action, ...]:
+        """A topic's answer; massage and warmth are remedies the user is then trying."""
+        said = Say(f"topic.{key}", self.content.topics[key].text(s.night))
+        did = _TOPIC_DOES.get(key)
+        return (said,) if did is None else (said, Happened(did=did))
 
-    def _stretch(self, s: State, muscle: str) -> Say:
+    def _stretch(self, s: State, muscle: str) -> tuple[Action, ...]:
         if muscle not in self.content.stretches:
-            return self._step_words(s, "general_stretch")
-        return Say(f"stretch.{muscle}", self.content.stretches[muscle].text(s.night))
+            return self._step_words(s, "general_stretch"), Happened(did="stretch")
+        return (Say(f"stretch.{muscle}", self.content.stretches[muscle].text(s.night)),
+                Happened(did="stretch", muscle=muscle))
+
+    def _aftercare(self, s: State) -> tuple[Action, ...]:
+        return self._step_words(s, "aftercare"), Happened(outcome="better", eased=True)
+
+    def _glad(self, s: State) -> tuple[State, tuple[Action, ...]]:
+        """It has eased before there was aftercare to give: the session ends here."""
+        return self._end(s, self._prompt(s, "glad"), Happened(eased=True))
+
+    def _warning(self, s: State, intent: str) -> tuple[State, tuple[Action, ...]]:
+        """A warning sign: stop coaching and say what to do."""
+        return self._end(s, Silence(), self._step_words(s, intent),
+                         Happened(outcome="warning_sign", warning=intent))
 
     # -- plans --
     def _hold(self, s: State, first: int = 1) -> tuple[Action, ...]:
@@ -197,14 +233,14 @@ class Coach:
         warmth first, given time before the question."""
         if s.massaging:
             return (Count(first, self.hold_s), self._step_words(s, "warmth"),
-                    Listen(Context.QUESTION, self.content.voice.warmth_s))
+                    Happened(did="heat"), Listen(Context.QUESTION, self.content.voice.warmth_s))
         return (Count(first, self.hold_s), self._prompt(s, "ask_easing"),
                 Listen(Context.QUESTION, self.answer_s))
 
     def _start_stretch(self, s: State, muscle: str, *lead: Action) -> tuple[State, tuple[Action, ...]]:
         s = replace(s, phase=Phase.STRETCH, muscle=muscle, resume_at=1, reprompted=False,
                     massaging=False, last_muscle=muscle)
-        return s, (*lead, self._stretch(s, muscle), *self._hold(s))
+        return s, (*lead, *self._stretch(s, muscle), *self._hold(s))
 
     def _end(self, s: State, *said: Action) -> tuple[State, tuple[Action, ...]]:
         return replace(State(night=s.night), last=s.last,
@@ -215,8 +251,12 @@ class Coach:
         extra = self._extra(state, event)
         new, actions = extra if extra is not None else self._step(state, event)
         new, actions = self._gp_note(new, actions)
+        side = event.slots.get("side") if isinstance(event, Heard) else None
+        if side:
+            actions = (*actions, Happened(side=side))
         if actions and any(isinstance(a, Say) for a in actions):
-            new = replace(new, last=actions)
+            # "Again" says the words again: nothing more has happened.
+            new = replace(new, last=tuple(a for a in actions if not isinstance(a, Happened)))
         return new, actions
 
     def _step(self, s: State, event: Event) -> tuple[State, tuple[Action, ...]]:
@@ -242,13 +282,11 @@ class Coach:
     # -- at any moment: safety, stop, thanks --
     def _at_any_moment(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]] | None:
         """Answers that do not depend on the phase; None for everything else."""
-        if e.intent == "emergency":
-            return self._end(s, Silence(), self._step_words(s, "emergency"))
-        if e.intent == "red_flag":
-            return self._end(s, Silence(), self._step_words(s, "red_flag"))
-        if e.intent == "stop":
+        if e.intent in (IntentName.EMERGENCY, IntentName.RED_FLAG):
+            return self._warning(s, e.intent)
+        if e.intent == IntentName.STOP:
             return self._stop(s, e)
-        if e.intent == "thanks" and s.phase not in (Phase.IDLE, Phase.STRETCH, Phase.PAUSED):
+        if e.intent == IntentName.THANKS and s.phase not in (Phase.IDLE, Phase.STRETCH, Phase.PAUSED):
             return self._end(s, self._prompt(s, "thanks"))
         return None
 
@@ -266,10 +304,13 @@ class Coach:
         return self._end(s, Silence(), self._prompt(s, "stopped"))
 
     def _stopped(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]]:
-        if e.intent in ("resume", "yes"):
+        if e.intent in (IntentName.RESUME, IntentName.YES):
             s = replace(s, phase=Phase.STRETCH, reprompted=False)
             return s, (self._prompt(s, "continuing"), *self._hold(s, s.resume_at))
-        return self._idle(replace(s, phase=Phase.IDLE), e)
+        s, actions = self._idle(replace(s, phase=Phase.IDLE), e)
+        if e.intent == IntentName.BETTER:  # it eased after the stop: the session stays stopped
+            actions = (*actions, Happened(eased=True))
+        return s, actions
 
     def _wanted(self, s: State, e: Heard) -> str | None:
         """The muscle a `cramp` asks to stretch: one named (a muscle the coach has no
@@ -285,8 +326,8 @@ class Coach:
     def _question(self, s: State, intent: str) -> tuple[Action, ...] | None:
         """Answer to a question on a topic, or to "help"; None for anything else."""
         if intent in TOPICS:
-            return (self._topic(s, intent),)
-        if intent == "help":
+            return self._topic(s, intent)
+        if intent == IntentName.HELP:
             return (self._prompt(s, "help"),)
         return None
 
@@ -300,61 +341,61 @@ class Coach:
 
     # -- phases --
     def _idle(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]]:
-        if e.intent == "cramp":
+        if e.intent == IntentName.CRAMP:
             muscle = self._wanted(s, e)
             if muscle is not None:
                 return self._start_stretch(s, muscle)
             s = replace(s, phase=Phase.ASK_MUSCLE, reprompted=False)
             return s, (self._prompt(s, "ask_muscle"), Listen(Context.QUESTION, self.answer_s))
-        if e.intent == "worse":
+        if e.intent == IntentName.WORSE:
             s = replace(s, phase=Phase.ASK_MUSCLE, reprompted=False)
             return s, (self._prompt(s, "ask_muscle"), Listen(Context.QUESTION, self.answer_s))
-        if e.intent == "repeat" and s.phase is Phase.ANSWERED:
+        if e.intent == IntentName.REPEAT and s.phase is Phase.ANSWERED:
             return self._repeat(s)
         answer = self._question(s, e.intent)
         if answer is not None:
             return replace(s, phase=Phase.ANSWERED), (*answer, Listen(Context.IDLE, self.answer_s))
-        if e.intent == "better" and s.phase is Phase.ANSWERED:
-            return self._end(s, self._prompt(s, "glad"))
+        if e.intent == IntentName.BETTER and s.phase is Phase.ANSWERED:
+            return self._glad(s)
         # Anything else while idle is most likely not meant for the coach: stay quiet.
         return s, ()
 
     def _ask_muscle(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]]:
         muscle = self._wanted(s, e)
-        if e.intent == "cramp" and muscle is not None:
+        if e.intent == IntentName.CRAMP and muscle is not None:
             return self._start_stretch(s, muscle)
-        if e.intent in ("cramp", "none") and s.reprompted:
+        if e.intent in (IntentName.CRAMP, IntentName.NONE) and s.reprompted:
             # Asked twice and still no muscle it has a stretch for: general first aid.
             return self._start_stretch(s, OTHER_MUSCLE)
         ask = (self._prompt(s, "ask_muscle_again"), Listen(Context.QUESTION, self.answer_s))
-        if e.intent in ("cramp", "none"):
+        if e.intent in (IntentName.CRAMP, IntentName.NONE):
             return replace(s, reprompted=True), ask
-        if e.intent == "repeat":
+        if e.intent == IntentName.REPEAT:
             return s, ask
         answer = self._question(s, e.intent)
         if answer is not None:
             return s, (*answer, *ask)
-        if e.intent == "better":
-            return self._end(s, self._prompt(s, "glad"))
-        if e.intent == "no":
+        if e.intent == IntentName.BETTER:
+            return self._glad(s)
+        if e.intent == IntentName.NO:
             return self._end(s, self._prompt(s, "goodbye"))
         return s, ask
 
     def _stretching(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]]:
         resume_at = min(e.counted + 1, self.hold_s)
-        if e.intent == "pause":
+        if e.intent == IntentName.PAUSE:
             s = replace(s, phase=Phase.PAUSED, resume_at=resume_at, reprompted=False)
             return s, (Silence(), self._prompt(s, "paused"), Listen(Context.COUNT, self.paused_s))
-        if e.intent == "repeat":
+        if e.intent == IntentName.REPEAT:
             return self._start_stretch(s, s.muscle or "calf", Silence())
-        if e.intent == "next":
+        if e.intent == IntentName.NEXT:
             s = replace(s, phase=Phase.ASK_EASING, reprompted=False)
             return s, (Silence(), self._prompt(s, self._ask_key(s)),
                        Listen(Context.QUESTION, self.answer_s))
-        if e.intent in ("better", "worse"):
+        if e.intent in (IntentName.BETTER, IntentName.WORSE):
             return self._ask_easing(replace(s, phase=Phase.ASK_EASING), e, Silence())
         muscle = self._wanted(s, e)
-        if e.intent == "cramp" and muscle is not None and (muscle != s.muscle or s.massaging):
+        if e.intent == IntentName.CRAMP and muscle is not None and (muscle != s.muscle or s.massaging):
             return self._start_stretch(s, muscle, Silence())
         answer = self._question(s, e.intent)
         if answer is not None and e.counted > 0:
@@ -366,12 +407,12 @@ class Coach:
         return s, ()
 
     def _paused(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]]:
-        if e.intent in ("resume", "yes", "next"):
+        if e.intent in (IntentName.RESUME, IntentName.YES, IntentName.NEXT):
             s = replace(s, phase=Phase.STRETCH, reprompted=False)
             return s, self._hold(s, s.resume_at)
-        if e.intent == "repeat":
+        if e.intent == IntentName.REPEAT:
             return self._start_stretch(s, s.muscle or "calf")
-        if e.intent in ("better", "worse"):
+        if e.intent in (IntentName.BETTER, IntentName.WORSE):
             return self._ask_easing(replace(s, phase=Phase.ASK_EASING), e)
         answer = self._question(s, e.intent)
         if answer is not None:
@@ -379,16 +420,16 @@ class Coach:
         return s, ()
 
     def _ask_easing(self, s: State, e: Heard, *lead: Action) -> tuple[State, tuple[Action, ...]]:
-        if e.intent in ("better", "yes"):
+        if e.intent in (IntentName.BETTER, IntentName.YES):
             s = replace(s, phase=Phase.OFFER_TIPS, reprompted=False)
-            return s, (*lead, self._step_words(s, "aftercare"), self._prompt(s, "offer_tips"),
+            return s, (*lead, *self._aftercare(s), self._prompt(s, "offer_tips"),
                        Listen(Context.QUESTION, self.answer_s))
-        if e.intent in ("worse", "no", "next"):
-            return self._not_easing(replace(s, worse=s.worse + (e.intent != "next")), *lead)
-        if e.intent == "repeat":
+        if e.intent in (IntentName.WORSE, IntentName.NO, IntentName.NEXT):
+            return self._not_easing(replace(s, worse=s.worse + (e.intent != IntentName.NEXT)), *lead)
+        if e.intent == IntentName.REPEAT:
             return self._start_stretch(s, s.muscle or "calf", *lead)
         muscle = self._wanted(s, e)
-        if e.intent == "cramp" and muscle is not None:
+        if e.intent == IntentName.CRAMP and muscle is not None:
             return self._start_stretch(s, muscle, *lead)
         s = replace(s, phase=Phase.ASK_EASING)
         ask = (self._prompt(s, "ask_easing_again"), Listen(Context.QUESTION, self.answer_s))
@@ -405,19 +446,20 @@ class Coach:
                                        self._step_words(s, "stretch_again"))
         if s.worse == 2:
             s = replace(s, phase=Phase.STRETCH, resume_at=1, reprompted=False, massaging=True)
-            return s, (*lead, self._step_words(s, "massage"), *self._hold(s))
-        return self._end(s, *lead, self._step_words(s, "not_easing"))
+            return s, (*lead, self._step_words(s, "massage"), Happened(did="massage"),
+                       *self._hold(s))
+        return self._end(s, *lead, self._step_words(s, "not_easing"), Happened(outcome="worse"))
 
     def _offer_tips(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]]:
-        if e.intent in ("yes", "next", "prevention"):
-            return self._end(s, self._topic(s, "prevention"), self._prompt(s, "goodbye"))
-        if e.intent in ("no", "better"):
+        if e.intent in (IntentName.YES, IntentName.NEXT, IntentName.PREVENTION):
+            return self._end(s, *self._topic(s, "prevention"), self._prompt(s, "goodbye"))
+        if e.intent in (IntentName.NO, IntentName.BETTER):
             return self._end(s, self._prompt(s, "goodbye"))
-        if e.intent == "worse":
+        if e.intent == IntentName.WORSE:
             return self._not_easing(replace(s, worse=s.worse + 1))
-        if e.intent == "cramp":
+        if e.intent == IntentName.CRAMP:
             return self._idle(replace(s, phase=Phase.IDLE), e)
-        if e.intent == "repeat":
+        if e.intent == IntentName.REPEAT:
             return self._repeat(s)
         ask = (self._prompt(s, "offer_tips_again"), Listen(Context.QUESTION, self.answer_s))
         answer = self._question(s, e.intent)
@@ -463,10 +505,10 @@ class Coach:
         if s.phase in BEDTIME_PHASES:
             return self._bedtime(s, e)
         if isinstance(e, Heard) and s.phase in (Phase.IDLE, Phase.ANSWERED):
-            if e.intent == "bedtime":
+            if e.intent == IntentName.BEDTIME:
                 s = replace(s, bedtime=RoutineAt(), resume_at=1, reprompted=False)
                 return self._hold_plan(s, self._said(s, "bedtime.intro", self.routine.intro))
-            if e.intent == "cramp_count":
+            if e.intent == IntentName.CRAMP_COUNT:
                 return replace(s, phase=Phase.ANSWERED), (self._cramp_count(s),
                                                           Listen(Context.IDLE, self.answer_s))
         return None
@@ -485,10 +527,13 @@ class Coach:
             words = (self._said(s, "bedtime.again", r.again),)
         count = Count(s.resume_at, r.hold_s)
         if at.step == len(r.steps) - 1 and at.hold == r.holds:
-            return self._end(s, *lead, *words, count, self._said(s, "bedtime.outro", r.outro))
+            return self._end(s, *lead, *words, count, *self._outro(s))
         s = replace(s, phase=Phase.BEDTIME, resume_at=1, reprompted=False)
         return s, (*lead, *words, count, self._said(s, "bedtime.rest", r.rest),
                    Listen(Context.COUNT, r.rest_s))
+
+    def _outro(self, s: State) -> tuple[Action, ...]:
+        return self._said(s, "bedtime.outro", self.routine.outro), Happened(outcome="completed")
 
     def _next_hold(self, s: State) -> State:
         at = s.bedtime
@@ -499,7 +544,7 @@ class Coach:
     def _skip(self, s: State, *lead: Action) -> tuple[State, tuple[Action, ...]]:
         """On to the next stretch (or leg); after the last one, the routine is done."""
         if s.bedtime.step + 1 >= len(self.routine.steps):
-            return self._end(s, *lead, self._said(s, "bedtime.outro", self.routine.outro))
+            return self._end(s, *lead, *self._outro(s))
         return self._hold_plan(replace(s, bedtime=RoutineAt(s.bedtime.step + 1, 1),
                                        resume_at=1), *lead)
 
@@ -510,30 +555,30 @@ class Coach:
             return s, ()
         if isinstance(e, Timeout):
             return self._bedtime_timeout(s)
-        if e.intent == "stop":
+        if e.intent == IntentName.STOP:
             return self._end(s, Silence())
-        if e.intent == "cramp":  # a real cramp comes first
+        if e.intent == IntentName.CRAMP:  # a real cramp comes first
             return self._idle(replace(s, phase=Phase.IDLE), e)
         if s.phase is Phase.BEDTIME_PAUSED:
             return self._bedtime_paused(s, e)
-        if e.intent == "pause":
+        if e.intent == IntentName.PAUSE:
             if s.phase is Phase.BEDTIME and 0 < e.counted < self.routine.hold_s:
                 s = replace(s, resume_at=e.counted + 1)
             else:  # paused in a rest (or after the last word): the next hold comes after
                 s = self._next_hold(s)
             s = replace(s, phase=Phase.BEDTIME_PAUSED, reprompted=False)
             return s, (Silence(), self._prompt(s, "paused"), Listen(Context.COUNT, self.paused_s))
-        if e.intent == "next":
+        if e.intent == IntentName.NEXT:
             return self._skip(s, Silence())
-        if e.intent == "repeat":
+        if e.intent == IntentName.REPEAT:
             return self._hold_plan(replace(s, bedtime=RoutineAt(s.bedtime.step, 1),
                                            resume_at=1), Silence())
-        if e.intent == "help" or e.intent in TOPICS:
-            said = (self._said(s, "bedtime.help", self.routine.help) if e.intent == "help"
+        if e.intent == IntentName.HELP or e.intent in TOPICS:
+            said = ((self._said(s, "bedtime.help", self.routine.help),) if e.intent == IntentName.HELP
                     else self._topic(s, e.intent))
             if s.phase is Phase.BEDTIME_REST:
                 s = self._next_hold(s)
-            return self._hold_plan(replace(s, resume_at=1), Silence(), said)
+            return self._hold_plan(replace(s, resume_at=1), Silence(), *said)
         return self._bedtime_other(s, e)
 
     def _bedtime_other(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]]:
@@ -545,14 +590,14 @@ class Coach:
         return s, ()
 
     def _bedtime_paused(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]]:
-        if e.intent in ("resume", "yes"):
+        if e.intent in (IntentName.RESUME, IntentName.YES):
             return self._hold_plan(s)
-        if e.intent == "next":
+        if e.intent == IntentName.NEXT:
             return self._skip(s)
-        if e.intent == "repeat":
+        if e.intent == IntentName.REPEAT:
             return self._hold_plan(replace(s, bedtime=RoutineAt(s.bedtime.step, 1),
                                            resume_at=1))
-        if e.intent == "help":
+        if e.intent == IntentName.HELP:
             return s, (self._said(s, "bedtime.help", self.routine.help),
                        self._prompt(s, "paused"), Listen(Context.COUNT, self.paused_s))
         return self._bedtime_other(s, e)
@@ -589,7 +634,12 @@ class Coach:
             return s, actions
         text = self._diary_words.see_gp.text(s.night).format(nights=due.nights, days=due.days)
         s = replace(s, diary=replace(s.diary, gp_due=None))
-        return s, (*actions[:at + 1], Say("diary.see_gp", text), *actions[at + 1:])
+        return s, (*actions[:at + 1], Say("diary.see_gp", text), Happened(gp_said=True),
+                   *actions[at + 1:])
+
+
+_TOPIC_DOES: dict[str, Did] = {"massage": "massage", "heat_ice": "heat"}
+"""Topics whose answer is a remedy to try, by question intent."""
 
 
 def _plural(n: int, word: str) -> str:

@@ -20,8 +20,6 @@ from hassil.sample import sample_expression
 
 from voice.content.reader import LineMap, YamlFile, is_words
 from voice.content.schema import (
-    INTENT_NAMES,
-    MUSCLES,
     DurationRule,
     IntentsFile,
     ListValue,
@@ -33,7 +31,7 @@ from voice.content.schema import (
     WaitForMore,
     WordWindow,
 )
-from voice.vocabulary import CONTEXTS, Context
+from voice.vocabulary import CONTEXTS, INTENT_NAMES, MUSCLES, URGENT, Context
 
 FILE = "intents.yaml"
 
@@ -43,7 +41,7 @@ go unanswered too long (seconds)."""
 
 _TOP_KEYS = ("language", "contexts", "leading_fillers", "negation", "leading_commands",
              "hush_early", "wait_for_more", "spotted", "heard_prompts", "muscle_hints",
-             "not_a_leg", "first_person", "other_people", "skip_words",
+             "not_a_leg", "first_person", "other_people", "everyday_words", "skip_words",
              "expansion_rules", "lists", "intents",
              "safety", "medicine_words", "keywords")
 _SAFETY_LISTS = ("clause_breaks", "subjects", "body", "linking", "surroundings",
@@ -82,7 +80,7 @@ def read_intents(file: YamlFile) -> IntentsFile | None:
     keywords = _keywords(file, data)
     lists = {key: file.words(data, key, f"'{key}' must be a list of words", required=False)
              for key in ("leading_fillers", "leading_commands", "not_a_leg", "first_person",
-                         "other_people", "skip_words")}
+                         "other_people", "everyday_words", "skip_words")}
     if templates is not None and contexts is not None and spotted is not None:
         _check_spotted(file, data, templates, spotted)
     if len(file.problems) > before or templates is None or contexts is None \
@@ -98,6 +96,7 @@ def read_intents(file: YamlFile) -> IntentsFile | None:
         heard_prompts=prompts,
         muscle_hints=hints, not_a_leg=lists["not_a_leg"] or (),
         first_person=lists["first_person"] or (), other_people=lists["other_people"] or (),
+        everyday_words=lists["everyday_words"] or (),
         skip_words=lists["skip_words"] or (), medicine_words=medicine, keywords=keywords)
 
 
@@ -519,9 +518,9 @@ def _safety(file: YamlFile, data: LineMap) -> SafetySettings | None:
 def _signs(file: YamlFile, safety: LineMap) -> dict[str, dict[str, SignRule]]:
     signs = safety.get("signs")
     if isinstance(signs, LineMap):
-        file.only(signs, ("emergency", "red_flag"), "safety 'signs'")
+        file.only(signs, URGENT, "safety 'signs'")
     out: dict[str, dict[str, SignRule]] = {}
-    for intent in ("emergency", "red_flag"):
+    for intent in URGENT:
         group = signs.get(intent) if isinstance(signs, LineMap) else None
         if not isinstance(group, LineMap) or not group:
             file.add(safety.line_of("signs"), f"safety signs for '{intent}' are missing")

@@ -15,12 +15,8 @@ from voice.content.intents import WAIT_FOR_MORE_MAX_S, read_intents
 from voice.content.reader import LineMap, YamlFile, is_words
 from voice.content.schema import (
     COUNT_PROMPTS,
-    INTENT_NAMES,
-    MUSCLES,
     PROMPTS,
     REMEDY_STEPS,
-    TOPICS,
-    URGENT,
     CatalogueEntry,
     Content,
     DiaryWords,
@@ -33,11 +29,11 @@ from voice.content.schema import (
     Wording,
 )
 from voice.errors import ContentError
+from voice.vocabulary import MUSCLES, OTHER_MUSCLE, TOPICS
 
 __all__ = [
-    "COUNT_PROMPTS", "INTENT_NAMES", "MUSCLES", "PROMPTS", "REMEDY_STEPS", "TOPICS", "URGENT",
-    "WAIT_FOR_MORE_MAX_S", "CatalogueEntry", "Content", "DiaryWords", "FrequencyRule",
-    "IntentsFile", "Routine", "RoutineStretch", "VoiceSettings", "VoiceStyle", "Wording",
+    "COUNT_PROMPTS", "PROMPTS", "REMEDY_STEPS", "WAIT_FOR_MORE_MAX_S", "CatalogueEntry", "Content", "DiaryWords",
+    "FrequencyRule", "IntentsFile", "Routine", "RoutineStretch", "VoiceSettings", "VoiceStyle", "Wording",
     "check_content", "diary_words_of", "load_content", "read_catalogue", "routine_of",
 ]
 
@@ -52,9 +48,11 @@ class _Folder:
         self.directory = directory
         self.problems: list[str] = []
         self.sources: dict[str, str] = {}
+        self.files: dict[str, YamlFile] = {}
 
     def file(self, name: str) -> YamlFile:
-        return YamlFile(self.directory, name, self.problems)
+        """The file `name`, the same each time (what it read stays in `YamlFile.top`)."""
+        return self.files.setdefault(name, YamlFile(self.directory, name, self.problems))
 
     def wording(self, file: YamlFile, parent: LineMap, key: str, need_sources: bool,
                 allowed: tuple[str, ...] = (), where: str = "") -> Wording | None:
@@ -161,6 +159,14 @@ def _read_prompts(folder: _Folder) -> dict[str, Wording]:
             if (w := folder.wording(file, data, k, False, PROMPTS)) is not None}
 
 
+_MOST_SECONDS = 3600.0
+"""Longest wait, pause or rest the content may set: an hour (seconds). A clock given a wait
+beyond what it can hold stops the live loop."""
+_SECONDS = "'{}' must be a number of seconds, up to an hour"
+_MOST_RATE = 450
+"""Fastest speaking rate the content may set (espeak-ng's fastest, words per minute)."""
+
+
 def _read_voice(folder: _Folder) -> VoiceSettings | None:
     file = folder.file("voice.yaml")
     data = file.load()
@@ -181,22 +187,23 @@ def _read_voice(folder: _Folder) -> VoiceSettings | None:
         if style is None:
             continue
         file.only(style, ("rate", "volume", "pause_s"), f"'{mode}'")
-        rate = file.number(style, "rate", "'rate' must be a positive whole number", whole=True)
+        rate = file.number(style, "rate", "'rate' must be a positive whole number, up to "
+                           f"{_MOST_RATE}", whole=True, high=_MOST_RATE)
         volume = file.number(style, "volume", "volume must be between 0 and 1", high=1.0)
-        pause = file.number(style, "pause_s", "'pause_s' must be a number of seconds",
+        pause = file.number(style, "pause_s", _SECONDS.format("pause_s"), high=_MOST_SECONDS,
                             low_open=False)
         count_rate = file.number(count, f"rate_{mode}", f"'rate_{mode}' must be a positive "
-                                 "whole number", whole=True)
+                                 f"whole number, up to {_MOST_RATE}", whole=True, high=_MOST_RATE)
         if None not in (rate, volume, pause, count_rate):
             styles[mode] = VoiceStyle(int(rate or 0), float(volume or 0), float(pause or 0),
                                       int(count_rate or 0))
     hold = file.number(count, "hold_s", "'hold_s' must be a positive whole number", whole=True)
-    seconds = {key: file.number(parent, key, f"'{key}' must be a number of seconds",
+    seconds = {key: file.number(parent, key, _SECONDS.format(key), high=_MOST_SECONDS,
                                 low_open=key != "lead_s")
                for parent, keys in ((count, ("lead_s", "max_word_s")),
                                     (listen, ("answer_timeout_s", "paused_timeout_s")))
                for key in keys}
-    warmth = file.number(listen, "warmth_s", "'warmth_s' must be a number of seconds") \
+    warmth = file.number(listen, "warmth_s", _SECONDS.format("warmth_s"), high=_MOST_SECONDS) \
         if "warmth_s" in listen else 60.0
     words = file.words(count, "words", "'words' must be a list of count words")
     if words is not None and hold is not None and len(words) < hold:
@@ -226,7 +233,8 @@ def _read_bedtime(folder: _Folder) -> Routine | None:
     file.only(data, keys, required=keys)
     hold_s = file.number(data, "hold_s", "'hold_s' must be a positive whole number", whole=True)
     holds = file.number(data, "holds", "'holds' must be a positive whole number", whole=True)
-    rest_s = file.number(data, "rest_s", "'rest_s' must be a positive number")
+    rest_s = file.number(data, "rest_s", "'rest_s' must be a positive number of seconds, up "
+                         "to an hour", high=_MOST_SECONDS)
     legs = file.words(data, "legs", "'legs' must be a list of leg names")
     protocol = folder.urls(file, data, "protocol_sources", "the timings")
     if protocol is None:
@@ -260,6 +268,27 @@ def _read_bedtime(folder: _Folder) -> Routine | None:
                    sources=protocol or ())
 
 
+_MOST_DAYS = 366
+"""Longest frequency window or reminder gap: the diary is read that far back (days)."""
+_FILLED: dict[str, dict[str, object]] = {
+    "see_gp": {"nights": 3, "days": 7},
+    "this_week": {"cramps": "3 cramps", "nights": "2 nights"},
+}
+"""Diary wordings the coach fills in, with values of the kinds it fills them with."""
+
+
+def _check_fills(file: YamlFile, data: LineMap, key: str, wording: Wording,
+                 sample: dict[str, object]) -> None:
+    """Each form of `wording` fills in with `sample`'s names alone, as the coach fills it."""
+    names = ", ".join(f"{{{n}}}" for n in sample)
+    for form in dict.fromkeys((wording.day, wording.night)):
+        try:
+            form.format(**sample)
+        except (KeyError, IndexError, ValueError, AttributeError, TypeError) as exc:
+            file.add(data.line_of(key), f"'{key}' can fill in only {names} "
+                     f"({type(exc).__name__}: {exc})")
+
+
 def _read_diary(folder: _Folder) -> DiaryWords | None:
     file = folder.file("diary.yaml")
     data = file.load()
@@ -284,23 +313,93 @@ def _read_diary(folder: _Folder) -> DiaryWords | None:
         nights = file.number(rule, "nights", "'nights' must be a positive whole number",
                              whole=True)
         days = file.number(rule, "within_days", "'within_days' must be a positive whole "
-                           "number", whole=True)
+                           f"number of days, up to {_MOST_DAYS}", whole=True, high=_MOST_DAYS)
         if nights is not None and days is not None:
             if nights > days:
                 file.add(rule.line_of("nights"), f"{nights} nights within {days} days")
             else:
                 rules.append(FrequencyRule(int(nights), int(days)))
     every = file.number(frequent, "remind_every_days", "'remind_every_days' must be a "
-                        "positive whole number", whole=True)
+                        f"positive whole number of days, up to {_MOST_DAYS}", whole=True,
+                        high=_MOST_DAYS)
     if folder.urls(file, frequent, "sources", "'frequent'") is None:
         file.add(data.line_of("frequent"), "'frequent' has no source")
     words = {key: folder.wording(file, data, key, key == "see_gp", keys)
              for key in ("see_gp", "this_week", "none_this_week", "no_diary")}
+    for key, sample in _FILLED.items():
+        wording = words[key]
+        if wording is not None:
+            _check_fills(file, data, key, wording, sample)
     said = {k: w for k, w in words.items() if w is not None}
     if len(file.problems) > before or not rules or every is None or len(said) < len(words):
         return None
     return DiaryWords(tuple(rules), int(every), said["see_gp"], said["this_week"],
                       said["none_this_week"], said["no_diary"])
+
+
+# ----- across files ----------------------------------------------------------------------------
+# What one file takes from another, checked on what each file holds (not on what its reader
+# accepted), so that a problem here is found together with every other one.
+
+
+def _check_across(folder: _Folder) -> None:
+    """The numbers and names one content file takes from another."""
+    _check_hold(folder)
+    _check_muscles(folder)
+
+
+def _check_hold(folder: _Folder) -> None:
+    """The bedtime hold is counted with voice.yaml's count words: one word a second."""
+    voice, bedtime = folder.file("voice.yaml"), folder.file("bedtime.yaml")
+    count = voice.top.get("count")
+    words = count.get("words") if isinstance(count, LineMap) else None
+    hold = bedtime.top.get("hold_s")
+    if is_words(words) and isinstance(words, list) and isinstance(hold, int) \
+            and not isinstance(hold, bool) and hold > len(words):
+        bedtime.add(bedtime.top.line_of("hold_s"), f"a {hold}-second hold needs {hold} count "
+                    f"words, and voice.yaml's 'count' has {len(words)}")
+
+
+def _check_muscles(folder: _Folder) -> None:
+    """Every `muscle` slot value intents.yaml gives is one remedies.yaml gives a stretch for
+    (or `other`, for the general first aid), and every muscle with a stretch can be said."""
+    intents, remedies = folder.file("intents.yaml"), folder.file("remedies.yaml")
+    muscles = remedies.top.get("muscles")
+    if not isinstance(muscles, LineMap) or not intents.top:
+        return  # a problem of either file is noted already
+    given: set[str] = set()
+
+    def value(parent: LineMap, key: str, where: str) -> None:
+        muscle = parent.get(key)
+        if not isinstance(muscle, str):
+            return  # not text: intents.yaml's own problem
+        given.add(muscle)
+        # remedies.yaml gives a stretch for each of MUSCLES and no other muscle; one of
+        # them it lacks is its own problem, noted there.
+        if muscle not in MUSCLES and muscle != OTHER_MUSCLE:
+            intents.add(parent.line_of(key), f"{where} gives muscle '{muscle}', which has no "
+                        "stretch in remedies.yaml")
+
+    lists = intents.top.get("lists")
+    muscle_list = lists.get("muscle") if isinstance(lists, LineMap) else None
+    values = muscle_list.get("values") if isinstance(muscle_list, LineMap) else None
+    for entry in values if isinstance(values, list) else ():
+        if isinstance(entry, LineMap):
+            value(entry, "out", "list 'muscle'")
+    blocks = intents.top.get("intents")
+    for name, body in blocks.items() if isinstance(blocks, LineMap) else ():
+        data = body.get("data") if isinstance(body, LineMap) else None
+        for block in data if isinstance(data, list) else ():
+            slots = block.get("slots") if isinstance(block, LineMap) else None
+            if isinstance(slots, LineMap) and "muscle" in slots:
+                value(slots, "muscle", f"intent '{name}'")
+    hints = intents.top.get("muscle_hints")
+    if isinstance(hints, LineMap):  # their values are checked with intents.yaml
+        given |= {m for m in hints.values() if isinstance(m, str)}
+    line = lists.line_of("muscle") if isinstance(lists, LineMap) else intents.top.line_of("lists")
+    for muscle in sorted(set(muscles) & set(MUSCLES) - given):
+        intents.add(line, f"no sentence gives muscle '{muscle}', which remedies.yaml has a "
+                    "stretch for")
 
 
 # ----- models.yaml -------------------------------------------------------------------------------
@@ -388,6 +487,7 @@ def _read(directory: Path) -> tuple[Content | None, list[str]]:
     prompts = _read_prompts(folder)
     voice = _read_voice(folder)
     bedtime, diary = _read_bedtime(folder), _read_diary(folder)
+    _check_across(folder)
     if (directory / "models.yaml").exists():
         _catalogue(folder.file("models.yaml"))
     if folder.problems or intents is None or voice is None or bedtime is None or diary is None:

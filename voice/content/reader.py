@@ -85,6 +85,8 @@ class YamlFile:
         self.directory = directory
         self.name = name
         self.problems = problems
+        self.top = LineMap()
+        """What `load()` read (empty until then, or when it read nothing usable)."""
 
     @property
     def path(self) -> Path:
@@ -120,6 +122,7 @@ class YamlFile:
         if not isinstance(data, LineMap) or not data:
             self.add(1, "expected a mapping with entries at the top level")
             return LineMap()
+        self.top = data
         return data
 
     def _line_at(self, position: int) -> int:

@@ -12,24 +12,6 @@ from pathlib import Path
 
 from voice.vocabulary import Context
 
-INTENT_NAMES = (
-    "cramp", "stop", "pause", "resume", "repeat", "next", "help", "yes", "no", "better",
-    "worse", "massage", "heat_ice", "hydration", "exercise", "footwear", "prevention",
-    "doctor", "red_flag", "emergency", "medicine", "thanks", "bedtime", "cramp_count",
-)
-"""Every intent of the contract except `none`, which is what matches nothing; the last two
-are the bedtime routine and "how many cramps have I had this week" (from the diary)."""
-
-URGENT = ("emergency", "red_flag")
-"""Intents of an emergency and a warning sign, which the `safety` rules find."""
-
-MUSCLES = ("calf", "hamstring", "quadriceps", "foot")
-"""Values of the `muscle` slot; each needs a stretch."""
-
-TOPICS = ("massage", "heat_ice", "hydration", "exercise", "footwear", "prevention", "doctor",
-          "medicine")
-"""Question intents, each answered by a topic in remedies.yaml."""
-
 REMEDY_STEPS = ("aftercare", "stretch_again", "general_stretch", "massage", "warmth", "not_easing",
                 "red_flag", "emergency")
 """Steps of a coaching session that remedies.yaml words."""
@@ -323,6 +305,8 @@ class IntentsFile:
     business is said of the speaker or their leg)."""
     other_people: tuple[str, ...] = ()
     """Words by which a speaker speaks to or of other people."""
+    everyday_words: tuple[str, ...] = ()
+    """The most common English words: heard, they are taken as said, never corrected."""
     skip_words: tuple[str, ...] = ()
     medicine_words: tuple[str, ...] = ()
     keywords: tuple[tuple[str, tuple[str, ...]], ...] = ()

@@ -14,13 +14,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from voice.coach.facts import WEEK_DAYS, DiaryFacts, facts
-from voice.coach.machine import Action, Event, Phase, State
+from voice.coach.machine import IDLE_PHASES, Action, Event, State
 from voice.content.loader import DiaryWords
 from voice.diary.store import Diary
 from voice.diary.tracker import SessionRecord, Tracker
 from voice.errors import DiaryError
-
-_IDLE = (Phase.IDLE, Phase.ANSWERED)
 
 
 class DiaryKeeper:
@@ -48,7 +46,7 @@ class DiaryKeeper:
 
     def ready(self, state: State, at: dt.datetime) -> State:
         """`state` with fresh diary facts when no session is under way."""
-        if state.phase not in _IDLE:
+        if state.phase not in IDLE_PHASES:
             return state
         return replace(state, diary=self.facts(at))
 

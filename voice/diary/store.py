@@ -194,11 +194,16 @@ class Diary:
         return [PastSession(r.started, r.kind, r.gp_said) for r in self.sessions(since)]
 
     def forget(self) -> int:
-        """Delete every row (overwritten on disk, not just unlinked); returns how many."""
-        with self._write(self._db):
-            count = int(self._db.execute("DELETE FROM sessions").rowcount)
-        self._db.execute("VACUUM")
-        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        """Delete every row (overwritten on disk, not just unlinked); returns how many.
+        Raises `DiaryError` when the file cannot be changed: then nothing is deleted."""
+        try:
+            with self._write(self._db):
+                count = int(self._db.execute("DELETE FROM sessions").rowcount)
+            self._db.execute("VACUUM")
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:
+            raise DiaryError(f"{self.path}: the diary cannot be changed ({exc}); nothing "
+                             "was deleted") from None
         return count
 
     def close(self) -> None:

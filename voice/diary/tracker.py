@@ -1,9 +1,10 @@
 """One diary row per session, worked out from what the coach heard and did (pure).
 
 `Tracker.stepped` watches each coach step from outside: the coach stays a pure function
-and knows nothing of the diary. It keeps the row of the open session up to date, so the
-runtime can write it after every step: a coach killed mid-session leaves a row for what
-it had done, ending `unfinished`.
+and knows nothing of the diary. What a step did the coach states in its `Happened` actions;
+the tracker reads those (and the phases), never the words said. It keeps the row of the
+open session up to date, so the runtime can write it after every step: a coach killed
+mid-session leaves a row for what it had done, ending `unfinished`.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from dataclasses import dataclass, replace
 
 from voice.coach.machine import (
     BEDTIME_PHASES,
+    IDLE_PHASES,
     Action,
     Count,
     End,
     Event,
-    Heard,
+    Happened,
     Phase,
-    Say,
     State,
     Timeout,
 )
@@ -33,17 +34,7 @@ ENDINGS = ("better", "worse", "warning_sign", "stopped", "timed_out", "completed
 `unfinished`: the coach itself was stopped (or killed) mid-session."""
 DONE = ("stretch", "repeat", "massage", "heat")
 """What the coach can have had the user do in a cramp session."""
-WARNING_INTENTS = frozenset({"red_flag", "emergency"})
-"""Intents that are warning signs."""
 
-_IDLE = frozenset({Phase.IDLE, Phase.ANSWERED})
-_OUTCOMES = {"remedy.aftercare": "better", "remedy.not_easing": "worse",
-             "remedy.red_flag": "warning_sign", "remedy.emergency": "warning_sign",
-             "bedtime.outro": "completed"}
-"""Things said that decide how a session ends, whatever ends it after them."""
-_DONE_BY = {"remedy.massage": ("massage",), "remedy.warmth": ("heat",),
-            "remedy.general_stretch": ("stretch",), "topic.massage": ("massage",),
-            "topic.heat_ice": ("heat",)}
 
 
 @dataclass(frozen=True)
@@ -98,7 +89,7 @@ class Tracker:
         if any(isinstance(a, End) for a in actions):
             ending = rec.ending
             if ending == "unfinished":
-                ending = self._why_ended(event)
+                ending = self._why_ended(event, actions)
             out.append(self._close(replace(rec, ending=ending)))
         else:
             self.record = rec
@@ -129,60 +120,60 @@ class Tracker:
     def _kind(before: State, event: Event, after: State,
               actions: tuple[Action, ...]) -> str | None:
         """The kind of session this step is part of (None: no session)."""
-        said = [a.key for a in actions if isinstance(a, Say)]
-        if after.phase in BEDTIME_PHASES or any(k.startswith("bedtime.") for k in said):
-            return "bedtime"
-        if after.phase not in _IDLE or any(k.startswith("stretch.") or k == "remedy.aftercare"
-                                           for k in said):
+        notes = _notes(actions)
+        if after.phase in BEDTIME_PHASES or any(n.outcome == "completed" for n in notes):
+            return "bedtime"  # (a routine of one hold begins and completes in one step)
+        if after.phase not in IDLE_PHASES or any(n.did == "stretch" for n in notes):
             return "cramp"
         if before.phase in BEDTIME_PHASES:
             return "bedtime"  # the step that ended the routine
-        if before.phase not in _IDLE:
+        if before.phase not in IDLE_PHASES:
             return "cramp"  # the step that ended a cramp session
-        if isinstance(event, Heard) and event.intent in WARNING_INTENTS:
+        if any(n.warning for n in notes):
             return "warning"
         return None
 
     @staticmethod
-    def _why_ended(event: Event) -> str:
+    def _why_ended(event: Event, actions: tuple[Action, ...]) -> str:
+        """How a session ended that no `Happened` outcome decided: ending as it eased is
+        `better`."""
         if isinstance(event, Timeout):
             return "timed_out"
-        if isinstance(event, Heard) and event.intent == "better":
-            return "better"
-        return "stopped"
+        return "better" if any(n.eased for n in _notes(actions)) else "stopped"
 
     @staticmethod
     def _update(rec: SessionRecord, event: Event, heard_text: str,
                 actions: tuple[Action, ...], at: dt.datetime) -> SessionRecord:
         done = list(rec.done)
         changes: dict[str, object] = {"ended": at}
-        if isinstance(event, Heard):
-            if event.slots.get("side"):
-                changes["side"] = event.slots["side"]
-            if event.intent in WARNING_INTENTS:
-                changes["warning"] = heard_text or event.intent
-                changes["ending"] = "warning_sign"
-            if event.intent == "better" and rec.eased_s is None and rec.kind == "cramp":
-                changes["eased_s"] = round((at - rec.started).total_seconds(), 1)
         begun = sum(1 for a in actions if isinstance(a, Count) and a.first == 1)
         if rec.kind == "bedtime" and begun:
             changes["holds"] = rec.holds + begun
-        for action in actions:
-            if not isinstance(action, Say):
-                continue
-            key = action.key
-            if key.startswith("stretch."):
-                changes["muscle"] = key.removeprefix("stretch.")
+        for note in _notes(actions):
+            if note.side:
+                changes["side"] = note.side
+            if note.muscle:
+                changes["muscle"] = note.muscle
+            if note.did == "stretch":
                 done.append("repeat" if "stretch" in done else "stretch")
-            done.extend(_DONE_BY.get(key, ()))
-            if key in _OUTCOMES and changes.get("ending", rec.ending) != "warning_sign":
-                changes["ending"] = _OUTCOMES[key]
-            if key == "remedy.aftercare" and rec.eased_s is None and "eased_s" not in changes:
+            elif note.did is not None:
+                done.append(note.did)
+            if note.warning:
+                changes["warning"] = heard_text or note.warning
+            if note.outcome is not None and (note.outcome == "warning_sign" or changes.get(
+                    "ending", rec.ending) != "warning_sign"):
+                changes["ending"] = note.outcome
+            if (note.eased and rec.kind == "cramp" and rec.eased_s is None
+                    and "eased_s" not in changes):
                 changes["eased_s"] = round((at - rec.started).total_seconds(), 1)
-            if key == "diary.see_gp":
+            if note.gp_said:
                 changes["gp_said"] = True
         changes["done"] = tuple(dict.fromkeys(done))
         return replace(rec, **changes)  # type: ignore[arg-type]
+
+
+def _notes(actions: tuple[Action, ...]) -> list[Happened]:
+    return [a for a in actions if isinstance(a, Happened)]
 
 
 def to_json(record: SessionRecord) -> dict[str, object]:
@@ -193,19 +184,3 @@ def to_json(record: SessionRecord) -> dict[str, object]:
             "muscle": record.muscle, "side": record.side, "done": list(record.done),
             "eased_s": record.eased_s, "ending": record.ending, "warning": record.warning,
             "gp_said": record.gp_said, "holds": record.holds}
-
-
-def from_json(obj: dict[str, object]) -> SessionRecord:
-    """The row a `diary --json` object describes (the inverse of `to_json`)."""
-    row_id, eased, holds, done = obj.get("id"), obj.get("eased_s"), obj["holds"], obj["done"]
-    return SessionRecord(
-        kind=str(obj["kind"]), started=dt.datetime.fromisoformat(str(obj["started"])),
-        ended=dt.datetime.fromisoformat(str(obj["ended"])),
-        muscle=None if obj["muscle"] is None else str(obj["muscle"]),
-        side=None if obj["side"] is None else str(obj["side"]),
-        done=tuple(str(d) for d in done) if isinstance(done, list) else (),
-        eased_s=float(eased) if isinstance(eased, (int, float)) else None,
-        ending=str(obj["ending"]),
-        warning=None if obj["warning"] is None else str(obj["warning"]),
-        gp_said=bool(obj["gp_said"]), holds=int(holds) if isinstance(holds, int) else 0,
-        row_id=int(row_id) if isinstance(row_id, int) else None)

@@ -7,9 +7,6 @@ from typing import Protocol, runtime_checkable
 
 from voice.vocabulary import Context
 
-SAMPLE_RATE = 16000
-"""Sample rate every recogniser is fed (hertz); 16-bit signed mono PCM."""
-
 ENGINES = ("auto", "whisper", "vosk", "pocketsphinx")
 """Values of `--engine`: `auto` takes the first of the others whose model is there."""
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import webrtcvad
 
-from voice.hear.base import SAMPLE_RATE
+from voice.vocabulary import SAMPLE_RATE
 
 FRAME_MS = 30
 """VAD frame length (milliseconds): 10, 20 or 30 for webrtcvad."""

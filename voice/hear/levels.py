@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from voice.hear.base import SAMPLE_RATE
+from voice.vocabulary import SAMPLE_RATE
 
 FRAME = SAMPLE_RATE // 100
 """Samples in a 10 ms frame."""

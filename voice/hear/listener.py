@@ -28,13 +28,13 @@ from typing import Protocol
 
 import numpy as np
 
-from voice.hear.base import SAMPLE_RATE, SpeechIn
+from voice.hear.base import SpeechIn
 from voice.hear.early import EarlyHearing
 from voice.hear.endpoint import Endpointer, EndpointSettings, Utterance
 from voice.hear.recognizer import recognise
 from voice.memory import release_free_memory
 from voice.understand.matcher import Intent, IntentMatcher, WaitForMore
-from voice.vocabulary import Context
+from voice.vocabulary import SAMPLE_RATE, Context, IntentName
 from voice.wavio import write_wav_atomic
 
 
@@ -173,7 +173,7 @@ class UtteranceListener:
                 heard = self._heard(utterance, None, self.context, ended)
             else:
                 heard = self._heard(utterance, held, held.context, ended)
-                if heard.intent.name == "none":  # no one request: each as it was
+                if heard.intent.name == IntentName.NONE:  # no one request: each as it was
                     self.on_heard(held)
                     heard = self._heard(utterance, None, self.context, ended)
             self._record(utterance, heard.intent)

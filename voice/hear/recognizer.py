@@ -19,8 +19,9 @@ from dataclasses import dataclass, replace
 
 from voice.hear.base import Hypothesis, SpeechIn, WholeHearing
 from voice.hear.speech_gate import SpeechGate
+from voice.log import log
 from voice.understand.matcher import Intent, IntentMatcher
-from voice.vocabulary import Context
+from voice.vocabulary import SAMPLE_RATE, Context, IntentName
 
 
 @dataclass(frozen=True)
@@ -51,9 +52,9 @@ def to_intent(hypothesis: Hypothesis, matcher: IntentMatcher, context: Context) 
     """The intent of a final hypothesis: `none` when empty, else the matcher's reading
     with the lower of the two confidences."""
     if not hypothesis.text:
-        return Intent("none", {}, 0.0, "")
+        return Intent(IntentName.NONE, {}, 0.0, "")
     intent = matcher.parse(hypothesis.text, context)
-    if intent.name == "none":
+    if intent.name == IntentName.NONE:
         return intent
     return replace(intent, confidence=round(min(intent.confidence, hypothesis.confidence), 3))
 
@@ -75,6 +76,8 @@ def recognise(engine: SpeechIn, matcher: IntentMatcher, pcm: bytes, context: Con
     before the speech is not decoded (`SpeechGate.speech_part`)."""
     speech = (gate or default_gate()).speech_part(pcm)
     if not speech:
+        log.debug(f"refused: {len(pcm) / (2 * SAMPLE_RATE):.1f} s of sound (not speech, by "
+                  f"the speech gate; {context})")
         return Recognition(NOT_SPEECH, to_intent(NOT_SPEECH, matcher, context))
     hypothesis = hear_utterance(engine, speech, context)
     return Recognition(hypothesis, to_intent(hypothesis, matcher, context))

@@ -6,7 +6,7 @@ speaker's callback and the microphone's: the output runs dry, the count slips, a
 is lost. So `listen` runs the recogniser in a child process and talks to it over a pipe;
 waiting on the pipe frees the lock, and the audio threads run on.
 
-    engine = RemoteEngine(EngineSpec("auto", None, models_dir, content_dir))
+    engine = RemoteEngine(HearingSettings("auto"))
     engine.hear_whole(pcm, Context.IDLE)          # one whole utterance -> Hypothesis
     engine.set_context(Context.COUNT); engine.start(); engine.feed(block)   # streaming, as SpeechIn
     engine.close()
@@ -15,12 +15,14 @@ The child ignores Ctrl-C (the parent decides when to stop) and ends when the pip
 If it dies, the next call starts a new one. It is a plain `python -m` of this module
 talking over a socket pair, not a multiprocessing child, which would bring a resource
 tracker process along. With `wait=False` the child loads while the coach does other
-work; the first call (or `wait_ready`) waits for it.
+work; the first call (or `wait_ready`) waits for it. The child logs as the coach does (same
+lines, same stderr), at the level the coach's log had when the child was started.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import pickle
 import signal
@@ -29,14 +31,13 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
 from voice.errors import CoachError, MissingResource
 from voice.hear.base import Hypothesis
-from voice.log import log
+from voice.hear.settings import HearingSettings
+from voice.log import log, setup
 from voice.vocabulary import Context
 
 START_TIMEOUT_S = 120.0
@@ -47,17 +48,7 @@ RESTARTS = 3
 """New children tried, one after another, when the child has died, before giving up."""
 
 
-@dataclass(frozen=True)
-class EngineSpec:
-    """Which recogniser the child opens (the `--engine`, `--model` and content of `listen`)."""
-
-    engine: str
-    model: Path | None
-    models_dir: Path
-    content_dir: Path
-
-
-def _serve(conn: Connection, spec: EngineSpec) -> None:
+def _serve(conn: Connection, settings: HearingSettings) -> None:
     """The child: open the recogniser, then answer calls until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from voice.content.loader import load_content
@@ -67,8 +58,9 @@ def _serve(conn: Connection, spec: EngineSpec) -> None:
     from voice.understand.matcher import IntentMatcher
 
     try:
-        matcher = IntentMatcher(load_content(spec.content_dir))
-        engine = open_engine(spec.engine, spec.model, spec.models_dir, matcher, forked=True)
+        matcher = IntentMatcher(load_content(settings.content_dir))
+        engine = open_engine(settings.engine, settings.model, settings.models_dir, matcher,
+                             forked=True)
     except CoachError as exc:
         conn.send(("error", exc))
         return
@@ -122,8 +114,8 @@ class _Child:
 class RemoteEngine:
     """A `SpeechIn` whose recogniser runs in a child process."""
 
-    def __init__(self, spec: EngineSpec, wait: bool = True) -> None:
-        self.spec = spec
+    def __init__(self, settings: HearingSettings, wait: bool = True) -> None:
+        self.settings = settings
         self._lock = threading.Lock()
         self._process: Any = None
         self._conn: Connection | None = None
@@ -150,10 +142,11 @@ class RemoteEngine:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(_import_path())}
         with _ctrl_c_ignored(), theirs:  # the child inherits it: Ctrl-C is the parent's
             process = subprocess.Popen(
-                [sys.executable, "-m", __name__, str(theirs.fileno())],
+                [sys.executable, "-m", __name__, str(theirs.fileno()),
+                 str(log.getEffectiveLevel())],
                 pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, env=env)
         conn = Connection(ours.detach())
-        conn.send(self.spec)
+        conn.send(self.settings)
         return _Child(process), conn
 
     def _await(self, process: _Child, parent: Connection) -> str:
@@ -259,15 +252,18 @@ def _import_path() -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """The child: `python -m voice.hear.remote FD`, FD a socket to the parent."""
+    """The child: `python -m voice.hear.remote FD [LEVEL]`, FD a socket to the parent,
+    LEVEL the parent's log level as a number (`logging.DEBUG` ...; INFO when left out)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    conn = Connection(int((argv or sys.argv[1:])[0]))
+    fd, *level = argv or sys.argv[1:]
+    setup(level=int(level[0]) if level and level[0].isdigit() else logging.INFO)
+    conn = Connection(int(fd))
     try:
-        spec = conn.recv()
+        settings = conn.recv()
     except (EOFError, OSError, pickle.UnpicklingError):
         return
     with contextlib.suppress(OSError):  # the parent went away
-        _serve(conn, spec)
+        _serve(conn, settings)
 
 
 @contextlib.contextmanager

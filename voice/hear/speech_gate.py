@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from voice.errors import MissingResource
-from voice.hear.base import SAMPLE_RATE
+from voice.vocabulary import SAMPLE_RATE
 
 
 @dataclass(frozen=True)

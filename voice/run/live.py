@@ -17,14 +17,18 @@ from typing import Literal, Protocol, TextIO
 
 from voice.coach.machine import Action, Coach, Count, Event, Finished, Heard, Say, State, Timeout
 from voice.diary.keeper import DiaryKeeper
+from voice.run.stepper import Stepper
 from voice.speak.conductor import Conductor, Plan
 from voice.speak.player import START_LEAD_S, Sink
 from voice.speak.tts import sentences
 from voice.understand.matcher import Intent, IntentMatcher
-from voice.vocabulary import Context
+from voice.vocabulary import Context, IntentName
 
 POLL_S = 0.05
 """Longest the loop sleeps before looking at the clock again (seconds)."""
+CATCH_UP_S = 0.1
+"""How long a typed line waits for the lines before it to be understood before it is
+looked at on its own (seconds)."""
 REHUSH_S = 1.0
 """After a hush that came to nothing, how long (seconds on the sink's clock, from the
 resumption) before another can hush the coach: the word it cut off is said again whole."""
@@ -57,12 +61,10 @@ class LiveLoop:
     def __init__(self, coach: Coach, conductor: Conductor, sink: Sink, night: bool,
                  show: Callable[[str], None], log: TextIO | None = None,
                  keeper: DiaryKeeper | None = None) -> None:
-        self.coach = coach
-        self.keeper = keeper
-        """Gives the coach the diary's facts and writes its sessions (None: no diary)."""
+        self.stepper = Stepper(coach, night, keeper)
+        """The coach, its state and the diary it keeps."""
         self.conductor = conductor
         self.sink = sink
-        self.state = State(night=night)
         self.show = show
         self.log = log
         self._inbox: queue.Queue[_Input] = queue.Queue()
@@ -79,6 +81,11 @@ class LiveLoop:
         clock): printed when spoken, not when planned, so typed mode reads in spoken order."""
         self.sessions_ended = 0
         """How many sessions have ended (for --once and the soak)."""
+
+    @property
+    def state(self) -> State:
+        """The coach's state."""
+        return self.stepper.state
 
     # -- called from the ears' thread --
     def heard(self, intent: Intent) -> None:
@@ -171,13 +178,12 @@ class LiveLoop:
                 self._set_context()
                 return True
             if plan.listen is not None:
-                self.state, _ = self._step(Finished())
+                self._step(Finished())
                 self._deadline = plan.done_at + plan.listen.timeout_s
             self._set_context()
         if self._deadline is not None and now >= self._deadline:
             self._deadline = None
-            self.state, actions = self._step(Timeout())
-            self._act(actions)
+            self._act(self._step(Timeout()))
         return False
 
     def _on_input(self, item: _Input) -> None:
@@ -212,22 +218,15 @@ class LiveLoop:
         if self._plan is not None and not self._finished:
             counted = self._plan.counted_by(self.sink.now())
         self._note(f"heard: {intent.text!r} -> {intent.name} {dict(intent.slots)}")
-        self.state, actions = self._step(Heard(intent.name, intent.slots, counted),
-                                         intent.text)
+        actions = self._step(Heard(intent.name, intent.slots, counted), intent.text)
         if self._held and not actions:
             self._carry_on()
         self._held = False
         self._act(actions)
 
-    def _step(self, event: Event, heard_text: str = "") -> tuple[State, tuple[Action, ...]]:
-        """One coach step, with the diary's facts going in and its session row going out."""
-        if self.keeper is None:
-            return self.coach.step(self.state, event)
-        now = dt.datetime.now().astimezone()
-        before = self.keeper.ready(self.state, now)
-        after, actions = self.coach.step(before, event)
-        self.keeper.stepped(before, event, heard_text, after, actions, now)
-        return after, actions
+    def _step(self, event: Event, heard_text: str = "") -> tuple[Action, ...]:
+        """One coach step, now."""
+        return self.stepper.step(event, heard_text, dt.datetime.now().astimezone())
 
     def _act(self, actions: tuple[Action, ...]) -> None:
         if not actions:
@@ -280,7 +279,13 @@ def _lines(actions: tuple[Action, ...], plan: Plan) -> list[tuple[float, str]]:
 
 
 class TextEars:
-    """Typed input: one utterance per line from a stream (stdin)."""
+    """Typed input: one utterance per line from a stream (stdin).
+
+    Lines are read on one thread and understood, in order, on another, so that reading
+    goes on while a long line is being understood: a line typed after one that is taking
+    long is looked at on its own at once, and if it means something the coach falls quiet
+    (as for a stop heard while still being said) until the lines before it are answered.
+    """
 
     def __init__(self, matcher: IntentMatcher, stream: TextIO = sys.stdin,
                  prompt: bool = True) -> None:
@@ -289,16 +294,47 @@ class TextEars:
         self.prompt = prompt and stream.isatty()
         self._thread: threading.Thread | None = None
         self._context = Context.IDLE
+        self._lines: queue.Queue[tuple[str, Intent | None] | None] = queue.Queue()
+        self._waiting = 0
+        """Lines read but not yet answered."""
+        self._answered = threading.Condition()
 
     def start(self, loop: LiveLoop) -> None:
-        """Read lines on a daemon thread."""
+        """Read lines on a daemon thread, and understand them on another."""
         self._thread = threading.Thread(target=self._read, args=(loop,), daemon=True)
+        threading.Thread(target=self._understand, args=(loop,), daemon=True).start()
         self._thread.start()
 
     def _read(self, loop: LiveLoop) -> None:
         for line in self.stream:
-            if line.strip():
-                loop.heard(self.matcher.parse(line.strip(), self._context))
+            text = line.strip()
+            if text:
+                self._lines.put((text, self._look_early(loop, text)))
+        self._lines.put(None)
+
+    def _look_early(self, loop: LiveLoop, text: str) -> Intent | None:
+        """What a line means, read at once when the lines before it are taking long (and
+        it is no longer than a command can be): it silences the coach if it means anything.
+        None: it is understood in its turn."""
+        with self._answered:
+            self._waiting += 1
+            if self._answered.wait_for(lambda: self._waiting == 1, timeout=CATCH_UP_S):
+                return None
+        longest = self.matcher.longest_sentence
+        if longest is not None and len(text.split()) > longest:
+            return None
+        intent = self.matcher.parse(text, self._context)
+        if intent.name != IntentName.NONE:
+            loop.heard_early(intent)
+        return intent
+
+    def _understand(self, loop: LiveLoop) -> None:
+        while (item := self._lines.get()) is not None:
+            text, intent = item
+            loop.heard(intent if intent is not None else self.matcher.parse(text, self._context))
+            with self._answered:
+                self._waiting -= 1
+                self._answered.notify_all()
         loop.input_ended()
 
     def set_context(self, context: Context) -> None:

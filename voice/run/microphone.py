@@ -7,7 +7,6 @@ the coach keeps going.
 
 from __future__ import annotations
 
-import argparse
 import queue
 import threading
 import time
@@ -18,14 +17,14 @@ import numpy as np
 
 from voice.content.loader import Content
 from voice.errors import BadInput, MissingResource
-from voice.hear.base import SAMPLE_RATE
 from voice.hear.early import EarlyHearing
 from voice.hear.listener import EngineHearing, Heard, Hearing, UtteranceListener
+from voice.hear.settings import HearingSettings
 from voice.log import log
 from voice.run.live import LiveLoop
 from voice.speak.player import LIST_DEVICES, import_sounddevice
 from voice.understand.matcher import Intent, IntentMatcher, WaitForMore
-from voice.vocabulary import Context
+from voice.vocabulary import SAMPLE_RATE, Context, IntentName
 
 if TYPE_CHECKING:  # loaded only when the microphone is used
     from voice.hear.remote import RemoteEngine
@@ -169,7 +168,7 @@ class MicrophoneEars:
                   f"{heard.waited_s * 1000:.0f} ms after the end)")
         if self._loop is None:
             return
-        if heard.intent.name == "none":
+        if heard.intent.name == IntentName.NONE:
             self._loop.heard_nothing()
         else:
             self._loop.heard(heard.intent)
@@ -193,31 +192,30 @@ def find_microphone(sd: Any, device: str | int | None) -> Any:
         raise MissingResource(NO_MICROPHONE) from exc
 
 
-def launch_recogniser(args: argparse.Namespace) -> RemoteEngine:
-    """Check the microphone and `--record`, then start the chosen recogniser (`--engine`,
-    `--model`) loading in its own process, without waiting for it: the coach gets ready
-    meanwhile. A `RemoteEngine`; close it if it is not handed to `open_microphone_ears`."""
-    if args.record is not None and not args.record.is_dir():
-        raise BadInput(f"{args.record}: --record needs an existing folder")
-    device = args.input
+def launch_recogniser(settings: HearingSettings) -> RemoteEngine:
+    """Check the microphone and the recording folder, then start the chosen recogniser
+    loading in its own process, without waiting for it: the coach gets ready meanwhile.
+    A `RemoteEngine`; close it if it is not handed to `open_microphone_ears`."""
+    if settings.record_dir is not None and not settings.record_dir.is_dir():
+        raise BadInput(f"{settings.record_dir}: --record needs an existing folder")
+    device = settings.device
     find_microphone(import_sounddevice(),  # before the recogniser loads: say so at once
                     int(device) if device is not None and str(device).isdigit() else device)
-    from voice.hear.remote import EngineSpec, RemoteEngine
+    from voice.hear.remote import RemoteEngine
 
-    return RemoteEngine(EngineSpec(args.engine, args.model, args.models_dir, args.content),
-                        wait=False)
+    return RemoteEngine(settings, wait=False)
 
 
-def open_microphone_ears(args: argparse.Namespace, matcher: IntentMatcher,
+def open_microphone_ears(settings: HearingSettings, matcher: IntentMatcher,
                          content: Content, engine: RemoteEngine | None = None) -> MicrophoneEars:
-    """The microphone with the chosen recogniser (`--engine`, `--model`, `--input`);
-    `engine`: one `launch_recogniser` started (else it is started here)."""
+    """The microphone with the chosen recogniser; `engine`: one `launch_recogniser`
+    started (else it is started here)."""
     if engine is None:
-        engine = launch_recogniser(args)
+        engine = launch_recogniser(settings)
     try:
         engine.wait_ready()
-        return MicrophoneEars(EngineHearing(engine, matcher), args.input, args.record,
-                              early=EarlyHearing(engine, matcher),
+        return MicrophoneEars(EngineHearing(engine, matcher), settings.device,
+                              settings.record_dir, early=EarlyHearing(engine, matcher),
                               on_close=engine.close, wait_for_more=matcher.wait_for_more)
     except BaseException:
         engine.close()

@@ -12,10 +12,12 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from voice.coach.machine import Action, Coach, Event, Finished, Heard, State, Timeout
+from voice.coach.machine import Action, Coach, Event, Finished, Heard, Timeout
 from voice.diary.keeper import DiaryKeeper
+from voice.run.stepper import Stepper
 from voice.speak.conductor import REPLY_DELAY_S, Conductor, Plan, WavRenderer
 from voice.understand.matcher import Intent
+from voice.vocabulary import IntentName
 
 USER_GAP_S = 0.6
 """Time from the coach starting to listen to the user starting to speak (seconds)."""
@@ -46,7 +48,7 @@ class SessionResult:
     events: list[dict[str, object]] = field(default_factory=list)
 
     def timeline(self) -> dict[str, object]:
-        """The contract's timeline object."""
+        """The timeline object of docs/cli.md."""
         return {"sample_rate": self.renderer.sample_rate,
                 "duration_s": round(self.renderer.duration_s, 4), "events": self.events}
 
@@ -65,7 +67,7 @@ def _cut_at(plan: Plan, turn: Turn | None) -> float | None:
                 None)
 
 
-SILENT_TURN = Turn(Intent("none"), 0.0, silent=True)
+SILENT_TURN = Turn(Intent(IntentName.NONE), 0.0, silent=True)
 """A turn in which the user says nothing."""
 
 
@@ -76,19 +78,13 @@ def run_session(coach: Coach, conductor: Conductor, turns: Iterable[Turn],
     With a `keeper`, the session goes in the diary as if it had begun at `started`."""
     pending = deque(turns)
     result = SessionResult(WavRenderer(conductor.library.sample_rate))
-    state = State(night=night)
+    stepper = Stepper(coach, night, keeper)
     t = reply_at = 0.0
     actions: tuple[Action, ...] = ()
     begun = started or dt.datetime.now().astimezone()
 
-    def step(event: Event, heard_text: str = "") -> tuple[State, tuple[Action, ...]]:
-        if keeper is None:
-            return coach.step(state, event)
-        at = begun + dt.timedelta(seconds=t)
-        before = keeper.ready(state, at)
-        after, said = coach.step(before, event)
-        keeper.stepped(before, event, heard_text, after, said, at)
-        return after, said
+    def step(event: Event, at_s: float, heard_text: str = "") -> tuple[Action, ...]:
+        return stepper.step(event, heard_text, begun + dt.timedelta(seconds=at_s))
 
     for _ in range(MAX_STEPS):
         if not actions:  # the coach is waiting for the user
@@ -100,7 +96,7 @@ def run_session(coach: Coach, conductor: Conductor, turns: Iterable[Turn],
             result.events.append({"type": "user", "start": round(t, 4),
                                   "text": turn.intent.text, "intent": turn.intent.name,
                                   "slots": dict(turn.intent.slots)})
-            state, actions = step(Heard(turn.intent.name, turn.intent.slots), turn.intent.text)
+            actions = step(Heard(turn.intent.name, turn.intent.slots), t, turn.intent.text)
             t += turn.duration_s
             reply_at = t + REPLY_DELAY_S
             if not actions:
@@ -116,8 +112,8 @@ def run_session(coach: Coach, conductor: Conductor, turns: Iterable[Turn],
             result.events.append({"type": "user", "start": round(cut, 4),
                                   "text": turn.intent.text, "intent": turn.intent.name,
                                   "slots": dict(turn.intent.slots)})
-            state, actions = coach.step(state, Heard(turn.intent.name, turn.intent.slots,
-                                                     plan.counted_by(cut)))
+            actions = step(Heard(turn.intent.name, turn.intent.slots, plan.counted_by(cut)),
+                           cut, turn.intent.text)
             t = cut + turn.duration_s
             reply_at = t + REPLY_DELAY_S
             continue
@@ -131,7 +127,7 @@ def run_session(coach: Coach, conductor: Conductor, turns: Iterable[Turn],
                 return result
             t += USER_GAP_S
         elif plan.listen is not None:
-            state, _ = step(Finished())
+            step(Finished(), t)
             result.events.append({"type": "listen", "start": round(t, 4)})
             if pending and not pending[0].silent:
                 t += USER_GAP_S
@@ -139,7 +135,7 @@ def run_session(coach: Coach, conductor: Conductor, turns: Iterable[Turn],
                 if pending:
                     pending.popleft()
                 t += plan.listen.timeout_s
-                state, actions = step(Timeout())
+                actions = step(Timeout(), t)
                 reply_at = t
     result.events.append({"type": "end", "start": round(t, 4)})
     result.renderer.extend_to(t)

@@ -37,7 +37,7 @@ class Cue:
         return self.start + self.clip.duration_s
 
     def event(self) -> dict[str, object]:
-        """The timeline entry for this cue (contract: `say` / `count` events)."""
+        """The timeline entry for this cue (a `say` or `count` event of docs/cli.md)."""
         entry: dict[str, object] = {"type": self.kind, "start": round(self.start, 6),
                                     "end": round(self.end, 6), "text": self.clip.text}
         if self.kind == "count":

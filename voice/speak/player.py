@@ -252,11 +252,6 @@ class LivePlayer:
                 self._held = False
                 self._back_to_cut_cue()
 
-    def busy(self) -> bool:
-        """Whether anything is still to be played."""
-        with self._lock:
-            return bool(self._cues)
-
     def close(self) -> None:
         """Stop and release the device."""
         self._closing.set()

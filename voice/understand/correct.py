@@ -6,7 +6,7 @@ other words that sound or look alike: "cath" for "calf", "statements" for "stati
 is put to the lexicon by its letters and its sound (`closeness`), and so are two or three
 heard words run together (a domain word heard split up). A correction never touches a
 word the lexicon knows, so a muscle, a side, a negation or a sign that was spelt right is
-never lost or changed. One pass over the words, each looked up once: linear in their
+never lost or changed, nor, alone, one of the most common English words. One pass over the words, each looked up once: linear in their
 number.
 
     Corrector(Lexicon.of(matcher)).correct("i woke up with a cath cramp")
@@ -105,16 +105,20 @@ class Corrector:
                     and (found is None or near[1] > found[0]):
                 found = (near[1], near[0], size)
         word = words[i]
+        # An everyday word is taken as said unless another reading of the sound has the
+        # coach's word: Whisper spells common words right ("inside" is not "instep").
         if word not in known and len(word) >= SHORTEST:
-            near = self._nearest(word, offered)
+            near = self._nearest(word, offered, word in self.lexicon.everyday)
             if near is not None and near[1] >= WORD_MIN and self._fits(word, near[0], near[1]) \
                     and (found is None or near[1] >= found[0]):
                 found = (near[1], near[0], 1)
         return (found[1], found[2], found[0]) if found is not None else None
 
-    def _nearest(self, word: str, offered: set[str]) -> tuple[str, float] | None:
-        """The closest domain word to `word`, another reading's word winning a tie."""
-        near = self._near(word)
+    def _nearest(self, word: str, offered: set[str],
+                 everyday: bool) -> tuple[str, float] | None:
+        """The closest domain word to `word`, another reading's word winning a tie; for an
+        `everyday` word, only another reading's."""
+        near = None if everyday else self._near(word)
         for other in offered:
             score = closeness(word, other)
             if score >= WORD_MIN and (near is None or score >= near[1]):

@@ -31,6 +31,8 @@ class Lexicon:
     """Muscles, sides, negations and sign words."""
     signs: frozenset[str]
     """Words of the warning-sign rules."""
+    everyday: frozenset[str]
+    """The most common English words: heard alone, taken as said."""
     targets: Keys
     """The words a heard word may be corrected to, ready to search."""
 
@@ -39,4 +41,5 @@ class Lexicon:
         """The lexicon of `matcher`'s content."""
         words, kept, signs = matcher.domain_words()
         targets = sorted(w for w in words if len(w) >= SHORTEST_TARGET and w.isalpha())
-        return cls(words, kept, signs, Keys.of([(w, w) for w in targets]))
+        return cls(words, kept, signs, matcher.everyday_words,
+                   Keys.of([(w, w) for w in targets]))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,15 +21,14 @@ from hassil.intents import IntentData
 from hassil.sample import sample_expression
 from rapidfuzz import fuzz, process
 
-from voice.content.schema import INTENT_NAMES, URGENT, Content, Templates, WaitForMore
+from voice.content.schema import Content, Templates, WaitForMore
 from voice.understand.closeness import Keys
+from voice.understand.reach import TemplateReach
 from voice.understand.safety import SafetyRules
-from voice.vocabulary import Context
+from voice.vocabulary import INTENT_NAMES, OTHER_MUSCLE, URGENT, Context, IntentName
 
 __all__ = ["URGENT", "Intent", "IntentMatcher", "WaitForMore", "normalize"]
 
-OTHER_MUSCLE = "other"
-"""`muscle` slot of an answer naming a muscle the coach has no stretch for."""
 PRIORITY = URGENT + tuple(n for n in INTENT_NAMES if n not in URGENT)
 """When several intents match, the first in this order wins: an emergency beats a warning
 sign, and a warning sign beats all else."""
@@ -62,7 +62,7 @@ class Intent:
     """What an utterance means."""
 
     name: str
-    """Intent name from the contract (`none` when nothing matched)."""
+    """Intent name of docs/cli.md (`none` when nothing matched)."""
     slots: Mapping[str, str] = field(default_factory=dict)
     """Slot values, e.g. {"muscle": "calf", "side": "left"}."""
     confidence: float = 1.0
@@ -71,7 +71,7 @@ class Intent:
     """The utterance as given."""
 
     def to_json(self) -> dict[str, Any]:
-        """The contract's `parse` object."""
+        """The `parse` object of docs/cli.md."""
         return {"text": self.text, "intent": self.name, "slots": dict(self.slots),
                 "confidence": round(self.confidence, 3)}
 
@@ -111,6 +111,8 @@ class IntentMatcher:
         self._templates = spec.templates
         self._intents = Intents.from_dict(spec.templates.hassil_dict())
         self._skip_words = list(spec.skip_words)
+        self._reach = TemplateReach(self._intents, self._skip_words)
+        """Which texts a template might match: no other is tried."""
         self.safety = SafetyRules(spec.safety)
         """Warning signs and emergencies said any way, negation and all."""
         self._medicine = tuple(normalize(w) for w in spec.medicine_words)
@@ -142,6 +144,8 @@ class IntentMatcher:
         self._hints = [(normalize(p), m) for p, m in spec.muscle_hints.items()]
         self._elsewhere = tuple(normalize(w) for w in spec.not_a_leg)
         self._first_person = frozenset(normalize(w) for w in spec.first_person)
+        self.everyday_words = frozenset(normalize(w) for w in spec.everyday_words)
+        """The most common English words (a heard one is never corrected)."""
         self._other_people = frozenset(normalize(w) for w in spec.other_people)
         self._leg = tuple(normalize(w) for w in spec.safety.body
                           if w not in spec.safety.subjects)
@@ -183,6 +187,11 @@ class IntentMatcher:
                        *(sign.near[0] if sign.near else ()), *(sign.near[1] if sign.near else ()))
             kept |= {w for p in phrases for w in p}
         return frozenset(set(self._vocabulary) | said | kept), frozenset(kept), self._sign_words
+
+    @property
+    def longest_sentence(self) -> int | None:
+        """The most words a template sentence has (None: not known)."""
+        return self._reach.longest
 
     @property
     def templates(self) -> Templates:
@@ -234,6 +243,23 @@ class IntentMatcher:
         return self._by_context[context]
 
     @cached_property
+    def _longest_first(self) -> list[tuple[str, str]]:
+        """`_samples`, longest first."""
+        return sorted(self._samples, key=lambda sample: -len(sample[1]))
+
+    def _likeness(self, norm: str, allowed: set[str]) -> float:
+        """How alike the sentence most like a text longer than every sentence is: the
+        longest first, as none shorter can be more alike than it may be by length."""
+        best = 0.0
+        for intent, sentence in self._longest_first:
+            if intent not in allowed:
+                continue
+            if _most_alike(norm, len(sentence)) < best:
+                break
+            best = max(best, fuzz.ratio(norm, sentence))
+        return best
+
+    @cached_property
     def _vocabulary(self) -> list[str]:
         words = {w for _, text in self._samples for w in text.split()}
         return sorted(words | set(self._skip_words))
@@ -250,6 +276,8 @@ class IntentMatcher:
 
     def _exact(self, text: str, allowed: set[str],
                context: Context | None = None) -> tuple[str, dict[str, str]] | None:
+        if not self._reach.could_match(text.split()):
+            return None
         best: tuple[int, str, dict[str, str]] | None = None
         for result in recognize_all(text, self._grammar(context), skip_words=self._skip_words):
             name = result.intent.name
@@ -267,16 +295,20 @@ class IntentMatcher:
         known = set(vocab)
         worst = 100.0
         words = []
+        fixes: dict[str, tuple[str, float]] = {}  # a word said again is looked up once
         for word in text.split():
             if word in known or len(word) < 3:
                 words.append(word)
                 continue
-            match = process.extractOne(word, vocab, scorer=fuzz.ratio,
-                                       score_cutoff=WORD_FIX_MIN)
-            if match is None:
-                return text, 0.0
-            words.append(match[0])
-            worst = min(worst, float(match[1]))
+            if word not in fixes:
+                match = process.extractOne(word, vocab, scorer=fuzz.ratio,
+                                           score_cutoff=WORD_FIX_MIN)
+                if match is None:
+                    return text, 0.0
+                fixes[word] = match[0], float(match[1])
+            fixed, score = fixes[word]
+            words.append(fixed)
+            worst = min(worst, score)
         return " ".join(words), worst
 
     def _urgent(self, norm: str, allowed: set[str]) -> tuple[str | None, set[str]]:
@@ -291,42 +323,39 @@ class IntentMatcher:
 
     def _medicine_question(self, norm: str, allowed: set[str]) -> bool:
         """A medicine, supplement or painkiller named, and no doctor asked about."""
-        if "medicine" not in allowed or not any(_contains(norm, w) for w in self._medicine):
+        if IntentName.MEDICINE not in allowed or not any(_contains(norm, w) for w in self._medicine):
             return False
-        doctor = next((words for intent, words in self._keywords if intent == "doctor"), ())
+        doctor = next((words for intent, words in self._keywords if intent == IntentName.DOCTOR), ())
         return not any(_contains(norm, w) for w in doctor)
 
     def _drop_fillers(self, words: list[str]) -> list[str]:
         """Drop acknowledgements and politeness from the start ("okay, could you ...")."""
-        changed = True
+        start, changed = 0, True
         while changed:
             changed = False
             for filler in self._fillers:
                 size = len(filler)
-                if len(words) > size and tuple(words[:size]) == filler:
-                    words, changed = words[size:], True
-        return words
+                if len(words) - start > size and tuple(words[start:start + size]) == filler:
+                    start, changed = start + size, True
+        return words[start:]
 
     def _span(self, words: list[str], allowed: set[str],
               context: Context | None = None) -> tuple[str, dict[str, str], float] | None:
         """The longest run of words that is a whole template sentence."""
         n = len(words)
-        for size in range(n - 1, 0, -1):
-            if size / n < SPAN_MIN_COVERAGE:
-                return None
-            for start in range(n - size + 1):
-                found = self._exact(" ".join(words[start:start + size]), allowed, context)
-                # A muscle not coached answers "which muscle?"; a sentence that says it is
-                # cramping is about a cramp elsewhere ("my stomach is cramping").
-                if found is not None and not (found[1].get("muscle") == OTHER_MUSCLE
-                                              and self._says_cramp(words)):
-                    return found[0], found[1], size / n
+        for start, size in self._reach.spans(words, math.ceil(n * SPAN_MIN_COVERAGE)):
+            found = self._exact(" ".join(words[start:start + size]), allowed, context)
+            # A muscle not coached answers "which muscle?"; a sentence that says it is
+            # cramping is about a cramp elsewhere ("my stomach is cramping").
+            if found is not None and not (found[1].get("muscle") == OTHER_MUSCLE
+                                          and self._says_cramp(words)):
+                return found[0], found[1], size / n
         return None
 
     def _says_cramp(self, words: list[str]) -> bool:
         """Whether one of the `cramp` keywords is among the words."""
         text = " ".join(words)
-        cramp = next((w for intent, w in self._keywords if intent == "cramp"), ())
+        cramp = next((w for intent, w in self._keywords if intent == IntentName.CRAMP), ())
         return any(_contains(text, w) for w in cramp)
 
     def _keyword(self, text: str, allowed: set[str]) -> str | None:
@@ -335,7 +364,7 @@ class IntentMatcher:
         for intent, words in self._keywords:
             if intent in allowed and any(_contains(text, w) or _contains(singular, w)
                                          for w in words):
-                if intent == "cramp" and any(_contains(text, w) for w in self._elsewhere):
+                if intent == IntentName.CRAMP and any(_contains(text, w) for w in self._elsewhere):
                     return None
                 return intent
         return None
@@ -343,7 +372,7 @@ class IntentMatcher:
     def _fill_slots(self, name: str, slots: Mapping[str, str], text: str) -> dict[str, str]:
         """Add a cramp's muscle and side when they were said outside the matched part."""
         filled = dict(slots)
-        if name != "cramp":
+        if name != IntentName.CRAMP:
             return filled
         for slot, phrases in self._slot_words.items():
             found = next(((p, v) for p, v in phrases if _contains(text, p)), None)
@@ -374,7 +403,7 @@ class IntentMatcher:
         norm = normalize(text)
         allowed = self._allowed(context)
         if not norm:
-            return Intent("none", {}, 0.0, text)
+            return Intent(IntentName.NONE, {}, 0.0, text)
         urgent, allowed = self._urgent(norm, allowed)
         if urgent is not None:
             if context is None or self._about_the_coach(norm, urgent, "rule", context):
@@ -460,7 +489,7 @@ class IntentMatcher:
               ) -> tuple[str, dict[str, str], float, str] | None:
         """(intent, slots, confidence, how it was found) of the first stage that finds one."""
         if self._medicine_question(norm, allowed):
-            return "medicine", {}, RULE_CONFIDENCE, "rule"
+            return IntentName.MEDICINE, {}, RULE_CONFIDENCE, "rule"
         exact = self._exact(norm, allowed, context)
         if exact is not None:
             return exact[0], exact[1], EXACT_CONFIDENCE, "exact"
@@ -503,16 +532,25 @@ class IntentMatcher:
                  context: Context | None = None) -> Intent:
         candidates = [(i, s) for i, s in self._samples_in(context) if i in allowed]
         if len(norm) < 5 or not candidates:
-            return Intent("none", {}, 0.0, text)
+            return Intent(IntentName.NONE, {}, 0.0, text)
+        longest = max(len(s) for _, s in candidates)
+        if len(norm) > longest and _most_alike(norm, longest) < SENTENCE_MIN:
+            score = self._likeness(norm, allowed)
+            return Intent(IntentName.NONE, {}, round(min(NONE_CONFIDENCE_CAP, score / 300), 3), text)
         match = process.extractOne(norm, [s for _, s in candidates], scorer=fuzz.ratio)
         if match is None:
-            return Intent("none", {}, 0.0, text)
+            return Intent(IntentName.NONE, {}, 0.0, text)
         sentence, score, index = match
         if score < SENTENCE_MIN:
-            return Intent("none", {}, round(min(NONE_CONFIDENCE_CAP, score / 300), 3), text)
+            return Intent(IntentName.NONE, {}, round(min(NONE_CONFIDENCE_CAP, score / 300), 3), text)
         exact = self._exact(sentence, allowed, context)
         name, slots = exact if exact else (candidates[index][0], {})
         return Intent(name, slots, round(0.9 * score / 100, 3), text)
+
+
+def _most_alike(text: str, length: int) -> float:
+    """The most `fuzz.ratio` can give `text` against a sentence of `length` characters."""
+    return 100.0 * (1.0 - abs(len(text) - length) / (len(text) + length))
 
 
 def heard_blocks(matcher: IntentMatcher, intent: str, context: Context) -> list[IntentData]:

@@ -7,33 +7,15 @@ their word lists live in content/intents.yaml (`safety`), so what is a sign is d
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 
-from voice.content.schema import URGENT, SafetySettings
+from voice.content.schema import SafetySettings
+from voice.vocabulary import URGENT, IntentName
 
 Phrase = tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Sign:
-    """One kind of sign and the ways it is said."""
-
-    intent: str
-    """`emergency` or `red_flag`."""
-    name: str
-    """The kind (e.g. `swelling`, `chest`)."""
-    phrases: tuple[Phrase, ...] = ()
-    """Said anywhere, these are the sign."""
-    said_of_body: tuple[Phrase, ...] = ()
-    """Colours and temperatures: a sign only when said of the body."""
-    near: tuple[tuple[Phrase, ...], tuple[Phrase, ...]] | None = None
-    """A phrase of the first list within `window` words of one of the second, in the
-    same clause."""
-    window: int = 3
-    not_followed_by: tuple[Phrase, ...] = ()
-    """With these words right after it, the phrase means something else."""
 
 
 @dataclass(frozen=True)
@@ -70,83 +52,158 @@ def _phrases(items: Sequence[str]) -> tuple[Phrase, ...]:
     return tuple(tuple(p.lower().split()) for p in items)
 
 
-def _at(words: Sequence[str], i: int, phrase: Phrase) -> bool:
-    return tuple(words[i:i + len(phrase)]) == phrase
+class Phrases:
+    """A list of phrases, looked up by their first word: finding them costs one look-up
+    per word of an utterance, however many phrases there are."""
+
+    def __init__(self, items: Sequence[str] = ()) -> None:
+        phrases = _phrases(items)
+        self.everywhere = any(not p for p in phrases)
+        """An empty phrase is said at every position."""
+        by_first: dict[str, list[Phrase]] = {}
+        for phrase in sorted((p for p in phrases if p), key=len, reverse=True):
+            by_first.setdefault(phrase[0], []).append(phrase)
+        self.by_first = {word: tuple(found) for word, found in by_first.items()}
+        """First word -> the phrases it begins, longest first."""
+
+    def __iter__(self) -> Iterator[Phrase]:
+        """Every non-empty phrase."""
+        for found in self.by_first.values():
+            yield from found
+
+    def longest_at(self, words: Sequence[str], i: int) -> int:
+        """How many words the longest non-empty phrase said at `words[i]` has (0: none)."""
+        if i >= len(words):
+            return 0
+        for phrase in self.by_first.get(words[i], ()):
+            if tuple(words[i:i + len(phrase)]) == phrase:
+                return len(phrase)
+        return 0
+
+    def at(self, words: Sequence[str], i: int) -> bool:
+        """Whether one of the phrases is said at `words[i]`."""
+        return self.everywhere or self.longest_at(words, i) > 0
+
+    def held_in(self, words: Sequence[str]) -> bool:
+        """Whether one of the phrases is said anywhere in `words`."""
+        return any(self.at(words, i) for i in range(len(words)))
 
 
-def _holds(words: Sequence[str], phrases: tuple[Phrase, ...]) -> bool:
-    return any(_at(words, i, p) for i in range(len(words)) for p in phrases)
+@dataclass(frozen=True)
+class Sign:
+    """One kind of sign and the ways it is said."""
+
+    intent: str
+    """`emergency` or `red_flag`."""
+    name: str
+    """The kind (e.g. `swelling`, `chest`)."""
+    phrases: Phrases = field(default_factory=lambda: Phrases())
+    """Said anywhere, these are the sign."""
+    said_of_body: Phrases = field(default_factory=lambda: Phrases())
+    """Colours and temperatures: a sign only when said of the body."""
+    near: tuple[Phrases, Phrases] | None = None
+    """A phrase of the first list within `window` words of one of the second, in the
+    same clause."""
+    window: int = 3
+    not_followed_by: Phrases = field(default_factory=lambda: Phrases())
+    """With these words right after it, the phrase means something else."""
 
 
-def _occurrences(words: Sequence[str], phrases: tuple[Phrase, ...]) -> list[tuple[int, int]]:
-    """(start, end) of every phrase in `words`, longest first at each position."""
-    found = []
-    for i in range(len(words)):
-        for phrase in sorted(phrases, key=len, reverse=True):
-            if phrase and _at(words, i, phrase):
-                found.append((i, i + len(phrase)))
-                break
-    return found
+class Reading:
+    """One utterance's words, indexed once so that each rule looks only where it may
+    apply: where each word is said, and where each clause begins."""
+
+    def __init__(self, words: Sequence[str], breaks: frozenset[str]) -> None:
+        self.words = words
+        self.where: dict[str, list[int]] = {}
+        """Word -> the positions it is said at, in order."""
+        self.clause_start = [0]
+        """Position i -> where the clause holding the words before i begins (just after
+        the last clause break before i)."""
+        for i, word in enumerate(words):
+            self.where.setdefault(word, []).append(i)
+            self.clause_start.append(i + 1 if word in breaks else self.clause_start[-1])
+        self._found: dict[Phrases, list[tuple[int, int]]] = {}
+
+    def occurrences(self, phrases: Phrases) -> list[tuple[int, int]]:
+        """(start, end) of every non-empty phrase, the longest at each position, in order."""
+        found = self._found.get(phrases)
+        if found is None:
+            starts = sorted(i for word in phrases.by_first for i in self.where.get(word, ()))
+            found = [(i, i + size) for i in starts
+                     if (size := phrases.longest_at(self.words, i))]
+            self._found[phrases] = found
+        return found
+
+    def starts(self, phrases: Phrases) -> list[int]:
+        """Where one of the phrases is said, in order."""
+        if phrases.everywhere:
+            return list(range(len(self.words)))
+        return [i for i, _ in self.occurrences(phrases)]
+
+    def holds(self, phrases: Phrases) -> bool:
+        """Whether one of the phrases is said anywhere."""
+        return bool(self.words) and (phrases.everywhere or bool(self.occurrences(phrases)))
 
 
 class SafetyRules:
     """The `safety` section of intents.yaml, ready to apply."""
 
     def __init__(self, rules: SafetySettings) -> None:
-        self.negators = _phrases(rules.negation.words)
+        self.negators = Phrases(rules.negation.words)
         self.window = rules.negation.window
-        self.opinions = _phrases(rules.negation.opinions)
+        self.opinions = Phrases(rules.negation.opinions)
         self.breaks = frozenset(rules.clause_breaks)
         self.subjects = frozenset(rules.subjects)
-        self.resolved = _phrases(rules.resolved.words)
+        self.resolved = Phrases(rules.resolved.words)
         self.resolved_window = rules.resolved.window
         self.body = frozenset(rules.body)
         self.linking = frozenset(rules.linking)
-        self.surroundings = _phrases(rules.surroundings)
+        self.surroundings = Phrases(rules.surroundings)
         self.predicate_ends = frozenset(rules.predicate_ends)
         self.signs = tuple(
-            Sign(intent=intent, name=name, phrases=_phrases(rule.phrases),
-                 said_of_body=_phrases(rule.said_of_body),
-                 near=(_phrases(rule.near[0]), _phrases(rule.near[1])) if rule.near else None,
-                 window=rule.window, not_followed_by=_phrases(rule.not_followed_by))
+            Sign(intent=intent, name=name, phrases=Phrases(rule.phrases),
+                 said_of_body=Phrases(rule.said_of_body),
+                 near=(Phrases(rule.near[0]), Phrases(rule.near[1])) if rule.near else None,
+                 window=rule.window, not_followed_by=Phrases(rule.not_followed_by))
             for intent in URGENT  # an emergency is named before a sign
             for name, rule in rules.signs.get(intent, {}).items())
         self.minutes = rules.duration.minutes
-        self.about = _phrases(rules.duration.about)
-        self.less = _phrases(rules.duration.less)
+        self.about = Phrases(rules.duration.about)
+        self.less = Phrases(rules.duration.less)
 
     # -- the rules --
-    def negated(self, words: Sequence[str], start: int) -> bool:
+    def negated(self, reading: Reading, start: int) -> bool:
         """A negative word in scope before `words[start]`: within the window, in the same
         clause, with no new subject between; a negated opinion covers its whole clause."""
-        in_reach = True
-        for i in range(start - 1, -1, -1):
-            if words[i] in self.breaks:
-                return False
-            if any(_at(words, i, o) for o in self.opinions):
-                return True
-            in_reach = in_reach and start - i <= self.window
-            if in_reach and any(_at(words, i, n) for n in self.negators):
+        words, clause = reading.words, reading.clause_start[start]
+        opinions = reading.starts(self.opinions)
+        if bisect.bisect_left(opinions, clause) < bisect.bisect_left(opinions, start):
+            return True
+        for i in range(start - 1, max(clause, start - self.window) - 1, -1):
+            if self.negators.at(words, i):
                 return True
             if words[i] in self.subjects:
-                in_reach = False
+                return False
         return False
 
-    def passed(self, words: Sequence[str], end: int) -> bool:
+    def passed(self, reading: Reading, end: int) -> bool:
         """Words saying the sign has passed, shortly after it and in the same clause."""
+        words = reading.words
         for i in range(end, min(len(words), end + self.resolved_window)):
             if words[i] in self.breaks or (i > end and words[i] in self.subjects):
                 return False
-            if any(_at(words, i, r) for r in self.resolved):
+            if self.resolved.at(words, i):
                 return True
         return False
 
-    def of_body(self, words: Sequence[str], start: int, end: int) -> bool:
+    def of_body(self, reading: Reading, start: int, end: int) -> bool:
         """A colour or temperature said of the body ("it's gone red", "a red calf"), not of
         the surroundings ("the room is warm", "it's warm in here", "something cold"), nor
         of a thing it comes before ("blue light"). "It" is the leg unless the surroundings
         are named anywhere ("the heating's on and it's warm")."""
-        if _holds(words[end:end + 3], self.surroundings):
+        words = reading.words
+        if self.surroundings.held_in(words[end:end + 3]):
             return False
         if any(w in self.body and w not in _PRONOUNS for w in words[end:end + 2]):
             return True
@@ -157,38 +214,42 @@ class SafetyRules:
                 return False
             if words[i] in self.linking:
                 if words[i] in _PRONOUNS:  # "it's", "they're"
-                    return not _holds(words, self.surroundings)
+                    return not reading.holds(self.surroundings)
                 before = words[max(0, i - 3):i]
-                if any(w in self.body for w in before) and not _holds(before, self.surroundings):
+                if any(w in self.body for w in before) and not self.surroundings.held_in(before):
                     return True
         return False
 
-    def _hits(self, words: Sequence[str], sign: Sign) -> list[tuple[int, int]]:
-        hits = _occurrences(words, sign.phrases)
-        hits += [h for h in _occurrences(words, sign.said_of_body) if self.of_body(words, *h)]
+    def _hits(self, reading: Reading, sign: Sign) -> list[tuple[int, int]]:
+        words = reading.words
+        hits = list(reading.occurrences(sign.phrases))
+        hits += [h for h in reading.occurrences(sign.said_of_body)
+                 if self.of_body(reading, *h)]
         if sign.near is not None:
-            firsts = _occurrences(words, sign.near[0])
-            seconds = _occurrences(words, sign.near[1])
-            spans = [(min(a, c), max(b, d)) for a, b in firsts for c, d in seconds
-                     if abs(a - c) <= sign.window]
-            hits += [(s, e) for s, e in spans if not any(w in self.breaks for w in words[s:e])]
-        return [(s, e) for s, e in hits
-                if not any(_at(words, e, f) for f in sign.not_followed_by)]
+            seconds = reading.occurrences(sign.near[1])
+            second_starts = [c for c, _ in seconds]
+            for a, b in reading.occurrences(sign.near[0]):
+                near = seconds[bisect.bisect_left(second_starts, a - sign.window):
+                               bisect.bisect_right(second_starts, a + sign.window)]
+                for s, e in ((min(a, c), max(b, d)) for c, d in near):
+                    if not any(w in self.breaks for w in words[s:e]):
+                        hits.append((s, e))
+        return [(s, e) for s, e in hits if not sign.not_followed_by.at(words, e)]
 
-    def duration(self, words: Sequence[str]) -> tuple[int, int] | None:
+    def duration(self, reading: Reading) -> tuple[int, int] | None:
         """Where a cramp's length of at least `minutes` is said, if it is."""
-        if not _holds(words, self.about):
+        if not reading.holds(self.about):
             return None
-        for i, word in enumerate(words):
-            unit = _UNITS.get(word)
-            if unit is None:
-                continue
+        words = reading.words
+        for i in sorted(i for unit in _UNITS for i in reading.where.get(unit, ())):
+            word = words[i]
+            unit = _UNITS[word]
             start, amount = self._amount(words, i)
             if amount is None:
                 continue
-            if _holds(words[max(0, start - 3):start], self.less):
+            if self.less.held_in(words[max(0, start - 3):start]):
                 continue
-            if amount > 1 and word in _SINGULAR and not _holds(words[i + 1:i + 2], self.about):
+            if amount > 1 and word in _SINGULAR and not self.about.held_in(words[i + 1:i + 2]):
                 continue  # "a ten-minute walk" names the walk; "a twenty-minute cramp" counts
             if amount * unit >= self.minutes:
                 return start, i + 1
@@ -212,16 +273,17 @@ class SafetyRules:
 
     def find(self, words: Sequence[str]) -> Found:
         """The emergency or warning sign said in `words`, if any is."""
+        reading = Reading(words, self.breaks)
         cancelled = False
         for sign in self.signs:
-            for start, end in sorted(self._hits(words, sign)):
-                if self.negated(words, start) or self.passed(words, end):
+            for start, end in sorted(self._hits(reading, sign)):
+                if self.negated(reading, start) or self.passed(reading, end):
                     cancelled = True
                     continue
                 return Found(sign.intent, sign.name)
-        span = self.duration(words)
+        span = self.duration(reading)
         if span is not None:
-            if not self.negated(words, span[0]):
-                return Found("red_flag", "duration")
+            if not self.negated(reading, span[0]):
+                return Found(IntentName.RED_FLAG, "duration")
             cancelled = True
         return Found(None, None, cancelled)

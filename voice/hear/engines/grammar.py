@@ -512,12 +512,6 @@ def _own_line_words(line: str) -> list[str]:
     return [w for w in re.split(r"[^a-z']+", line.lower()) if w]
 
 
-def build_grammars(matcher: IntentMatcher,
-                   dictionary: Mapping[str, Phones] | None = None) -> dict[Context, ContextGrammar]:
-    """One grammar per listening context."""
-    return {ctx: build_grammar(matcher, ctx, dictionary) for ctx in matcher.contexts}
-
-
 VOSK_SAMPLE_CAP = 3000
 """Most sentences put into one Vosk phrase list (style `sentences`)."""
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from voice.errors import BadInput, MissingResource
-from voice.hear.base import SAMPLE_RATE, Hypothesis
-from voice.vocabulary import Context
+from voice.hear.base import Hypothesis
+from voice.vocabulary import SAMPLE_RATE, Context
 
 UNK_WORDS = frozenset({"[unk]", "<unk>", "<UNK>"})
 """Words Vosk models use for "something not in the grammar"; never part of the text."""
@@ -65,10 +65,15 @@ def load_model(path: Path | str) -> Any:
     folder = Path(path)
     model, detail = _load(folder)
     if model is None:
-        raise BadInput(
-            f"{folder} is not a usable Vosk model ({detail}); reinstall it "
-            "with `cramp-coach models install NAME`"
-        )
+        from voice.models.catalog import catalogue_entry, check_structure
+
+        lacks = check_structure(folder)
+        entry = catalogue_entry(folder)
+        hint = (f"reinstall it with `cramp-coach models install {entry.name} --force`"
+                if entry is not None else f"give the folder of an unpacked Vosk model, or "
+                f"{INSTALL_HINT}")
+        raise BadInput(f"{folder} is not a usable Vosk model ({lacks[0] if lacks else detail}); "
+                       f"{hint}")
     return model
 
 

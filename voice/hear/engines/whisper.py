@@ -20,24 +20,22 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import logging
 import math
 import threading
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from voice.errors import BadInput, MissingResource
-from voice.hear.base import SAMPLE_RATE, Hypothesis, SpeechIn
+from voice.hear.base import Hypothesis, SpeechIn
 from voice.hear.levels import frame_levels_db
+from voice.log import log
 from voice.understand.matcher import IntentMatcher
 from voice.understand.reading import HeardReader, without_repeats
-from voice.vocabulary import Context
-
-log = logging.getLogger(__name__)
+from voice.vocabulary import SAMPLE_RATE, Context
 
 INSTALL_HINT = "install it with `cramp-coach models install whisper-tiny-en`"
 
@@ -80,10 +78,22 @@ class WhisperSettings:
     holds up in steady noise where a cut-down input falls apart, at about four times the
     cost."""
     noisy_hypotheses: int = 3
-    """Whisper's best readings of an utterance heard in noise that are read, best
-    first..."""
+    """Whisper's best readings of an utterance heard in noise that are put to the command
+    set, best first..."""
     noisy_margin: float = 0.2
     """...among those within this much of the best one's log-probability per token."""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One of Whisper's readings of an utterance."""
+
+    text: str
+    """What Whisper wrote down."""
+    confidence: float
+    """Its mean token probability (0..1)."""
+    why: str = ""
+    """Why Whisper's own signals call it no speech ("" when they do not)."""
 
 
 MISSING = ("the faster-whisper speech library is not installed; run `pip install "
@@ -116,20 +126,6 @@ def loudness_spread_db(samples: np.ndarray) -> float:
     if level.size < 2:
         return 0.0
     return float(np.percentile(level, 90) - np.percentile(level, 10))
-
-
-def read_transcripts(reader: HeardReader, readings: list[tuple[str, float]],
-                     context: Context) -> Hypothesis:
-    """The first of a recogniser's readings (transcript, confidence; best first) that
-    `reader` understands in `context`, each read with the others beside it; text "" when
-    none is, with the best transcript."""
-    transcripts = [t for t, _ in readings]
-    for transcript, confidence in readings:
-        reading = reader.read(transcript, context, [t for t in transcripts if t != transcript])
-        log.debug("whisper heard %r in %s -> %r", transcript, context, reading.text)
-        if reading.text:
-            return Hypothesis(reading.text, round(confidence, 3), True, transcript)
-    return Hypothesis("", 0.0, True, transcripts[0] if transcripts else "")
 
 
 def compression_ratio(text: str) -> float:
@@ -236,7 +232,9 @@ class WhisperEngine:
         In a quiet room (and for a running guess, `quick`) that is Whisper's best reading
         with the short window. In noise (`noisy_below_db`), Whisper's few best readings with
         its own 30 s window are read first, best first, and the short window's reading
-        after them; the first that is understood is taken (`read_transcripts`)."""
+        after them, each beside the others; the first that is understood is taken. Unless
+        `quick`, one debug line says what Whisper wrote down and how it was read, or why
+        nothing was taken."""
         audio = np.frombuffer(pcm, dtype=np.int16)
         samples = audio.astype(np.float32) / 32768.0
         s = self.settings
@@ -244,21 +242,36 @@ class WhisperEngine:
         if not quick and audio.size and loudness_spread_db(audio) < s.noisy_below_db:
             ways.insert(0, (s.noisy_window_s, s.noisy_hypotheses))
         first = None
+        refused: Reading | None = None
+        """The first reading not taken, and why: said in the log when none is."""
         for window, hypotheses in ways:
-            heard = read_transcripts(self.reader,
-                                     self._readings(samples, context, window, hypotheses),
-                                     context)
-            if heard.text:
-                return heard
-            first = heard.transcript if first is None else first
+            readings = self._readings(samples, context, window, hypotheses)
+            for reading in readings:
+                if reading.why:
+                    refused = refused or reading
+                    continue
+                others = [r.text for r in readings if r is not reading and not r.why]
+                read = self.reader.read(reading.text, context, others)
+                if read.text:
+                    if not quick:
+                        log.debug(f"heard: {reading.text!r} -> {read.intent.name} "
+                                  f"{dict(read.intent.slots)} (as {read.text!r}; {context})")
+                    return Hypothesis(read.text, round(reading.confidence, 3), True,
+                                      reading.text)
+                first = reading.text if first is None else first
+                refused = refused or replace(reading, why="not the coach's words here")
+        if not quick:
+            refused = refused or Reading("", 0.0, "no audio")
+            log.debug(f"refused: {refused.text!r} ({refused.why}; {context})")
         return Hypothesis("", 0.0, True, first or "")
 
     def transcribe(self, pcm: bytes, context: Context) -> tuple[str, float]:
         """Whisper's best reading of an utterance with the short window ("" when its own
         signals say no speech) and its confidence (the mean token probability)."""
         samples = np.frombuffer(pcm, dtype=np.int16).astype(np.float32) / 32768.0
-        found = self._readings(samples, context, self._short_window(samples), 1)
-        return found[0] if found else ("", 0.0)
+        found = [r for r in self._readings(samples, context, self._short_window(samples), 1)
+                 if not r.why]
+        return (found[0].text, found[0].confidence) if found else ("", 0.0)
 
     def _short_window(self, samples: np.ndarray) -> int:
         """The encoder input for an utterance heard the fast way (seconds)."""
@@ -266,10 +279,10 @@ class WhisperEngine:
         return s.window_s if samples.size / SAMPLE_RATE <= s.window_s - 0.5 else s.long_window_s
 
     def _readings(self, samples: np.ndarray, context: Context, window: int,
-                  hypotheses: int) -> list[tuple[str, float]]:
+                  hypotheses: int) -> list[Reading]:
         """Up to `hypotheses` of Whisper's readings with a `window`-second encoder input,
-        best first, each with its mean token probability; those within `noisy_margin` of
-        the best only, and none that its own signals call no speech or a loop."""
+        best first; those within `noisy_margin` of the best only. Those its own signals
+        call no speech or a loop say so (`Reading.why`)."""
         if samples.size == 0:
             return []
         s = self.settings
@@ -295,12 +308,12 @@ class WhisperEngine:
             if scores[0] - logprob > s.noisy_margin:
                 break
             text = without_repeats(self._tokenizer.decode(ids).strip())
+            confidence = math.exp(max(logprob, -10.0))
             if result.no_speech_prob > s.no_speech_max and logprob < s.logprob_min:
-                log.debug("whisper: no speech (%.2f, %.2f) in %r", result.no_speech_prob,
-                          logprob, text)
-                continue
-            if compression_ratio(text) > s.compression_max:
-                log.debug("whisper: a loop, not speech: %r", text)
-                continue
-            readings.append((text, math.exp(max(logprob, -10.0))))
+                why = f"no speech: p {result.no_speech_prob:.2f}, log-prob {logprob:.2f}"
+                readings.append(Reading(text, confidence, why))
+            elif compression_ratio(text) > s.compression_max:
+                readings.append(Reading(text, confidence, "a loop, not speech"))
+            else:
+                readings.append(Reading(text, confidence))
         return readings
