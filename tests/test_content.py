@@ -119,7 +119,8 @@ def test_every_remedy_and_topic_has_a_source_from_the_brief() -> None:
         pytest.skip("the content brief is not beside this checkout")
     brief_urls = set(re.findall(r"https?://[^\s)]+", brief.read_text()))
     wordings = [*content().stretches.values(), *content().steps.values(),
-                *content().topics.values()]
+                *content().topics.values(), *content().alternatives.values(),
+                *content().explanations.values()]
     for wording in wordings:
         assert wording.sources
         for url in wording.sources:
@@ -254,3 +255,18 @@ def test_fewer_count_words_are_a_problem_of_each_hold_they_cannot_count(
 def test_a_hold_of_exactly_the_count_words_is_sound(tmp_path: Path) -> None:
     target = broken_content(tmp_path, "bedtime.yaml", "hold_s: 10 ", "hold_s: 30 ")
     assert check_content(target) == []
+
+
+@pytest.mark.parametrize(("old", "at"), [
+    ("    sources: [N2, N1]\n  causes:", "  what:"),
+    ("    sources: [M2, M4, C1]\n  hamstring:", "  calf:"),
+])
+def test_an_easier_stretch_or_an_explanation_without_a_source_is_a_problem(
+        tmp_path: Path, old: str, at: str) -> None:
+    new = old.split("\n", 1)[1]
+    target = broken_content(tmp_path, "remedies.yaml", old, new)
+    problems = check_content(target)
+    lines = (target / "remedies.yaml").read_text().splitlines()
+    line = max(i + 1 for i, t in enumerate(lines) if t.startswith(at))  # the new section's
+    assert any(p.startswith(f"{target / 'remedies.yaml'}:{line}: ") and "has no source" in p
+               for p in problems), problems

@@ -12,6 +12,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.support.core import cli, coach, content
@@ -19,9 +20,21 @@ from tests.support.diary import from_json
 from tests.support.running import Running
 from voice import ROOT_DIR
 from voice.coach.facts import DiaryFacts, GpNote, PastSession, facts, night_of
-from voice.coach.machine import Event, Finished, Heard, Phase, Say, State, Timeout
+from voice.coach.machine import (
+    BEDTIME_PHASES,
+    CRAMP_PHASES,
+    IDLE_PHASES,
+    Event,
+    Finished,
+    Heard,
+    Phase,
+    Say,
+    State,
+    Timeout,
+)
 from voice.diary.store import SCHEMA_VERSION, Diary
 from voice.diary.tracker import SessionRecord, Tracker
+from voice.vocabulary import INTENT_NAMES, IntentName
 
 WORDS = content().diary
 assert WORDS is not None
@@ -111,6 +124,69 @@ def test_bedtime_and_a_lone_warning_sign_are_rows_of_their_own(tmp_path: Path) -
     found = [(r["kind"], r["ending"]) for r in rows(db)]
     assert found == [("bedtime", "completed"), ("warning", "warning_sign")]
     assert rows(db)[0]["holds"] == 8  # 1 + 5 skipped to the last leg, then its 3
+
+
+# ----- what is a row: a cramp, the bedtime routine, a sign heard -------------------------
+
+ROW_OF = {IntentName.CRAMP: "cramp", IntentName.WORSE: "cramp",
+          IntentName.BEDTIME: "bedtime", IntentName.RED_FLAG: "warning",
+          IntentName.EMERGENCY: "warning"}
+"""The row an intent said to the idle coach makes; every other intent makes none."""
+
+
+def test_every_phase_is_idle_a_cramp_or_the_bedtime_routine() -> None:
+    for phase in Phase:
+        assert [phase in s for s in (IDLE_PHASES, CRAMP_PHASES, BEDTIME_PHASES)].count(True) \
+            == 1, phase
+
+
+@pytest.mark.parametrize("intent", [*INTENT_NAMES, IntentName.NONE])
+def test_only_a_cramp_the_routine_or_a_sign_is_a_row(intent: IntentName) -> None:
+    for lead in ([], [Heard("hydration")]):  # said to the idle coach, or after an answer
+        events: list[Event] = [*lead, Heard(intent), Finished(), Timeout(), Timeout(),
+                               Timeout()]
+        kinds = {r.kind for r in rows_of(events, rename=False)}
+        assert kinds == ({ROW_OF[intent]} if intent in ROW_OF else set()), (lead, kinds)
+
+
+def test_questions_greetings_and_help_leave_the_diary_empty(tmp_path: Path) -> None:
+    db = tmp_path / "d.sqlite3"
+    asked = ["hello", "help", "what can I say", "should I drink water", "heat or ice",
+             "should I take magnesium", "how many cramps this week", "thank you", "again"]
+    session(db, *asked)
+    session(db, "good evening")
+    assert rows(db) == []
+    session(db, "help, calf cramp", "it's gone", "no")
+    assert [r["kind"] for r in rows(db)] == ["cramp"]
+
+
+def rehearse(db: Path, at: dt.datetime, *said: str) -> str:
+    """A real session with its diary, as if it had begun at `at`; what the coach said."""
+    from tests.support.core import library, matcher
+    from voice.diary.keeper import DiaryKeeper
+    from voice.run.session import run_session, text_turn
+    from voice.speak.conductor import Conductor
+
+    keeper = DiaryKeeper.open(db, WORDS, print)
+    result = run_session(coach(), Conductor(library(), night=False),
+                         [text_turn(matcher().parse(t)) for t in said], False, keeper, at)
+    keeper.close(at + dt.timedelta(seconds=result.renderer.duration_s))
+    return " ".join(str(e["text"]) for e in result.events if e["type"] == "say")
+
+
+def test_questions_on_other_nights_do_not_count_toward_the_gp(tmp_path: Path) -> None:
+    cramp_turns = ("help, calf cramp", "it's gone", "no")
+    for name, other_nights in (("asked", ("should I drink water", "help")),
+                               ("cramped", cramp_turns)):
+        db = tmp_path / f"{name}.sqlite3"
+        seed(db, cramp(night(5)))
+        heard = [rehearse(db, night(k), *other_nights) for k in (3, 2)]
+        heard.append(rehearse(db, night(0), *cramp_turns))
+        kinds = [r["kind"] for r in rows(db)]
+        if name == "asked":  # two cramp nights in seven, tonight's included: no GP
+            assert kinds == ["cramp", "cramp"] and not any("GP" in h for h in heard)
+        else:  # the third cramp night in seven hears it
+            assert kinds == ["cramp"] * 4 and "worth mentioning to your GP" in heard[1]
 
 
 # ----- a coach that is stopped, or killed, mid-session -----------------------------------
@@ -424,13 +500,146 @@ def seeded_picture_diary(db: Path) -> None:
     seed(db, *records)
 
 
+def png_size(png: Path) -> tuple[int, int]:
+    """Width and height of a PNG file, from its header."""
+    import struct
+
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
 def test_plot_writes_a_png(tmp_path: Path) -> None:
     db, png = tmp_path / "d.sqlite3", tmp_path / "d.png"
     seeded_picture_diary(db)
     out = cli("diary", "--plot", str(png), "--diary", str(db))
     assert out.returncode == 0, out.stderr
-    data = png.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+    assert len(png.read_bytes()) > 20_000
+    width, height = png_size(png)
+    assert 800 < width < 1100 and 600 < height < 1000  # four weeks
+
+
+def test_weeks_of_a_picture_are_bounded_with_one_line(tmp_path: Path) -> None:
+    from voice.diary.plot import MAX_WEEKS
+
+    db, png = tmp_path / "d.sqlite3", tmp_path / "d.png"
+    seed(db, cramp(night(1)))
+    out = cli("diary", "--plot", str(png), "--weeks", str(MAX_WEEKS + 1), "--diary", str(db))
+    assert out.returncode == 2 and not png.exists()
+    [line] = out.stderr.splitlines()
+    assert f"at most {MAX_WEEKS} weeks" in line and "Traceback" not in line
+    longest = cli("diary", "--plot", str(png), "--weeks", str(MAX_WEEKS), "--diary", str(db))
+    assert longest.returncode == 0, longest.stderr
+    assert png_size(png)[1] < 13_000
+    table = cli("diary", "--weeks", "520", "--diary", str(db))  # the table goes further back
+    assert table.returncode == 0 and "last 520 weeks" in table.stdout
+
+
+def picture(records: list[SessionRecord], weeks: int = 4) -> object:
+    """The diary's picture of the last `weeks` weeks, drawn (a matplotlib figure)."""
+    from voice.diary.plot import figure
+
+    last = night_of(dt.datetime.now().astimezone())
+    fig = figure(records, last - dt.timedelta(days=7 * weeks - 1), last,
+                 content().muscle_names)
+    fig.canvas.draw()
+    return fig
+
+
+def every_kind_of_night() -> list[SessionRecord]:
+    """One night of each kind of mark, and a night with all of them at once."""
+    def routine(k: int, ending: str) -> SessionRecord:
+        return SessionRecord("bedtime", night(k, 22), night(k, 22), holds=4, ending=ending)
+
+    def sign(k: int, ending: str) -> SessionRecord:
+        return SessionRecord("warning", night(k), night(k), warning="heard", ending=ending)
+
+    crowded = [cramp(night(3, hour=1 + h % 6), muscle=m) for h, m in
+               enumerate(["calf", "foot", None, "hamstring", "quadriceps", "calf", "calf",
+                          "calf", "foot"])]
+    return [*crowded, routine(3, "completed"), sign(3, "emergency"), sign(3, "warning_sign"),
+            cramp(night(5), ending="warning_sign"), cramp(night(6), ending="emergency"),
+            sign(7, "warning_sign"), sign(8, "emergency"),
+            routine(9, "completed"), routine(10, "stopped"), routine(11, "unfinished")]
+
+
+def test_the_title_says_cramps_and_nights_in_words() -> None:
+    six = [cramp(night(2, hour=h)) for h in range(1, 7)]
+    assert picture(six).axes[0].get_title().endswith(": 6 cramps on 1 night")
+    assert picture(six[:1]).axes[0].get_title().endswith(": 1 cramp on 1 night")
+    two = [cramp(night(2)), cramp(night(4))]
+    assert picture(two).axes[0].get_title().endswith(": 2 cramps on 2 nights")
+    assert picture([]).axes[0].get_title().endswith(": no cramps")
+
+
+def test_every_mark_drawn_has_its_legend_entry() -> None:
+    from voice.diary import plot
+
+    ax = picture(every_kind_of_night()).axes[0]
+    drawn = {a.get_gid() for a in [*ax.collections, *ax.lines]}
+    assert {plot.RING, plot.LONE_SIGN, plot.EMERGENCY, plot.ROUTINE_DONE,
+            plot.ROUTINE_STOPPED} <= drawn
+    labels = plot.legend_labels(content().muscle_names)
+    shown = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert [labels[gid] for gid in sorted(drawn) if labels[gid] not in shown] == []
+    assert len(set(shown)) == len(shown)
+    assert "an emergency (ambulance)" in shown and "bedtime stretches stopped early" in shown
+
+
+def mark_boxes(fig: object) -> list[tuple[str, object]]:
+    """Where each mark lies on the picture, in pixels: dots and flags as the square around
+    the marker (edge included), bars as their line's stroke."""
+    from matplotlib.transforms import Bbox
+
+    ax, renderer = fig.axes[0], fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    boxes: list[tuple[str, object]] = []
+    for mark in ax.collections:
+        (x, y), = ax.transData.transform(mark.get_offsets())
+        half = (np.sqrt(mark.get_sizes()[0]) / 2 + mark.get_linewidths()[0]) * fig.dpi / 72
+        boxes.append((mark.get_gid(), Bbox.from_extents(x - half, y - half, x + half, y + half)))
+    for line in ax.lines:
+        half = line.get_linewidth() / 2 * fig.dpi / 72
+        box = line.get_window_extent(renderer)
+        boxes.append((line.get_gid(), Bbox.from_extents(box.x0, box.y0 - half, box.x1,
+                                                        box.y1 + half)))
+    return boxes
+
+
+def test_labels_keep_clear_of_the_bedtime_bar_and_every_mark() -> None:
+    fig = picture(every_kind_of_night())
+    renderer = fig.canvas.get_renderer()
+    texts = [(t.get_text(), t.get_window_extent(renderer)) for t in fig.axes[0].texts]
+    assert any(text == "+3" for text, _ in texts)
+    clashes = [(text, gid) for text, box in texts for gid, mark in mark_boxes(fig)
+               if box.overlaps(mark)]
+    assert clashes == []
+
+
+def test_a_stopped_routine_is_not_drawn_as_done(tmp_path: Path) -> None:
+    import matplotlib.image
+
+    from voice.diary import plot
+
+    records = [SessionRecord("bedtime", night(k, 22), night(k, 22), holds=4, ending=ending)
+               for k, ending in ((2, "completed"), (3, "stopped"), (4, "unfinished"))]
+    fig = picture(records)
+    png = tmp_path / "p.png"
+    fig.savefig(png, format="png", dpi=plot.DPI)
+    pixels = matplotlib.image.imread(png)
+    done = np.array(matplotlib.colors.to_rgb(plot.STRETCHED_COLOUR))
+    bars = sorted(fig.axes[0].lines, key=lambda line: -line.get_ydata()[0] * 7
+                  - line.get_xdata()[0])
+    found = {}
+    for line in bars:
+        (x0, x1), (y, _) = line.get_xdata(), line.get_ydata()
+        along = [fig.axes[0].transData.transform((x, y)) for x in np.linspace(x0, x1, 40)[1:-1]]
+        colours = [pixels[pixels.shape[0] - 1 - round(py), round(px), :3] for px, py in along]
+        found[line.get_gid()] = sum(np.allclose(c, done, atol=0.02) for c in colours)
+    assert found[plot.ROUTINE_DONE] == 38  # the whole bar in the colour of done
+    assert found[plot.ROUTINE_STOPPED] == 0
+    assert sorted(a.get_gid() for a in fig.axes[0].lines) == [
+        plot.ROUTINE_DONE, plot.ROUTINE_STOPPED, plot.ROUTINE_STOPPED]
 
 
 def test_plot_without_matplotlib_is_one_line_and_exit_3(tmp_path: Path) -> None:
@@ -525,6 +734,39 @@ def test_a_warning_sign_said_over_the_count_ends_the_row_warning_sign(tmp_path: 
     assert (row.ended - row.started).total_seconds() > 8
 
 
+def test_an_ambulance_case_is_recorded_as_an_emergency(tmp_path: Path) -> None:
+    db = tmp_path / "d.sqlite3"
+    out = cli("session", "--day", "--say", "help, calf cramp", "--say-at", "12",
+              "my chest hurts", "--diary", str(db))
+    assert out.returncode == 0, out.stderr
+    assert "ambulance" in said(out).lower()
+    session(db, "I can't breathe")  # with no session under way
+    session(db, "my leg is swollen")  # a warning sign stays one
+    found = [(r["kind"], r["ending"], r["warning"]) for r in rows(db)]
+    assert found == [("cramp", "emergency", "my chest hurts"),
+                     ("warning", "emergency", "I can't breathe"),
+                     ("warning", "warning_sign", "my leg is swollen")]
+    table = cli("diary", "--diary", str(db)).stdout.splitlines()
+    assert [line.split()[-1] for line in table[2:5]] == ["emergency", "emergency", "sign"]
+    assert "heard: my chest hurts" in table[2]
+
+
+def test_a_graver_sign_is_never_replaced_by_a_lesser_ending() -> None:
+    at = dt.datetime(2026, 3, 4, 2, 0, tzinfo=LOCAL)
+    from voice.coach.machine import Happened
+
+    for first, then, kept in (("emergency", "warning_sign", "emergency"),
+                              ("warning_sign", "emergency", "emergency"),
+                              ("warning_sign", "better", "warning_sign"),
+                              ("emergency", "worse", "emergency")):
+        tracker, state = Tracker(), State(phase=Phase.STRETCH, muscle="calf")
+        tracker.stepped(state, Heard("cramp"), "", state, (Happened(did="stretch"),), at)
+        for outcome in (first, then):
+            [row] = tracker.stepped(state, Heard("none"), "", state,
+                                    (Happened(outcome=outcome),), at)  # type: ignore[arg-type]
+        assert row.ending == kept, (first, then)
+
+
 SESSIONS = {
     "better": [Heard("cramp", {"muscle": "calf", "side": "left"}), Finished(),
                Heard("better"), Heard("no")],
@@ -536,6 +778,7 @@ SESSIONS = {
                   Timeout(), Timeout()],
     "bedtime": [Heard("bedtime"), Heard("next"), Heard("heat_ice"), Heard("stop")],
     "lone sign": [Heard("emergency")],
+    "emergency": [Heard("cramp", {"muscle": "calf"}), Heard("emergency", {}, 6)],
 }
 
 
@@ -569,10 +812,11 @@ def test_renaming_a_prompt_cannot_change_a_diary_row(name: str) -> None:
         "warning": ("cramp", "foot", "right", ("stretch", "massage"), "warning_sign", False),
         "first aid": ("cramp", None, None, ("stretch", "repeat"), "timed_out", False),
         "bedtime": ("bedtime", None, None, ("heat",), "stopped", False),
-        "lone sign": ("warning", None, None, (), "warning_sign", False),
+        "lone sign": ("warning", None, None, (), "emergency", False),
+        "emergency": ("cramp", "calf", None, ("stretch",), "emergency", False),
     }[name]
     assert (last.kind, last.muscle, last.side, last.done, last.ending, last.gp_said) == expected
-    assert (last.warning == "my words") is (last.ending == "warning_sign")
+    assert (last.warning == "my words") is (last.ending in ("warning_sign", "emergency"))
 
 
 def test_the_rendered_session_and_the_live_loop_write_the_same_row(tmp_path: Path) -> None:

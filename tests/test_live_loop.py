@@ -167,3 +167,39 @@ def test_the_word_a_hush_for_nothing_cut_off_is_not_hushed_again() -> None:
     loop.pump()
     advance(loop, sink, sink.t + 0.3)
     assert sink.now() == held, "a later word can be hushed again"
+
+
+def rms(cue: Cue) -> float:
+    samples = cue.clip.samples.astype("float64")
+    return float((samples ** 2).mean() ** 0.5)
+
+
+def test_louder_over_the_count_keeps_counting_louder_from_the_next_word() -> None:
+    loop, sink, _, _ = setup()
+    say(loop, "help, calf cramp")
+    planned = {c.n: c.start for c in sink.cues if c.kind == "count"}
+    before = rms(count_cue(sink, 20))
+    advance(loop, sink, count_cue(sink, 8).start + 0.5)
+    loop.heard_early(matcher().parse("louder"))  # hushed while the user speaks
+    loop.pump()
+    advance(loop, sink, sink.t + 0.4)
+    say(loop, "louder")
+    assert future_counts(sink)[-1] == 30, "the count goes on"
+    later = {c.n: c.start for c in sink.cues if c.kind == "count" and c.n > 9}
+    held = later[10] - planned[10]  # the hush stood the clock still for a moment
+    assert all(abs(later[n] - planned[n] - held) < 1e-6 for n in later), "one a second"
+    assert rms(count_cue(sink, 20)) > 1.4 * before
+    assert loop.context() == "count"
+
+
+def test_how_long_left_is_said_between_two_count_words_and_the_count_goes_on() -> None:
+    loop, sink, _, shown = setup()
+    say(loop, "help, calf cramp")
+    planned = {c.n: c.start for c in sink.cues if c.kind == "count"}
+    advance(loop, sink, count_cue(sink, 8).start + 0.5)
+    say(loop, "how long left")
+    counts = {c.n: c.start for c in sink.cues if c.kind == "count"}
+    assert counts == planned, "no count word moves"
+    aside = [c for c in sink.cues if c.kind == "say" and sink.now() < c.start < counts[30]]
+    assert len(aside) == 1 and counts[9] < aside[0].start and aside[0].end < counts[10]
+    assert shown[-1].endswith("to go.")

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.support.core import cli
+from tests.support.core import cli, content
 from tests.support.onsets import onsets
 from voice.wavio import read_wav
 
@@ -131,3 +131,55 @@ def test_bad_options_are_one_clear_line(args: list[str]) -> None:
     out = cli(*args)
     assert out.returncode == 2
     assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+# ----- the session goes on as the live coach would -----------------------------------------
+
+def render_args(tmp_path: Path, name: str, *args: str) -> tuple[dict, np.ndarray]:
+    wav, timeline = tmp_path / f"{name}.wav", tmp_path / f"{name}.json"
+    out = cli("session", *args, "--render", str(wav), "--timeline", str(timeline), "--day")
+    assert out.returncode == 0, out.stderr
+    return json.loads(timeline.read_text()), read_wav(wav).samples
+
+
+def test_a_last_turn_the_coach_ignores_over_the_count_changes_nothing(tmp_path: Path) -> None:
+    alone, alone_pcm = render_args(tmp_path, "alone", "--say", "help, calf cramp")
+    over, over_pcm = render_args(tmp_path, "over", "--say", "help, calf cramp",
+                                 "--say-at", "8", "ok")
+    ok = events(over, "user")[-1]
+    eighth = next(e for e in events(over, "count") if e["n"] == 8)
+    assert ok["text"] == "ok" and ok["start"] == round(eighth["start"], 4)
+    rate = read_wav(tmp_path / "over.wav").sample_rate
+    check_count_in_audio(over, over_pcm, rate)  # to thirty, each word where it was planned
+    assert [e for e in over["events"] if e is not ok] == alone["events"]
+    assert np.array_equal(over_pcm, alone_pcm)  # the same recording, to the same end
+    said = [e["text"] for e in events(over, "say")]
+    assert said[-1] == content().prompt("standing_by", False)
+
+
+def test_a_turn_ignored_while_the_coach_waits_lets_the_wait_run_out(tmp_path: Path) -> None:
+    timeline, _ = render_args(tmp_path, "wait", "--say", "help, calf cramp", "--say-at", "5",
+                              "stop", "--say", "hello")
+    waited = events(timeline, "listen")[-1]
+    assert events(timeline, "user")[-1]["text"] == "hello"
+    answer_s = content().voice.answer_timeout_s
+    assert timeline["events"][-1]["type"] == "end"
+    assert abs(timeline["events"][-1]["start"] - (waited["start"] + answer_s)) < 0.01
+
+
+@pytest.mark.parametrize("turns", [
+    ["--say", "help, calf cramp", "--say-at", "HOLD+1", "stop"],  # beyond the count
+    ["--say", "leg cramp", "--say-at", "5", "stop"],  # no count: the muscle is never said
+])
+def test_a_say_at_no_count_reaches_is_one_line_and_exit_2(tmp_path: Path,
+                                                         turns: list[str]) -> None:
+    hold = content().voice.hold_s
+    args = [str(hold + 1) if a == "HOLD+1" else a for a in turns]
+    wav, timeline = tmp_path / "s.wav", tmp_path / "s.json"
+    out = cli("session", *args, "--render", str(wav), "--timeline", str(timeline), "--day")
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    [line] = out.stderr.splitlines()
+    assert f"--say-at {args[3]} 'stop'" in line and f"reached word {args[3]}" in line
+    assert not wav.exists() and not timeline.exists()
+    last = cli("session", "--say", "help, calf cramp", "--say-at", str(hold), "stop", "--day")
+    assert last.returncode == 0, last.stderr  # the count's last word can be spoken over

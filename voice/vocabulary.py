@@ -57,6 +57,14 @@ class IntentName(StrEnum):
     """The bedtime stretching routine."""
     CRAMP_COUNT = "cramp_count"
     """How many cramps this week (from the diary)."""
+    VOICE = "voice"
+    """Speak louder, quieter, slower or faster from the next word on (slot `change`)."""
+    TIME_LEFT = "time_left"
+    """How long the current hold has left."""
+    ALTERNATIVE = "alternative"
+    """Another, easier stretch for the same muscle."""
+    EXPLAIN = "explain"
+    """A question about cramps themselves (slot `topic`), answered without a session."""
     NONE = "none"
     """Nothing the coach understands."""
 
@@ -75,6 +83,12 @@ TOPICS: tuple[IntentName, ...] = (
 
 MUSCLES = ("calf", "hamstring", "quadriceps", "foot")
 """Values of the `muscle` slot that have a stretch."""
+
+VOICE_CHANGES = ("louder", "quieter", "slower", "faster")
+"""Values of the `voice` intent's `change` slot."""
+
+EXPLAIN_TOPICS = ("what", "causes", "pregnancy", "serious")
+"""Values of the `explain` intent's `topic` slot."""
 
 OTHER_MUSCLE = "other"
 """`muscle` slot of a cramp somewhere the coach has no stretch for: general first aid."""

@@ -11,6 +11,7 @@ from pathlib import Path
 from voice.cli.common import diary_path
 from voice.coach.facts import night_of
 from voice.content.loader import load_content
+from voice.diary.plot import MAX_WEEKS
 from voice.diary.store import Diary
 from voice.diary.tracker import SessionRecord, to_json
 from voice.errors import BadInput, CoachError
@@ -35,6 +36,9 @@ def run(args: argparse.Namespace) -> int:
     if args.diary_command == "forget":
         return _forget(path, args.yes)
     if args.plot is not None:
+        if args.weeks > MAX_WEEKS:
+            raise BadInput(f"--weeks {args.weeks}: a picture shows at most {MAX_WEEKS} weeks "
+                           f"(two years); the table and --json go back up to 520")
         check_writable(args.plot)
     if not path.exists():
         print(f"No diary yet at {path}.", file=sys.stderr if args.json else sys.stdout)
@@ -63,7 +67,7 @@ def _since(weeks: int) -> dt.datetime:
 
 
 def _plot(args: argparse.Namespace, records: list[SessionRecord]) -> None:
-    from voice.diary.plot import plot
+    from voice.diary.plot import plot  # with matplotlib, only when a picture is asked for
 
     last = night_of(dt.datetime.now().astimezone())
     first = last - dt.timedelta(days=7 * args.weeks - 1)

@@ -53,15 +53,33 @@ class Silence:
 
 
 @dataclass(frozen=True)
+class Tune:
+    """Speak louder, quieter, slower or faster from the next word on. The count goes on
+    where it is, one word a second."""
+
+    change: str
+    """A value of the `voice` intent's `change` slot."""
+
+
+@dataclass(frozen=True)
+class Aside:
+    """Say a few words between two count words, without stopping or moving the count."""
+
+    key: str
+    text: str
+
+
+@dataclass(frozen=True)
 class End:
     """The session is over; wait quietly for the next cramp."""
 
 
 Did = Literal["stretch", "massage", "heat"]
 """What the coach had the user do."""
-Outcome = Literal["better", "worse", "warning_sign", "completed"]
+Outcome = Literal["better", "worse", "warning_sign", "emergency", "completed"]
 """How a session turned out: eased, nothing helped (get medical advice), a warning sign was
-heard, or the bedtime routine was done to its end."""
+heard (a doctor), an emergency sign was heard (an ambulance), or the bedtime routine was
+done to its end."""
 
 
 @dataclass(frozen=True)
@@ -77,14 +95,14 @@ class Happened:
     outcome: Outcome | None = None
     """How the session turned out, whatever ends it after this."""
     warning: str | None = None
-    """The warning sign heard (its intent), with `outcome` `warning_sign`."""
+    """The warning sign heard (its intent), with `outcome` `warning_sign` or `emergency`."""
     eased: bool = False
     """The user said, or agreed, that the cramp has eased."""
     gp_said: bool = False
     """The coach said frequent cramps are worth mentioning to a GP."""
 
 
-Action = Say | Count | Listen | Silence | End | Happened
+Action = Say | Count | Listen | Silence | End | Happened | Tune | Aside
 
 
 # ----- events ----------------------------------------------------------------------------
@@ -146,6 +164,10 @@ class Phase(Enum):
 BEDTIME_PHASES = frozenset({Phase.BEDTIME, Phase.BEDTIME_REST, Phase.BEDTIME_PAUSED})
 IDLE_PHASES = frozenset({Phase.IDLE, Phase.ANSWERED})
 """No session under way: the diary's facts may be read afresh, and a new session may begin."""
+CRAMP_PHASES = frozenset({Phase.ASK_MUSCLE, Phase.STRETCH, Phase.PAUSED, Phase.ASK_EASING,
+                          Phase.OFFER_TIPS, Phase.STOPPED, Phase.WARMTH})
+"""Coaching someone through a cramp: the only phases, with the bedtime routine's, that make
+a diary row. Every phase is in exactly one of the three sets."""
 
 
 @dataclass(frozen=True)
@@ -224,8 +246,9 @@ class Coach:
 
     def _warning(self, s: State, intent: str) -> tuple[State, tuple[Action, ...]]:
         """A warning sign: stop coaching and say what to do."""
+        outcome: Outcome = "emergency" if intent == IntentName.EMERGENCY else "warning_sign"
         return self._end(s, Silence(), self._step_words(s, intent),
-                         Happened(outcome="warning_sign", warning=intent))
+                         Happened(outcome=outcome, warning=intent))
 
     # -- plans --
     def _hold(self, s: State, first: int = 1) -> tuple[Action, ...]:
@@ -284,6 +307,8 @@ class Coach:
         """Answers that do not depend on the phase; None for everything else."""
         if e.intent in (IntentName.EMERGENCY, IntentName.RED_FLAG):
             return self._warning(s, e.intent)
+        if e.intent == IntentName.VOICE and e.slots.get("change"):
+            return s, (Tune(e.slots["change"]),)
         if e.intent == IntentName.STOP:
             return self._stop(s, e)
         if e.intent == IntentName.THANKS and s.phase not in (Phase.IDLE, Phase.STRETCH, Phase.PAUSED):
@@ -343,8 +368,11 @@ class Coach:
     def _idle(self, s: State, e: Heard) -> tuple[State, tuple[Action, ...]]:
         if e.intent == IntentName.CRAMP:
             muscle = self._wanted(s, e)
+            both = (self._prompt(s, "both_legs"),) if e.slots.get("side") == "both" else ()
             if muscle is not None:
-                return self._start_stretch(s, muscle)
+                return self._start_stretch(s, muscle, *both)
+            if both:
+                return self._start_stretch(s, OTHER_MUSCLE, *both)
             s = replace(s, phase=Phase.ASK_MUSCLE, reprompted=False)
             return s, (self._prompt(s, "ask_muscle"), Listen(Context.QUESTION, self.answer_s))
         if e.intent == IntentName.WORSE:
@@ -353,6 +381,9 @@ class Coach:
         if e.intent == IntentName.REPEAT and s.phase is Phase.ANSWERED:
             return self._repeat(s)
         answer = self._question(s, e.intent)
+        topic = e.slots.get("topic", "what")
+        if e.intent == IntentName.EXPLAIN and topic in self.content.explanations:
+            answer = (Say(f"explain.{topic}", self.content.explanations[topic].text(s.night)),)
         if answer is not None:
             return replace(s, phase=Phase.ANSWERED), (*answer, Listen(Context.IDLE, self.answer_s))
         if e.intent == IntentName.BETTER and s.phase is Phase.ANSWERED:
@@ -394,6 +425,18 @@ class Coach:
                        Listen(Context.QUESTION, self.answer_s))
         if e.intent in (IntentName.BETTER, IntentName.WORSE):
             return self._ask_easing(replace(s, phase=Phase.ASK_EASING), e, Silence())
+        if e.intent == IntentName.TIME_LEFT:
+            left = self.hold_s - e.counted - 1  # said after the next count word
+            text = self.content.prompt("time_left", s.night).format(
+                seconds=left)
+            return s, (Aside("prompt.time_left", text),)
+        if e.intent == IntentName.ALTERNATIVE and not s.massaging \
+                and (s.muscle or "") in self.content.alternatives:
+            easier = s.muscle or ""
+            s = replace(s, resume_at=1, reprompted=False)
+            return s, (Silence(), Say(f"alternative.{easier}",
+                                      self.content.alternatives[easier].text(s.night)),
+                       Happened(did="stretch", muscle=easier), *self._hold(s))
         muscle = self._wanted(s, e)
         if e.intent == IntentName.CRAMP and muscle is not None and (muscle != s.muscle or s.massaging):
             return self._start_stretch(s, muscle, Silence())

@@ -46,7 +46,8 @@ _TOP_KEYS = ("language", "contexts", "leading_fillers", "negation", "leading_com
              "safety", "medicine_words", "keywords")
 _SAFETY_LISTS = ("clause_breaks", "subjects", "body", "linking", "surroundings",
                  "predicate_ends")
-_SIGN_KEYS = ("phrases", "said_of_body", "near", "window", "not_followed_by")
+_SIGN_KEYS = ("phrases", "said_of_body", "near", "window", "not_followed_by", "together",
+              "not_said_of", "unless")
 _HASSIL_ERRORS = (HassilError, ParseError, ValueError, KeyError, TypeError, IndexError,
                   AttributeError, RecursionError)
 """What hassil raises on a template it cannot read or expand."""
@@ -535,7 +536,8 @@ def _signs(file: YamlFile, safety: LineMap) -> dict[str, dict[str, SignRule]]:
 
 def _sign(file: YamlFile, group: LineMap, name: str, sign: object) -> SignRule | None:
     line = group.line_of(name)
-    if not isinstance(sign, LineMap) or not (sign.keys() & {"phrases", "said_of_body", "near"}):
+    if not isinstance(sign, LineMap) or not (sign.keys()
+                                             & {"phrases", "said_of_body", "near", "together"}):
         file.add(line, f"safety sign '{name}' says no way it is said")
         return None
     before = len(file.problems)
@@ -544,7 +546,14 @@ def _sign(file: YamlFile, group: LineMap, name: str, sign: object) -> SignRule |
             file.add(line, f"safety sign '{name}': unknown key '{key}'")
     lists = {key: file.words(sign, key, f"safety sign '{name}': '{key}' must be a list of "
                              "words", required=False)
-             for key in ("phrases", "said_of_body", "not_followed_by")}
+             for key in ("phrases", "said_of_body", "not_followed_by", "not_said_of", "unless")}
+    together: tuple[tuple[str, ...], ...] = ()
+    if "together" in sign:
+        groups = sign.get("together")
+        if isinstance(groups, list) and len(groups) >= 2 and all(is_words(g) for g in groups):
+            together = tuple(tuple(str(w) for w in g) for g in groups)
+        else:
+            file.add(line, f"safety sign '{name}': 'together' must be two or more lists of words")
     near = sign.get("near")
     pair: tuple[tuple[str, ...], tuple[str, ...]] | None = None
     if near is not None or "near" in sign:
@@ -560,7 +569,8 @@ def _sign(file: YamlFile, group: LineMap, name: str, sign: object) -> SignRule |
         return None
     return SignRule(phrases=lists["phrases"] or (), said_of_body=lists["said_of_body"] or (),
                     near=pair, window=int(window),
-                    not_followed_by=lists["not_followed_by"] or ())
+                    not_followed_by=lists["not_followed_by"] or (), together=together,
+                    not_said_of=lists["not_said_of"] or (), unless=lists["unless"] or ())
 
 
 def _duration(file: YamlFile, safety: LineMap) -> DurationRule | None:
@@ -569,10 +579,12 @@ def _duration(file: YamlFile, safety: LineMap) -> DurationRule | None:
     if not isinstance(duration, LineMap):
         file.add(safety.line_of("duration"), problem)
         return None
-    file.only(duration, ("minutes", "about", "less"), "safety 'duration'")
+    file.only(duration, ("minutes", "about", "less", "alone"), "safety 'duration'")
     minutes = file.number(duration, "minutes", problem)
     about = file.words(duration, "about", problem)
     less = file.words(duration, "less", problem)
-    if minutes is None or about is None or less is None:
+    alone = file.words(duration, "alone", "safety 'duration' 'alone' must be a list of words",
+                       required=False)
+    if minutes is None or about is None or less is None or alone is None:
         return None
-    return DurationRule(float(minutes), about, less)
+    return DurationRule(float(minutes), about, less, alone)

@@ -29,7 +29,7 @@ from voice.content.schema import (
     Wording,
 )
 from voice.errors import ContentError
-from voice.vocabulary import MUSCLES, OTHER_MUSCLE, TOPICS
+from voice.vocabulary import EXPLAIN_TOPICS, MUSCLES, OTHER_MUSCLE, TOPICS
 
 __all__ = [
     "COUNT_PROMPTS", "PROMPTS", "REMEDY_STEPS", "WAIT_FOR_MORE_MAX_S", "CatalogueEntry", "Content", "DiaryWords",
@@ -106,11 +106,15 @@ def _read_sources(folder: _Folder) -> None:
             folder.sources[key] = url
 
 
-def _read_remedies(folder: _Folder) -> tuple[dict[str, Wording], dict[str, str],
-                                             dict[str, Wording], dict[str, Wording]]:
+Remedies = tuple[dict[str, Wording], dict[str, str], dict[str, Wording], dict[str, Wording],
+                 dict[str, Wording], dict[str, Wording]]
+"""Stretches, muscle names, steps, topics, easier stretches and explanations."""
+
+
+def _read_remedies(folder: _Folder) -> Remedies:
     file = folder.file("remedies.yaml")
     data = file.load()
-    remedy_keys = ("muscles", *REMEDY_STEPS, "topics")
+    remedy_keys = ("muscles", *REMEDY_STEPS, "topics", "alternatives", "explain")
     file.only(data, remedy_keys, required=remedy_keys)
     stretches: dict[str, Wording] = {}
     names: dict[str, str] = {}
@@ -146,7 +150,20 @@ def _read_remedies(folder: _Folder) -> tuple[dict[str, Wording], dict[str, str],
         file.only(topic_map, TOPICS, "'topics'", required=TOPICS)
         topics = {k: w for k in TOPICS
                   if (w := folder.wording(file, topic_map, k, True, TOPICS)) is not None}
-    return stretches, names, steps, topics
+    alternatives = _sourced(folder, file, data, "alternatives", MUSCLES)
+    explanations = _sourced(folder, file, data, "explain", EXPLAIN_TOPICS)
+    return stretches, names, steps, topics, alternatives, explanations
+
+
+def _sourced(folder: _Folder, file: YamlFile, data: LineMap | None, key: str,
+             names: tuple[str, ...]) -> dict[str, Wording]:
+    """`data[key]`: one wording for each of `names`, each with its sources."""
+    found = file.mapping(data, key, f"'{key}' must map {', '.join(names)} to answers") \
+        if data else None
+    if found is None:
+        return {}
+    file.only(found, names, f"'{key}'", required=names)
+    return {k: w for k in names if (w := folder.wording(file, found, k, True, names)) is not None}
 
 
 def _read_prompts(folder: _Folder) -> dict[str, Wording]:
@@ -483,7 +500,7 @@ def _read(directory: Path) -> tuple[Content | None, list[str]]:
         return None, folder.problems
     _read_sources(folder)
     intents = read_intents(folder.file("intents.yaml"))
-    stretches, names, steps, topics = _read_remedies(folder)
+    stretches, names, steps, topics, alternatives, explanations = _read_remedies(folder)
     prompts = _read_prompts(folder)
     voice = _read_voice(folder)
     bedtime, diary = _read_bedtime(folder), _read_diary(folder)
@@ -495,7 +512,8 @@ def _read(directory: Path) -> tuple[Content | None, list[str]]:
             folder.file("").add(1, "content incomplete")
         return None, folder.problems
     return Content(directory=directory, intents=intents, stretches=stretches,
-                   muscle_names=names, steps=steps, topics=topics, prompts=prompts,
+                   muscle_names=names, steps=steps, topics=topics, alternatives=alternatives,
+                   explanations=explanations, prompts=prompts,
                    voice=voice, bedtime=bedtime, diary=diary), []
 
 

@@ -20,7 +20,7 @@ PROMPTS = (
     "ready", "ask_muscle", "ask_muscle_again", "ask_easing", "ask_easing_again",
     "offer_tips", "offer_tips_again", "paused", "paused_again", "continuing",
     "not_understood", "help", "nothing_to_repeat", "glad", "goodbye", "standing_by",
-    "speech_unavailable", "ask_easing_after", "stopped", "thanks",
+    "speech_unavailable", "ask_easing_after", "stopped", "thanks", "time_left", "both_legs",
 )
 """Prompt ids the program refers to: prompts.yaml holds these and no others."""
 
@@ -255,6 +255,12 @@ class SignRule:
     near: tuple[tuple[str, ...], tuple[str, ...]] | None = None
     window: int = 3
     not_followed_by: tuple[str, ...] = ()
+    together: tuple[tuple[str, ...], ...] = ()
+    """A phrase of every list, anywhere in the utterance (in any clause)."""
+    not_said_of: tuple[str, ...] = ()
+    """A colour or temperature said of one of these is not this sign."""
+    unless: tuple[str, ...] = ()
+    """One of these said anywhere, not negated, and the sign is not one."""
 
 
 @dataclass(frozen=True)
@@ -264,6 +270,9 @@ class DurationRule:
     minutes: float
     about: tuple[str, ...]
     less: tuple[str, ...]
+    alone: tuple[str, ...] = ()
+    """Words a length said on its own may hold besides numbers and units ("for about an
+    hour"): said so, it answers how long the cramp has lasted."""
 
 
 @dataclass(frozen=True)
@@ -371,6 +380,10 @@ class Content:
     """Session steps (aftercare, stretch_again, massage, not_easing, red_flag ...)."""
     topics: Mapping[str, Wording]
     """Answers to questions by intent."""
+    alternatives: Mapping[str, Wording]
+    """An easier stretch by muscle, for when the first is too hard."""
+    explanations: Mapping[str, Wording]
+    """Answers to questions about cramps themselves, by `explain` topic."""
     prompts: Mapping[str, Wording]
     voice: VoiceSettings
     bedtime: Routine

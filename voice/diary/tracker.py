@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from voice.coach.machine import (
     BEDTIME_PHASES,
-    IDLE_PHASES,
+    CRAMP_PHASES,
     Action,
     Count,
     End,
@@ -27,11 +27,14 @@ from voice.coach.machine import (
 
 KINDS = ("cramp", "bedtime", "warning")
 """`cramp`: coached through a cramp; `bedtime`: the stretching routine; `warning`: a
-warning sign heard outside any session."""
-ENDINGS = ("better", "worse", "warning_sign", "stopped", "timed_out", "completed",
-           "unfinished")
+warning or emergency sign heard outside any session. Nothing else is a row."""
+ENDINGS = ("better", "worse", "warning_sign", "emergency", "stopped", "timed_out",
+           "completed", "unfinished")
 """How a session ended. `worse`: nothing helped and the coach said to get medical advice;
-`unfinished`: the coach itself was stopped (or killed) mid-session."""
+`warning_sign`: a sign that needs a doctor was heard; `emergency`: a sign that needs an
+ambulance was heard; `unfinished`: the coach itself was stopped (or killed) mid-session."""
+_GRAVITY = {"warning_sign": 1, "emergency": 2}
+"""Endings that later outcomes of the same session do not replace (the graver stays)."""
 DONE = ("stretch", "repeat", "massage", "heat")
 """What the coach can have had the user do in a cramp session."""
 
@@ -119,15 +122,17 @@ class Tracker:
     @staticmethod
     def _kind(before: State, event: Event, after: State,
               actions: tuple[Action, ...]) -> str | None:
-        """The kind of session this step is part of (None: no session)."""
+        """The kind of session this step is part of (None: no session). Only coaching
+        through a cramp or the bedtime routine is a session: an answer to a question, a
+        greeting or "help" is none, whatever phase the coach answers it in."""
         notes = _notes(actions)
         if after.phase in BEDTIME_PHASES or any(n.outcome == "completed" for n in notes):
             return "bedtime"  # (a routine of one hold begins and completes in one step)
-        if after.phase not in IDLE_PHASES or any(n.did == "stretch" for n in notes):
+        if after.phase in CRAMP_PHASES or any(n.did == "stretch" for n in notes):
             return "cramp"
         if before.phase in BEDTIME_PHASES:
             return "bedtime"  # the step that ended the routine
-        if before.phase not in IDLE_PHASES:
+        if before.phase in CRAMP_PHASES:
             return "cramp"  # the step that ended a cramp session
         if any(n.warning for n in notes):
             return "warning"
@@ -160,9 +165,10 @@ class Tracker:
                 done.append(note.did)
             if note.warning:
                 changes["warning"] = heard_text or note.warning
-            if note.outcome is not None and (note.outcome == "warning_sign" or changes.get(
-                    "ending", rec.ending) != "warning_sign"):
-                changes["ending"] = note.outcome
+            ending = str(changes.get("ending", rec.ending))
+            if note.outcome is not None and \
+                    _GRAVITY.get(note.outcome, 0) >= _GRAVITY.get(ending, 0):
+                changes["ending"] = note.outcome  # a sign heard stays the ending
             if (note.eased and rec.kind == "cramp" and rec.eased_s is None
                     and "eased_s" not in changes):
                 changes["eased_s"] = round((at - rec.started).total_seconds(), 1)

@@ -12,10 +12,22 @@ import queue
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, Protocol, TextIO
 
-from voice.coach.machine import Action, Coach, Count, Event, Finished, Heard, Say, State, Timeout
+from voice.coach.machine import (
+    Action,
+    Aside,
+    Coach,
+    Count,
+    Event,
+    Finished,
+    Heard,
+    Say,
+    State,
+    Timeout,
+    Tune,
+)
 from voice.diary.keeper import DiaryKeeper
 from voice.run.stepper import Stepper
 from voice.speak.conductor import Conductor, Plan
@@ -221,8 +233,33 @@ class LiveLoop:
         actions = self._step(Heard(intent.name, intent.slots, counted), intent.text)
         if self._held and not actions:
             self._carry_on()
+        if self._counting_on(actions):
+            return
         self._held = False
         self._act(actions)
+
+    def _counting_on(self, actions: tuple[Action, ...]) -> bool:
+        """A change of voice or a word between count words (`Tune`, `Aside`) said over the
+        count: the count goes on where it is, changed from the next word. False when the
+        actions are anything else, or nothing is counting."""
+        if not actions or self._plan is None or self._finished \
+                or not all(isinstance(a, (Tune, Aside)) for a in actions):
+            return False
+        if self._held:  # hushed while the user spoke: play on from the word cut off
+            self._held = False
+            self.sink.resume()
+        cut = self.sink.now() + START_LEAD_S
+        carried = self.conductor.carry_on(self._plan, cut, actions)
+        plan = replace(carried, cues=tuple(c for c in self._plan.cues if c.start <= cut)
+                       + carried.cues)
+        self.sink.clear()
+        self.sink.play(plan.cues)
+        self._plan = plan
+        for action in actions:
+            if isinstance(action, Aside):
+                self.show(action.text)
+                self._note(f"said: {action.text}")
+        return True
 
     def _step(self, event: Event, heard_text: str = "") -> tuple[Action, ...]:
         """One coach step, now."""

@@ -150,22 +150,24 @@ class SpeechLibrary:
     def __init__(self, tts: SpeechOut, settings: VoiceSettings) -> None:
         self.tts = tts
         self.settings = settings
-        self._cache: dict[tuple[str, bool, bool], Clip] = {}
+        self._cache: dict[tuple[str, bool, bool, float, float | None], Clip] = {}
 
     @property
     def sample_rate(self) -> int:
         """Output sample rate (hertz)."""
         return self.tts.sample_rate
 
-    def _clip(self, text: str, night: bool, count: bool) -> Clip:
-        key = (text, night, count)
+    def _clip(self, text: str, night: bool, count: bool, rate_scale: float = 1.0,
+              max_s: float | None = None) -> Clip:
+        key = (text, night, count, rate_scale, max_s)
         if key not in self._cache:
             style = self.settings.style(night)
-            rate = style.count_rate if count else style.rate
+            rate = style.count_rate if count else round(style.rate * rate_scale)
             raw = self.tts.synth(text, rate)
             raw = raw if isinstance(self.tts, SilentVoice) else trim(raw)
             # A count word must leave a clear gap before the next second's word.
-            while count and len(raw) > self.settings.max_word_s * self.tts.sample_rate \
+            longest = max_s if max_s is not None else self.settings.max_word_s
+            while count and len(raw) > longest * self.tts.sample_rate \
                     and rate < MAX_RATE:
                 rate += 20
                 raw = trim(self.tts.synth(text, rate))
@@ -174,9 +176,14 @@ class SpeechLibrary:
             self._cache[key] = Clip(text, pcm, self.tts.sample_rate)
         return self._cache[key]
 
-    def sentence(self, text: str, night: bool) -> Clip:
-        """One sentence."""
-        return self._clip(text, night, count=False)
+    def sentence(self, text: str, night: bool, rate_scale: float = 1.0) -> Clip:
+        """One sentence (`rate_scale`: times the mode's speaking rate)."""
+        return self._clip(text, night, count=False, rate_scale=rate_scale)
+
+    def aside(self, text: str, night: bool, max_s: float) -> Clip:
+        """A few words said between two count words: as briskly as the count, faster if
+        they would last longer than `max_s` seconds."""
+        return self._clip(text, night, count=True, max_s=max_s)
 
     def count_word(self, n: int, night: bool) -> Clip:
         """The word for `n` in a count."""

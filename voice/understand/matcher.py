@@ -25,7 +25,7 @@ from voice.content.schema import Content, Templates, WaitForMore
 from voice.understand.closeness import Keys
 from voice.understand.reach import TemplateReach
 from voice.understand.safety import SafetyRules
-from voice.vocabulary import INTENT_NAMES, OTHER_MUSCLE, URGENT, Context, IntentName
+from voice.vocabulary import INTENT_NAMES, MUSCLES, OTHER_MUSCLE, URGENT, Context, IntentName
 
 __all__ = ["URGENT", "Intent", "IntentMatcher", "WaitForMore", "normalize"]
 
@@ -346,7 +346,12 @@ class IntentMatcher:
         for start, size in self._reach.spans(words, math.ceil(n * SPAN_MIN_COVERAGE)):
             found = self._exact(" ".join(words[start:start + size]), allowed, context)
             # A muscle not coached answers "which muscle?"; a sentence that says it is
-            # cramping is about a cramp elsewhere ("my stomach is cramping").
+            # cramping is about a cramp elsewhere ("my stomach is cramping"). A muscle named
+            # in a longer sentence that says no cramp is not one ("my feet are cold").
+            if found is not None and found[0] == IntentName.CRAMP and size < n \
+                    and found[1].get("muscle") in MUSCLES and not self._says_cramp(words) \
+                    and "help" not in words:
+                continue
             if found is not None and not (found[1].get("muscle") == OTHER_MUSCLE
                                           and self._says_cramp(words)):
                 return found[0], found[1], size / n
@@ -366,6 +371,8 @@ class IntentMatcher:
                                          for w in words):
                 if intent == IntentName.CRAMP and any(_contains(text, w) for w in self._elsewhere):
                     return None
+                if intent in self._negated and any(w in self._negators for w in text.split()):
+                    return self._negated[intent]
                 return intent
         return None
 
@@ -416,6 +423,9 @@ class IntentMatcher:
         if found is None:
             return self._nearest(norm, allowed - set(URGENT), text, context)
         name, slots, confidence, _ = found
+        if context is Context.IDLE and name == IntentName.BETTER and "muscle" in slots:
+            # With no cramp to ease, "my hamstring's gone" is one (gone: seized).
+            name = IntentName.CRAMP
         return Intent(name, self._fill_slots(name, slots, norm), round(confidence, 3), text)
 
     def _about_the_coach(self, norm: str, name: str, how: str, context: Context) -> bool:

@@ -107,6 +107,13 @@ class Sign:
     window: int = 3
     not_followed_by: Phrases = field(default_factory=lambda: Phrases())
     """With these words right after it, the phrase means something else."""
+    together: tuple[Phrases, ...] = ()
+    """A phrase of each, anywhere in the utterance: the sign (found at the last one's)."""
+    not_said_of: Phrases = field(default_factory=lambda: Phrases())
+    """A colour or temperature said of one of these is not this sign ("my feet are cold")."""
+    unless: Phrases = field(default_factory=lambda: Phrases())
+    """Said anywhere and not negated, these make the sign something else (breathless
+    "from walking"; warm "and it feels better")."""
 
 
 class Reading:
@@ -165,12 +172,20 @@ class SafetyRules:
             Sign(intent=intent, name=name, phrases=Phrases(rule.phrases),
                  said_of_body=Phrases(rule.said_of_body),
                  near=(Phrases(rule.near[0]), Phrases(rule.near[1])) if rule.near else None,
-                 window=rule.window, not_followed_by=Phrases(rule.not_followed_by))
+                 window=rule.window, not_followed_by=Phrases(rule.not_followed_by),
+                 together=tuple(Phrases(g) for g in rule.together),
+                 not_said_of=Phrases(rule.not_said_of), unless=Phrases(rule.unless))
             for intent in URGENT  # an emergency is named before a sign
             for name, rule in rules.signs.get(intent, {}).items())
         self.minutes = rules.duration.minutes
         self.about = Phrases(rules.duration.about)
         self.less = Phrases(rules.duration.less)
+        self.alone = frozenset(rules.duration.alone)
+        self.any_sign = Phrases([p for rule in (r for group in rules.signs.values()
+                                                for r in group.values())
+                                 for p in (*rule.phrases, *rule.said_of_body)])
+        """Every sign's phrases: a colour said after a clause that names a sign is said of
+        the same thing ("not swollen, just red")."""
 
     # -- the rules --
     def negated(self, reading: Reading, start: int) -> bool:
@@ -211,7 +226,8 @@ class SafetyRules:
             return False
         for i in range(start - 1, max(-1, start - 5), -1):
             if words[i] in self.breaks:
-                return False
+                before = words[reading.clause_start[i]:i]
+                return i == start - 1 and self.any_sign.held_in(before)
             if words[i] in self.linking:
                 if words[i] in _PRONOUNS:  # "it's", "they're"
                     return not reading.holds(self.surroundings)
@@ -224,7 +240,9 @@ class SafetyRules:
         words = reading.words
         hits = list(reading.occurrences(sign.phrases))
         hits += [h for h in reading.occurrences(sign.said_of_body)
-                 if self.of_body(reading, *h)]
+                 if self.of_body(reading, *h) and not self._said_of(reading, h[0], sign.not_said_of)]
+        if sign.together and all(reading.holds(g) for g in sign.together):
+            hits += reading.occurrences(sign.together[-1])
         if sign.near is not None:
             seconds = reading.occurrences(sign.near[1])
             second_starts = [c for c, _ in seconds]
@@ -236,9 +254,23 @@ class SafetyRules:
                         hits.append((s, e))
         return [(s, e) for s, e in hits if not sign.not_followed_by.at(words, e)]
 
+    def _said_of(self, reading: Reading, start: int, things: Phrases) -> bool:
+        """Whether one of `things` is the subject just before `words[start]`, in its clause."""
+        clause = reading.clause_start[start]
+        return things.held_in(reading.words[max(clause, start - 4):start])
+
+    def _explained(self, reading: Reading, sign: Sign) -> bool:
+        """Whether the sign's `unless` words are said, and not negated."""
+        return any(not self.negated(reading, i) for i in reading.starts(sign.unless))
+
+    def _length_alone(self, reading: Reading) -> bool:
+        """A length said on its own ("for about an hour"): the answer to how long."""
+        return all(w in self.alone or w in NUMBERS or w in _UNITS or _DIGITS.match(w)
+                   for w in reading.words)
+
     def duration(self, reading: Reading) -> tuple[int, int] | None:
         """Where a cramp's length of at least `minutes` is said, if it is."""
-        if not reading.holds(self.about):
+        if not reading.holds(self.about) and not self._length_alone(reading):
             return None
         words = reading.words
         for i in sorted(i for unit in _UNITS for i in reading.where.get(unit, ())):
@@ -276,7 +308,11 @@ class SafetyRules:
         reading = Reading(words, self.breaks)
         cancelled = False
         for sign in self.signs:
-            for start, end in sorted(self._hits(reading, sign)):
+            hits = sorted(self._hits(reading, sign))
+            if hits and sign.unless.by_first and self._explained(reading, sign):
+                cancelled = True
+                continue
+            for start, end in hits:
                 if self.negated(reading, start) or self.passed(reading, end):
                     cancelled = True
                     continue
