@@ -314,6 +314,9 @@ class IntentsFile:
     business is said of the speaker or their leg)."""
     other_people: tuple[str, ...] = ()
     """Words by which a speaker speaks to or of other people."""
+    things: tuple[str, ...] = ()
+    """Words that begin the name of a thing ("the", "a"): a sign said of one is not the
+    leg's."""
     everyday_words: tuple[str, ...] = ()
     """The most common English words: heard, they are taken as said, never corrected."""
     skip_words: tuple[str, ...] = ()

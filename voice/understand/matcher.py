@@ -10,7 +10,7 @@ import dataclasses
 import itertools
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -147,6 +147,7 @@ class IntentMatcher:
         self.everyday_words = frozenset(normalize(w) for w in spec.everyday_words)
         """The most common English words (a heard one is never corrected)."""
         self._other_people = frozenset(normalize(w) for w in spec.other_people)
+        self._things = frozenset(normalize(w) for w in spec.things)
         self._leg = tuple(normalize(w) for w in spec.safety.body
                           if w not in spec.safety.subjects)
         """Body words that are no pronoun ("calf", "skin", not "it")."""
@@ -444,6 +445,12 @@ class IntentMatcher:
             return True
         if not self._other_people.isdisjoint(norm.split()):
             return False
+        if how == "rule" and context is not Context.IDLE:
+            # In a session a sign is said of the leg, unless its clause names something
+            # else first ("the bins fell over", "the river was swollen").
+            return not self._said_of_another_thing(self.safety.find(norm.split()).said_after)
+        if context is Context.QUESTION and name != IntentName.CRAMP:
+            return True  # said straight after the coach's question: the answer to it
         if self._said_of_speaker(norm, name):
             return True
         if name == "cramp" and not any(
@@ -480,6 +487,13 @@ class IntentMatcher:
         whose subject is then the leg; not "it was windy and the bins fell over"."""
         return any(w in self._pronouns and not self._sign_words.isdisjoint(
             words[i + 1:i + 1 + self.safety.window]) for i, w in enumerate(words))
+
+    def _said_of_another_thing(self, before: Sequence[str]) -> bool:
+        """Whether the words before a sign in its clause name a thing that is neither the
+        speaker nor their body ("the bins", not "the back of my knee" or "my calf")."""
+        if self._things.isdisjoint(before):
+            return False
+        return not any(w in self._leg or w in self._first_person for w in before)
 
     def _said_of_speaker(self, norm: str, name: str) -> bool:
         """The words that make a sign, a cramp or a topic the speaker's (`_about_the_coach`)."""

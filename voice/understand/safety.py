@@ -28,6 +28,8 @@ class Found:
     """The kind of the first sign found."""
     cancelled: bool = False
     """A sign was said but negated or passed: nothing else may read it as one."""
+    said_after: tuple[str, ...] = ()
+    """The words of the sign's clause said before it (who or what the sign is said of)."""
 
 
 NUMBERS = {
@@ -316,7 +318,8 @@ class SafetyRules:
                 if self.negated(reading, start) or self.passed(reading, end):
                     cancelled = True
                     continue
-                return Found(sign.intent, sign.name)
+                return Found(sign.intent, sign.name,
+                             said_after=tuple(reading.words[reading.clause_start[start]:start]))
         span = self.duration(reading)
         if span is not None:
             if not self.negated(reading, span[0]):
