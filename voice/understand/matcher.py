@@ -103,6 +103,10 @@ def _contains(text: str, phrase: str) -> bool:
     return f" {phrase} " in f" {text} "
 
 
+POSSESSIVES = frozenset({"my", "mine"})
+"""First-person words that name no one on their own: "my" needs a leg after it."""
+
+
 class IntentMatcher:
     """Finds the intent of an utterance, optionally within a listening context."""
 
@@ -500,11 +504,16 @@ class IntentMatcher:
         words = norm.split()
         leg = any(_contains(norm, w) for w in self._leg) or any(
             _contains(norm, p) for p, _ in self._slot_words["muscle"])
-        speaker = leg or not self._first_person.isdisjoint(words)
         cramp = any(_contains(norm, w) for w in self._cramp_words)
-        if name == "red_flag":
-            return speaker or cramp or self._sign_of_pronoun(words) \
-                or self.safety.find(words).sign == "duration"
+        if name == IntentName.RED_FLAG:
+            # While idle a sign starts something only when its own clause says whose it is:
+            # the speaker or their leg before it ("I fell", "my calf is swollen", "it's
+            # red"), or a leg after it ("numbness in my toes"); "my" alone is no one's.
+            found = self.safety.find(words)
+            before = [w for w in found.said_after if w not in POSSESSIVES]
+            return cramp or found.sign == "duration" or any(
+                w in self._first_person or w in self._pronouns or w in self._leg
+                for w in before) or any(w in self._leg for w in found.said_before)
         if name == "cramp":
             return leg and not any(_contains(norm, w) for w in self._elsewhere)
         return leg or cramp or any(_contains(norm, w) for w in self._medicine)

@@ -30,6 +30,8 @@ class Found:
     """A sign was said but negated or passed: nothing else may read it as one."""
     said_after: tuple[str, ...] = ()
     """The words of the sign's clause said before it (who or what the sign is said of)."""
+    said_before: tuple[str, ...] = ()
+    """The words of the sign's clause said after it ("numb" "in my toes")."""
 
 
 NUMBERS = {
@@ -318,8 +320,12 @@ class SafetyRules:
                 if self.negated(reading, start) or self.passed(reading, end):
                     cancelled = True
                     continue
+                words = reading.words
+                stop = next((j for j in range(end, len(words)) if words[j] in self.breaks),
+                            len(words))
                 return Found(sign.intent, sign.name,
-                             said_after=tuple(reading.words[reading.clause_start[start]:start]))
+                             said_after=tuple(words[reading.clause_start[start]:start]),
+                             said_before=tuple(words[end:stop]))
         span = self.duration(reading)
         if span is not None:
             if not self.negated(reading, span[0]):
