@@ -317,6 +317,8 @@ class IntentsFile:
     things: tuple[str, ...] = ()
     """Words that begin the name of a thing ("the", "a"): a sign said of one is not the
     leg's."""
+    asking: tuple[str, ...] = ()
+    """Words that open a question or a request ("should", "what", "tips")."""
     everyday_words: tuple[str, ...] = ()
     """The most common English words: heard, they are taken as said, never corrected."""
     skip_words: tuple[str, ...] = ()

@@ -25,7 +25,15 @@ from voice.content.schema import Content, Templates, WaitForMore
 from voice.understand.closeness import Keys
 from voice.understand.reach import TemplateReach
 from voice.understand.safety import SafetyRules
-from voice.vocabulary import INTENT_NAMES, MUSCLES, OTHER_MUSCLE, URGENT, Context, IntentName
+from voice.vocabulary import (
+    INTENT_NAMES,
+    MUSCLES,
+    OTHER_MUSCLE,
+    TOPICS,
+    URGENT,
+    Context,
+    IntentName,
+)
 
 __all__ = ["URGENT", "Intent", "IntentMatcher", "WaitForMore", "normalize"]
 
@@ -152,6 +160,7 @@ class IntentMatcher:
         """The most common English words (a heard one is never corrected)."""
         self._other_people = frozenset(normalize(w) for w in spec.other_people)
         self._things = frozenset(normalize(w) for w in spec.things)
+        self._asking = frozenset(normalize(w) for w in spec.asking)
         self._leg = tuple(normalize(w) for w in spec.safety.body
                           if w not in spec.safety.subjects)
         """Body words that are no pronoun ("calf", "skin", not "it")."""
@@ -455,6 +464,8 @@ class IntentMatcher:
             return not self._said_of_another_thing(self.safety.find(norm.split()).said_after)
         if context is Context.QUESTION and name != IntentName.CRAMP:
             return True  # said straight after the coach's question: the answer to it
+        if name in TOPICS and context is Context.IDLE and not self._asked_or_own(norm.split()):
+            return False
         if self._said_of_speaker(norm, name):
             return True
         if name == "cramp" and not any(
@@ -492,6 +503,16 @@ class IntentMatcher:
         return any(w in self._pronouns and not self._sign_words.isdisjoint(
             words[i + 1:i + 1 + self.safety.window]) for i, w in enumerate(words))
 
+    def _asked_or_own(self, words: Sequence[str]) -> bool:
+        """Whether a sentence asks something (an asking word first, after any fillers) or
+        is said by the speaker of themself ("I", or "my" with a leg word)."""
+        opening = self._drop_fillers(list(words))[:1]
+        if not self._asking.isdisjoint(opening):
+            return True
+        own = [w for w in words if w in self._first_person and w not in POSSESSIVES]
+        return bool(own) or any(a in POSSESSIVES and b in self._leg
+                                for a, b in itertools.pairwise(words))
+
     def _said_of_another_thing(self, before: Sequence[str]) -> bool:
         """Whether the words before a sign in its clause name a thing that is neither the
         speaker nor their body ("the bins", not "the back of my knee" or "my calf")."""
@@ -516,7 +537,8 @@ class IntentMatcher:
                 for w in before) or any(w in self._leg for w in found.said_before)
         if name == "cramp":
             return leg and not any(_contains(norm, w) for w in self._elsewhere)
-        return leg or cramp or any(_contains(norm, w) for w in self._medicine)
+        named = any(_contains(norm, w) for w in self._cramp_words if IntentName.CRAMP in w)
+        return leg or named or any(_contains(norm, w) for w in self._medicine)
 
     def _find(self, norm: str, allowed: set[str], context: Context | None = None
               ) -> tuple[str, dict[str, str], float, str] | None:

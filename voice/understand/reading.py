@@ -31,6 +31,11 @@ WHOLE = 1.0
 reading must be to find an intent where the words as heard had none. A guessed word found
 by a rule or a keyword is too little: "table" is near "tablet", "station" near "statin",
 and ordinary talk would turn into medicine questions and warning signs."""
+CLEAR_MIN = 0.6
+"""Least clarity (the recogniser's mean token probability) of a heard sentence that, while
+idle, no whole sentence of the coach's reads, only a keyword or a sign rule: in noise
+Whisper writes garbled talk holding the coach's words ("... remembered by calf cramp"),
+and while idle such a reading would wake the house. Typed text is always clear."""
 OWN_MIN = 85.0
 """Least closeness (0..100) of heard text to a line the coach itself says in the context
 for it to be that line heard back, unless it is a whole command sentence."""
@@ -79,9 +84,11 @@ class HeardReader:
         self._own = {ctx: Keys.of([("own", normalize(line)) for line in lines])
                      for ctx, lines in matcher.own_speech.items() if lines}
 
-    def read(self, transcript: str, context: Context, others: Sequence[str] = ()) -> Reading:
+    def read(self, transcript: str, context: Context, others: Sequence[str] = (),
+             clarity: float = 1.0) -> Reading:
         """The reading of `transcript` in `context`; `others` are the recogniser's other
-        readings of the same sound, whose domain words a correction may take."""
+        readings of the same sound, whose domain words a correction may take; `clarity`
+        how sure the recogniser is of its words (0..1)."""
         heard = normalize(without_repeats(transcript))
         if not heard:
             return NOTHING
@@ -99,6 +106,8 @@ class HeardReader:
             if _says_more(joined, intent):
                 heard, intent = joined_text, joined
         if intent.name == "none" or self._own_voice(heard, context, intent):
+            return NOTHING
+        if context is Context.IDLE and intent.confidence < WHOLE and clarity < CLEAR_MIN:
             return NOTHING
         return Reading(heard, intent)
 

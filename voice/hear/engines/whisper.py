@@ -251,7 +251,7 @@ class WhisperEngine:
                     refused = refused or reading
                     continue
                 others = [r.text for r in readings if r is not reading and not r.why]
-                read = self.reader.read(reading.text, context, others)
+                read = self.reader.read(reading.text, context, others, reading.confidence)
                 if read.text:
                     if not quick:
                         log.debug(f"heard: {reading.text!r} -> {read.intent.name} "
