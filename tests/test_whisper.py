@@ -125,7 +125,10 @@ def test_an_installed_coach_hears_with_whisper_from_its_package(tmp_path: Path) 
     verified = subprocess.run([*voice, "models", "verify"], capture_output=True, text=True,
                               timeout=300, check=False, env=env)
     assert verified.returncode == 0, verified.stderr
-    assert verified.stdout == f"ok: {NAME}, for Whisper (the default engine), in {shipped}\n"
+    voice = models.packaged_model("piper", cache_dir=tmp_path / "cache" / "cramp-coach")
+    assert verified.stdout.splitlines() == [
+        f"ok: {NAME}, for Whisper (the default engine), in {shipped}",
+        f"ok: en_US-joe-medium, for Piper, in {voice}"]  # the voice ships in a package too
 
 
 def test_the_packaged_model_is_read_once_then_trusted_by_its_stamp(

@@ -95,3 +95,7 @@ OTHER_MUSCLE = "other"
 
 SAMPLE_RATE = 16000
 """Rate of the audio every recogniser hears (hertz)."""
+
+VOICES = ("piper", "espeak")
+"""Who can speak (`--voice`): Piper's neural voice, the default, or espeak-ng through
+pyttsx3."""

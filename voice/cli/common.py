@@ -6,11 +6,15 @@ import argparse
 import datetime
 from pathlib import Path
 
+from voice import MODELS_DIR
 from voice.content.loader import Content
 from voice.errors import MissingResource
 from voice.hear.settings import HearingSettings
 from voice.log import log
-from voice.speak.tts import Pyttsx3Voice, SilentVoice, SpeechLibrary
+from voice.speak.cache import RenderCache
+from voice.speak.tts import SilentVoice, SpeechLibrary, SpeechOut
+from voice.speak.voices import open_voice
+from voice.vocabulary import VOICES
 
 NIGHT_STARTS = datetime.time(22, 0)
 """Night mode begins (local time)."""
@@ -26,17 +30,22 @@ def is_night(choice: bool | None, now: datetime.datetime | None = None) -> bool:
     return clock >= NIGHT_STARTS or clock < NIGHT_ENDS
 
 
-def open_library(content: Content, fallback: bool = False) -> SpeechLibrary:
-    """The coach's voice (pyttsx3) with its clip cache. With `fallback`, a missing
-    synthesiser is said once and replaced by silence (the words are printed)."""
+def open_library(content: Content, voice: str = VOICES[0], models_dir: Path = MODELS_DIR,
+                 fallback: bool = False) -> SpeechLibrary:
+    """The coach's voice (`--voice`) with its clips kept in memory and in the render cache
+    in the user's cache folder. With `fallback`, a missing synthesiser is said once and
+    replaced by silence (the words are printed)."""
+    tts: SpeechOut
     try:
-        return SpeechLibrary(Pyttsx3Voice(), content.voice)
+        tts = open_voice(voice, models_dir, content.voice.day.rate)
     except MissingResource as exc:
         if not fallback:
             raise
         log.warning(str(exc))
         log.warning(content.prompt("speech_unavailable", False))
-        return SpeechLibrary(SilentVoice(), content.voice)
+        tts = SilentVoice()
+    log.debug(f"voice: {tts.name}")
+    return SpeechLibrary(tts, content.voice, RenderCache())
 
 
 def hearing_settings(args: argparse.Namespace) -> HearingSettings:

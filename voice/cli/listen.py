@@ -19,6 +19,7 @@ from voice.hear.settings import HearingSettings
 from voice.log import log
 from voice.run.live import Ears, LiveLoop, TextEars
 from voice.speak.conductor import Conductor
+from voice.speak.lines import fixed_lines
 from voice.speak.player import LivePlayer, PrintSink, Sink
 from voice.speak.tts import SilentVoice, SpeechLibrary
 from voice.understand.matcher import Intent, IntentMatcher
@@ -99,8 +100,9 @@ def run(args: argparse.Namespace, first: Intent | None = None) -> int:
         content = load_content(args.content)
         matcher = IntentMatcher(content)
         night = is_night(args.night)
-        library = open_library(content, fallback=True)
-        library.warm_up(night)
+        library = open_library(content, args.voice, args.models_dir, fallback=True)
+        rendered = library.prepare(fixed_lines(content, night), night, progress=True)
+        log.debug(f"the coach's lines are ready ({rendered} rendered now, the rest cached)")
         ears = _ears(args, hearing, matcher, content, recogniser)
     except BaseException:
         if recogniser is not None:

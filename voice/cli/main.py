@@ -17,7 +17,7 @@ from voice import CONTENT_DIR, MODELS_DIR, __version__
 from voice.errors import BadInput, CoachError
 from voice.hear.base import ENGINES
 from voice.log import log, setup
-from voice.vocabulary import CONTEXTS, Context
+from voice.vocabulary import CONTEXTS, VOICES, Context
 
 CONTEXT_NAMES = tuple(str(c) for c in CONTEXTS)
 """Values of `--context`: the listening contexts' names, shown as they are typed."""
@@ -70,8 +70,15 @@ def _add_listening_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--input", help="microphone device (name or number)")
     p.add_argument("--output", help="speaker device (name or number)")
     _add_time_of_day(p)
+    _add_voice_option(p)
     p.add_argument("--text", action="store_true",
                    help="type instead of speaking (replies are still spoken, and printed)")
+
+
+def _add_voice_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--voice", choices=VOICES, default=VOICES[0],
+                   help="who speaks: Piper's voice (default), or espeak-ng (also used when "
+                        "the Piper voice is missing)")
 
 
 def _add_time_of_day(p: argparse.ArgumentParser) -> None:
@@ -159,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     session.add_argument("--diary", type=Path, metavar="PATH",
                          help="also write the session to this diary (off by default)")
     _add_time_of_day(session)
+    _add_voice_option(session)
     _add_engine_options(session)
 
     models = sub.add_parser("models", help="manage speech models")

@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     matcher = IntentMatcher(content)
     turns = _turns(args, matcher)
     night = is_night(args.night)
-    library = open_library(content)
+    library = open_library(content, args.voice, args.models_dir)
     keeper = None
     if args.diary is not None:  # a rehearsal goes in a diary only when one is named
         from voice.diary.keeper import DiaryKeeper

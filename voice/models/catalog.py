@@ -260,7 +260,8 @@ def verify_targets(
                 folder = packaged_folder(entry)
                 if folder is not None:
                     installed.append((entry.name, folder))
-        if not installed:
+        if all(label in entries and entries[label].engine in VOICE_ENGINES
+               for label, _ in installed):  # a voice alone hears nothing
             raise MissingResource(f"no speech models installed in {models_dir}, and "
                                   f"{_default_missing(entries)}")
         return installed
@@ -282,7 +283,11 @@ def verify_targets(
 DEFAULT_ENGINE = "whisper"
 """The engine `--engine auto` tries first; messages name its catalogue model."""
 
-ENGINE_NAMES = {"whisper": "Whisper", "vosk": "Vosk", "pocketsphinx": "PocketSphinx"}
+VOICE_ENGINES = ("piper",)
+"""Catalogue engines that speak (the coach's voice) rather than hear."""
+
+ENGINE_NAMES = {"whisper": "Whisper", "vosk": "Vosk", "pocketsphinx": "PocketSphinx",
+                "piper": "Piper"}
 """How messages write each engine's name."""
 
 
@@ -359,7 +364,7 @@ def packaged_problems(folder: Path, entry: CatalogueEntry, cache_dir: Path | Non
     problems = missing_files(folder, entry)
     if problems:
         return problems
-    checks = (cache_dir or _cache_dir()) / CHECKS_FILE
+    checks = (cache_dir or user_cache_dir()) / CHECKS_FILE
     stamps = _read_stamps(checks)
     key = str(folder.resolve())
     before = stamps.get(key, {})
@@ -389,8 +394,8 @@ def _stamp(path: Path, sha256: str) -> list[Any]:
     return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, sha256]
 
 
-def _cache_dir() -> Path:
-    """The user's cache folder for the coach (platformdirs)."""
+def user_cache_dir() -> Path:
+    """The user's cache folder for the coach (platformdirs): model checks, rendered speech."""
     import platformdirs
 
     return platformdirs.user_cache_path("cramp-coach", appauthor=False)

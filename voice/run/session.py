@@ -47,12 +47,15 @@ class SessionResult:
     """The rendered session."""
 
     renderer: WavRenderer
+    voice: str
+    """The engine and voice that spoke (`piper:en_US-joe-medium`)."""
     events: list[dict[str, object]] = field(default_factory=list)
 
     def timeline(self) -> dict[str, object]:
         """The timeline object of docs/cli.md."""
         return {"sample_rate": self.renderer.sample_rate,
-                "duration_s": round(self.renderer.duration_s, 4), "events": self.events}
+                "duration_s": round(self.renderer.duration_s, 4), "voice": self.voice,
+                "events": self.events}
 
 
 def text_turn(intent: Intent, at_count: int | None = None) -> Turn:
@@ -86,7 +89,8 @@ def run_session(coach: Coach, conductor: Conductor, turns: Iterable[Turn],
     would have. A turn said over the count (`at_count`) that no count reaches is an error
     (`BadInput`). With a `keeper`, the session goes in the diary as if begun at `started`."""
     pending = deque(turns)
-    result = SessionResult(WavRenderer(conductor.library.sample_rate))
+    result = SessionResult(WavRenderer(conductor.library.sample_rate),
+                           conductor.library.voice)
     stepper = Stepper(coach, night, keeper)
     t = reply_at = 0.0
     deadline: float | None = None
