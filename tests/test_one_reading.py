@@ -108,9 +108,44 @@ def test_a_warning_sign_said_negated_is_no_sign_either_way(matcher: IntentMatche
     ("I cramped up in the middle of my match", "idle", "exercise"),
     ("My laces keep curling", "idle", "none"),
     ("I woke up with a bad cramp", "idle", "cramp"),
+    # A sign while idle says whose it is in its own clause.
+    ("The vase fell off the shelf when the cat jumped up", "idle", "none"),
+    ("I'd love to see the leaves start to fall", "idle", "none"),
+    ("I slipped on the stairs", "idle", "red_flag"),
+    ("Numbness in my toes", "idle", "red_flag"),
+    # In a session a sign is the leg's, unless its clause names another thing first.
+    ("Not swollen, just red", "count", "red_flag"),
+    ("The bins fell over in the wind", "count", "none"),
+    ("The back of my knee is swollen", "count", "red_flag"),
+    # A topic while idle is asked, or said by the speaker of themself.
+    ("Don't run with scissors", "idle", "none"),
+    ("My aunt is a doctor of philosophy", "idle", "none"),
+    ("I get cramps when I run", "idle", "exercise"),
+    ("Should I drink more water", "idle", "hydration"),
 ])
 def test_one_rule_decides_what_is_the_coachs_business(
         matcher: IntentMatcher, reader: HeardReader, text: str, context: Context,
         intent: str) -> None:
     assert matcher.parse(text, context).name == intent
     assert reader.read(text, context).intent.name == intent
+
+
+def test_a_garbled_sentence_heard_unclearly_starts_nothing_while_idle(
+        reader: HeardReader) -> None:
+    garbled = "The new bar is tough help, fully remembered by calf cramp"
+    assert reader.read(garbled, Context.IDLE).intent.name == "cramp"  # as typed
+    assert reader.read(garbled, Context.IDLE, clarity=0.5).text == ""
+    assert reader.read(garbled, Context.COUNT, clarity=0.5).text == ""  # no command there
+    # A whole sentence of the coach's is taken however unclearly it was heard.
+    assert reader.read("Help, calf cramp", Context.IDLE, clarity=0.3).intent.name == "cramp"
+    assert reader.read("Stop", Context.COUNT, clarity=0.3).intent.name == "stop"
+
+
+def test_everyday_words_are_taken_as_said(reader: HeardReader) -> None:
+    corrector = reader.corrector
+    assert corrector is not None
+    for heard in ("the inside of my thigh is cramping", "it's nearly gone"):
+        assert corrector.correct(heard) == heard
+    # A rarer word is still put right, and an everyday one is when another reading has it.
+    assert corrector.correct("my tools are curling") == "my toes are curling"
+    assert corrector.correct("my inside hurts", ["my instep hurts"]) == "my instep hurts"

@@ -437,7 +437,7 @@ class IntentMatcher:
         if found is None:
             return self._nearest(norm, allowed - set(URGENT), text, context)
         name, slots, confidence, _ = found
-        if context is Context.IDLE and name == IntentName.BETTER and "muscle" in slots:
+        if context == Context.IDLE and name == IntentName.BETTER and "muscle" in slots:
             # With no cramp to ease, "my hamstring's gone" is one (gone: seized).
             name = IntentName.CRAMP
         return Intent(name, self._fill_slots(name, slots, norm), round(confidence, 3), text)
@@ -458,13 +458,13 @@ class IntentMatcher:
             return True
         if not self._other_people.isdisjoint(norm.split()):
             return False
-        if how == "rule" and context is not Context.IDLE:
+        if how == "rule" and context != Context.IDLE:
             # In a session a sign is said of the leg, unless its clause names something
             # else first ("the bins fell over", "the river was swollen").
-            return not self._said_of_another_thing(self.safety.find(norm.split()).said_after)
-        if context is Context.QUESTION and name != IntentName.CRAMP:
+            return self._subject(self.safety.find(norm.split()).said_after) is not False
+        if context == Context.QUESTION and name != IntentName.CRAMP:
             return True  # said straight after the coach's question: the answer to it
-        if name in TOPICS and context is Context.IDLE and not self._asked_or_own(norm.split()):
+        if name in TOPICS and context == Context.IDLE and not self._asked_or_own(norm.split()):
             return False
         if self._said_of_speaker(norm, name):
             return True
@@ -513,12 +513,17 @@ class IntentMatcher:
         return bool(own) or any(a in POSSESSIVES and b in self._leg
                                 for a, b in itertools.pairwise(words))
 
-    def _said_of_another_thing(self, before: Sequence[str]) -> bool:
-        """Whether the words before a sign in its clause name a thing that is neither the
-        speaker nor their body ("the bins", not "the back of my knee" or "my calf")."""
-        if self._things.isdisjoint(before):
-            return False
-        return not any(w in self._leg or w in self._first_person for w in before)
+    def _subject(self, before: Sequence[str]) -> bool | None:
+        """Who or what the words before a sign in its clause name last: True for the
+        speaker or their body ("I", "it", "my calf", "the back of my knee"), False for
+        another thing ("the bins", "the leaves"), None for neither ("not swollen, just")."""
+        for word in reversed(before):
+            if word in self._pronouns or word in self._leg \
+                    or (word in self._first_person and word not in POSSESSIVES):
+                return True
+            if word in self._things:
+                return False
+        return None
 
     def _said_of_speaker(self, norm: str, name: str) -> bool:
         """The words that make a sign, a cramp or a topic the speaker's (`_about_the_coach`)."""
@@ -528,13 +533,13 @@ class IntentMatcher:
         cramp = any(_contains(norm, w) for w in self._cramp_words)
         if name == IntentName.RED_FLAG:
             # While idle a sign starts something only when its own clause says whose it is:
-            # the speaker or their leg before it ("I fell", "my calf is swollen", "it's
-            # red"), or a leg after it ("numbness in my toes"); "my" alone is no one's.
+            # the speaker or their leg named last before it ("I fell", "my calf is swollen",
+            # "it's red"; not "I'd love to see the leaves fall"), or a leg after it
+            # ("numbness in my toes").
             found = self.safety.find(words)
-            before = [w for w in found.said_after if w not in POSSESSIVES]
-            return cramp or found.sign == "duration" or any(
-                w in self._first_person or w in self._pronouns or w in self._leg
-                for w in before) or any(w in self._leg for w in found.said_before)
+            return cramp or found.sign == "duration" \
+                or self._subject(found.said_after) is True \
+                or any(w in self._leg for w in found.said_before)
         if name == "cramp":
             return leg and not any(_contains(norm, w) for w in self._elsewhere)
         named = any(_contains(norm, w) for w in self._cramp_words if IntentName.CRAMP in w)

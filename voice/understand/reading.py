@@ -107,7 +107,7 @@ class HeardReader:
                 heard, intent = joined_text, joined
         if intent.name == "none" or self._own_voice(heard, context, intent):
             return NOTHING
-        if context is Context.IDLE and intent.confidence < WHOLE and clarity < CLEAR_MIN:
+        if context == Context.IDLE and intent.confidence < WHOLE and clarity < CLEAR_MIN:
             return NOTHING
         return Reading(heard, intent)
 
