@@ -24,7 +24,7 @@ from voice.understand.closeness import Keys
 from voice.understand.correct import Corrector
 from voice.understand.lexicon import Lexicon
 from voice.understand.matcher import Intent, IntentMatcher, normalize
-from voice.vocabulary import Context
+from voice.vocabulary import URGENT, Context
 
 WHOLE = 1.0
 """Confidence of a reading that is a whole sentence of the templates: what a corrected
@@ -33,9 +33,10 @@ by a rule or a keyword is too little: "table" is near "tablet", "station" near "
 and ordinary talk would turn into medicine questions and warning signs."""
 CLEAR_MIN = 0.6
 """Least clarity (the recogniser's mean token probability) of a heard sentence that, while
-idle, no whole sentence of the coach's reads, only a keyword or a sign rule: in noise
-Whisper writes garbled talk holding the coach's words ("... remembered by calf cramp"),
-and while idle such a reading would wake the house. Typed text is always clear."""
+idle, no whole sentence of the coach's reads, only a keyword (a warning sign is always
+heard, however unclearly): in noise Whisper writes garbled talk holding the coach's words
+("... remembered by calf cramp"), and while idle such a reading would wake the house.
+Typed text is always clear."""
 OWN_MIN = 85.0
 """Least closeness (0..100) of heard text to a line the coach itself says in the context
 for it to be that line heard back, unless it is a whole command sentence."""
@@ -107,7 +108,8 @@ class HeardReader:
                 heard, intent = joined_text, joined
         if intent.name == "none" or self._own_voice(heard, context, intent):
             return NOTHING
-        if context == Context.IDLE and intent.confidence < WHOLE and clarity < CLEAR_MIN:
+        if context == Context.IDLE and intent.confidence < WHOLE and clarity < CLEAR_MIN \
+                and intent.name not in URGENT:  # a sign is never let go for how it sounded
             return NOTHING
         return Reading(heard, intent)
 
