@@ -111,6 +111,11 @@ def _contains(text: str, phrase: str) -> bool:
     return f" {phrase} " in f" {text} "
 
 
+ANSWERS = frozenset({IntentName.YES, IntentName.NO, IntentName.BETTER, IntentName.WORSE,
+                     IntentName.THANKS})
+"""What answers the coach's question ("is it easing?")."""
+INJURY = "injury"
+"""The sign rule of falls, slips and knocks (`safety.signs.red_flag.injury`)."""
 POSSESSIVES = frozenset({"my", "mine"})
 """First-person words that name no one on their own: "my" needs a leg after it."""
 
@@ -454,15 +459,21 @@ class IntentMatcher:
         woke up with a cramp"), as laces or hair curl and doors lock too. Said to or of
         other people ("can you pass me the water"), none is. Whole sentences of the
         templates always are."""
-        if how not in ("rule", "keyword") or name in ("emergency", "medicine"):
+        if how == "exact" or name in ("emergency", "medicine"):
             return True
         if not self._other_people.isdisjoint(norm.split()):
-            return False
+            return False  # "can you stop by the shop", "wait until your father gets home"
+        if how not in ("rule", "keyword"):
+            return True
         if how == "rule" and context != Context.IDLE:
             # In a session a sign is said of the leg, unless its clause names something
             # else first ("the bins fell over", "the river was swollen").
-            return self._subject(self.safety.find(norm.split()).said_after) is not False
-        if context == Context.QUESTION and name != IntentName.CRAMP:
+            found = self.safety.find(norm.split())
+            subject = self._subject(found.said_after)
+            # A fall or a knock is the speaker's only when they are its subject ("I fell",
+            # not "prices fell"); other signs need only no other thing before them.
+            return subject is True if found.sign == INJURY else subject is not False
+        if context == Context.QUESTION and name in ANSWERS:
             return True  # said straight after the coach's question: the answer to it
         if name in TOPICS and context == Context.IDLE and not self._asked_or_own(norm.split()):
             return False
