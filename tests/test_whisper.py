@@ -269,8 +269,8 @@ def test_noise_as_loud_as_the_speech_is_heard_the_slower_surer_way(
 
     judged: list[str] = []
     read = every.reader.read
-    monkeypatch.setattr(every.reader, "read", lambda text, context, others=(): (
-        judged.append(text) or read(text, context, others)))
+    monkeypatch.setattr(every.reader, "read", lambda text, context, others=(), clarity=1.0: (
+        judged.append(text) or read(text, context, others, clarity)))
 
     def readings_judged(pcm: np.ndarray, quick: bool = False) -> int:
         judged.clear()
