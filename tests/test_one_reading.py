@@ -112,6 +112,8 @@ def test_a_warning_sign_said_negated_is_no_sign_either_way(matcher: IntentMatche
     ("The vase fell off the shelf when the cat jumped up", "idle", "none"),
     ("I'd love to see the leaves start to fall", "idle", "none"),
     ("I slipped on the stairs", "idle", "red_flag"),
+    ("Prices fell sharply in the sales", "count", "none"),  # a fall is only the speaker's
+    ("They fall over every winter", "idle", "none"),
     ("Numbness in my toes", "idle", "red_flag"),
     # In a session a sign is the leg's, unless its clause names another thing first.
     ("Not swollen, just red", "count", "red_flag"),

@@ -469,7 +469,7 @@ class IntentMatcher:
             # In a session a sign is said of the leg, unless its clause names something
             # else first ("the bins fell over", "the river was swollen").
             found = self.safety.find(norm.split())
-            subject = self._subject(found.said_after)
+            subject = self._subject(found.said_after, found.sign)
             # A fall or a knock is the speaker's only when they are its subject ("I fell",
             # not "prices fell"); other signs need only no other thing before them.
             return subject is True if found.sign == INJURY else subject is not False
@@ -524,14 +524,17 @@ class IntentMatcher:
         return bool(own) or any(a in POSSESSIVES and b in self._leg
                                 for a, b in itertools.pairwise(words))
 
-    def _subject(self, before: Sequence[str]) -> bool | None:
+    def _subject(self, before: Sequence[str], sign: str | None = None) -> bool | None:
         """Who or what the words before a sign in its clause name last: True for the
         speaker or their body ("I", "it", "my calf", "the back of my knee"), False for
-        another thing ("the bins", "the leaves"), None for neither ("not swollen, just")."""
+        another thing ("the bins", "the leaves"), None for neither ("not swollen, just").
+        A fall or a knock (`INJURY`) is only ever the speaker's ("I fell", not "they
+        fall")."""
         for word in reversed(before):
-            if word in self._pronouns or word in self._leg \
-                    or (word in self._first_person and word not in POSSESSIVES):
+            if word in self._first_person and word not in POSSESSIVES:
                 return True
+            if word in self._pronouns or word in self._leg:
+                return sign != INJURY
             if word in self._things:
                 return False
         return None
@@ -549,7 +552,7 @@ class IntentMatcher:
             # ("numbness in my toes").
             found = self.safety.find(words)
             return cramp or found.sign == "duration" \
-                or self._subject(found.said_after) is True \
+                or self._subject(found.said_after, found.sign) is True \
                 or any(w in self._leg for w in found.said_before)
         if name == "cramp":
             return leg and not any(_contains(norm, w) for w in self._elsewhere)
