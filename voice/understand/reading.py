@@ -33,8 +33,8 @@ by a rule or a keyword is too little: "table" is near "tablet", "station" near "
 and ordinary talk would turn into medicine questions and warning signs."""
 CLEAR_MIN = 0.6
 """Least clarity (the recogniser's mean token probability) of a heard sentence that, while
-idle, no whole sentence of the coach's reads, only a keyword (a warning sign is always
-heard, however unclearly): in noise Whisper writes garbled talk holding the coach's words
+idle, no whole sentence of the coach's reads, only a keyword, and that is mostly everyday
+words (a warning sign is always heard, however unclearly): in noise Whisper writes garbled talk holding the coach's words
 ("... remembered by calf cramp"), and while idle such a reading would wake the house.
 Typed text is always clear."""
 OWN_MIN = 85.0
@@ -109,9 +109,19 @@ class HeardReader:
         if intent.name == "none" or self._own_voice(heard, context, intent):
             return NOTHING
         if context == Context.IDLE and intent.confidence < WHOLE and clarity < CLEAR_MIN \
-                and intent.name not in URGENT:  # a sign is never let go for how it sounded
-            return NOTHING
+                and intent.name not in URGENT and not self._mostly_the_coachs(heard):
+            return NOTHING  # a sign is never let go for how it sounded
         return Reading(heard, intent)
+
+    def _mostly_the_coachs(self, heard: str) -> bool:
+        """Whether at least half the words are the coach's own, not everyday English
+        ("lid cramp" is a command misheard; "... remembered by calf cramp" is talk)."""
+        if self.corrector is None:
+            return False
+        lexicon = self.corrector.lexicon
+        words = heard.split()
+        own = sum(w in lexicon.words and w not in lexicon.everyday for w in words)
+        return 2 * own >= len(words)
 
     def _own_voice(self, heard: str, context: Context, intent: Intent) -> bool:
         """Whether `heard` is the coach's own voice in `context`: close to a line it says
