@@ -108,8 +108,8 @@ ENGINE_LABELS = {"whisper": "coach (Whisper)", "pocketsphinx": "coach (PocketSph
 ENGINE_TEXT = {
     "whisper": ("cramp coach's default recogniser: Whisper tiny.en (faster-whisper, int8, "
                 "10 s window, the context's prompt; in steady noise the 30 s window's "
-                "3 best readings first), its transcript's words corrected toward the "
-                "coach's words, then the intent matcher in the same context"),
+                "3 best readings first), its transcript judged against the context's "
+                "command sentences, then the intent matcher"),
     "pocketsphinx": ("cramp coach's recogniser: PocketSphinx (built-in US-English model) "
                      "with one grammar per listening context built from the intent templates, "
                      "its rejection, then the intent matcher"),

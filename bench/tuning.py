@@ -122,10 +122,10 @@ def _variants(settings: Any, field: str, alternatives: Sequence[Any],
 
 
 def whisper_settings(matcher: IntentMatcher, items: Sequence[Item]) -> list[Setting]:
-    """Whisper's beam, window and prompt, and the correction of its words."""
+    """Whisper's beam, window and prompt, and the judge's closeness floor."""
     from voice.hear.engines.whisper import WhisperEngine, WhisperSettings
     from voice.hear.select import find_whisper_model
-    from voice.understand.reading import HeardReader
+    from voice.understand.judge import CommandJudge, JudgeSettings
 
     path = find_whisper_model(None, MODELS_DIR)
     if path is None:
@@ -145,23 +145,26 @@ def whisper_settings(matcher: IntentMatcher, items: Sequence[Item]) -> list[Sett
                 WhisperEngine, path, matcher, settings=settings), matcher, items)
             scores.append(_score(value, in_use, items, intents, times))
         found.append(Setting("whisper", f"WhisperSettings.{field}", meaning, scores))
-    # the reading of transcripts: one decode each, read with and without correction
+    # the judge reads transcripts: one decode each, judged with every floor
     engine = WhisperEngine(path, matcher)
     transcripts = [(engine.transcribe(i.pcm, i.context) if i.pcm else ("", 0.0))
                    for i in items]
     scores = []
-    for correct in (True, False):
-        reader = HeardReader(matcher, correct=correct)
+    for value, in_use, settings in _variants(JudgeSettings(), "min_score", (70.0, 76.0, 82.0),
+                                             lambda v: f"{v:g}"):
+        judge = CommandJudge(matcher, settings)
         intents, times = [], []
         for item, (text, confidence) in zip(items, transcripts, strict=True):
             started = time.perf_counter()
-            heard = Hypothesis(reader.read(text, item.context).text if text else "",
-                               confidence, True, text)
+            verdict = judge.judge(text, item.context) if text else None
             times.append(time.perf_counter() - started)
+            heard = (Hypothesis(verdict.text, confidence, True) if verdict is not None
+                     else Hypothesis("", 0.0, True))
             intents.append(to_intent(heard, matcher, item.context).name)
-        scores.append(_score(str(correct), correct, items, intents, times))
-    found.append(Setting("whisper", "HeardReader(correct=)", "Heard words corrected toward "
-                         "the coach's words (decode time: the reading's alone)", scores))
+        scores.append(_score(value, in_use, items, intents, times))
+    found.append(Setting("whisper", "JudgeSettings.min_score", "Least closeness of a "
+                         "transcript to a command sentence (decode time: the judge's alone)",
+                         scores))
     return found
 
 

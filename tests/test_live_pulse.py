@@ -231,9 +231,9 @@ def test_with_verbose_the_recognisers_process_says_what_it_heard_and_why_it_refu
     print("\n".join(line for line in coach.err if "heard" in line or "refused" in line
                     or "recogniser" in line))
     assert "cramp-coach: speech recogniser: whisper, " in "\n".join(coach.err), coach.err
-    assert re.fullmatch(r"cramp-coach: refused: '[^']*coffee[^']*' \(not the coach's words "
-                        r"here; idle\)", refused), coach.err
+    assert re.fullmatch(r"cramp-coach: refused: '[^']*coffee[^']*' \(nearest '.+' \d+ < 76; "
+                        r"idle\)", refused), coach.err
     assert re.fullmatch(r"cramp-coach: heard: '[^']*calf cramp\W*' -> cramp "
-                        r"\{'muscle': 'calf'\} \(as 'help calf cramp'; idle\)",
+                        r"\{'muscle': 'calf'\} \(as 'help calf cramp' \d+; idle\)",
                         heard), coach.err
     assert not [line for line in coach.err if "Traceback" in line], coach.err

@@ -41,10 +41,8 @@ go unanswered too long (seconds)."""
 
 _TOP_KEYS = ("language", "contexts", "leading_fillers", "negation", "leading_commands",
              "hush_early", "wait_for_more", "spotted", "heard_prompts", "muscle_hints",
-             "not_a_leg", "first_person", "other_people", "things", "asking", "everyday_words",
-             "skip_words",
-             "expansion_rules", "lists", "intents",
-             "safety", "medicine_words", "keywords")
+             "not_a_leg", "skip_words", "expansion_rules", "lists", "intents", "safety",
+             "medicine_words", "keywords")
 _SAFETY_LISTS = ("clause_breaks", "subjects", "body", "linking", "surroundings",
                  "predicate_ends")
 _SIGN_KEYS = ("phrases", "said_of_body", "near", "window", "not_followed_by", "together",
@@ -81,9 +79,7 @@ def read_intents(file: YamlFile) -> IntentsFile | None:
     hints = _muscle_hints(file, data)
     keywords = _keywords(file, data)
     lists = {key: file.words(data, key, f"'{key}' must be a list of words", required=False)
-             for key in ("leading_fillers", "leading_commands", "not_a_leg", "first_person",
-                         "other_people", "things", "asking", "everyday_words",
-                         "skip_words")}
+             for key in ("leading_fillers", "leading_commands", "not_a_leg", "skip_words")}
     if templates is not None and contexts is not None and spotted is not None:
         _check_spotted(file, data, templates, spotted)
     if len(file.problems) > before or templates is None or contexts is None \
@@ -98,9 +94,6 @@ def read_intents(file: YamlFile) -> IntentsFile | None:
         wait_for_more=more, spotted=spotted,
         heard_prompts=prompts,
         muscle_hints=hints, not_a_leg=lists["not_a_leg"] or (),
-        first_person=lists["first_person"] or (), other_people=lists["other_people"] or (),
-        everyday_words=lists["everyday_words"] or (), things=lists["things"] or (),
-        asking=lists["asking"] or (),
         skip_words=lists["skip_words"] or (), medicine_words=medicine, keywords=keywords)
 
 

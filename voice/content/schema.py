@@ -309,18 +309,6 @@ class IntentsFile:
     heard_prompts: Mapping[Context, str] = field(default_factory=dict)
     muscle_hints: Mapping[str, str] = field(default_factory=dict)
     not_a_leg: tuple[str, ...] = ()
-    first_person: tuple[str, ...] = ()
-    """Words by which the speaker speaks of themself (what is said about the coach's
-    business is said of the speaker or their leg)."""
-    other_people: tuple[str, ...] = ()
-    """Words by which a speaker speaks to or of other people."""
-    things: tuple[str, ...] = ()
-    """Words that begin the name of a thing ("the", "a"): a sign said of one is not the
-    leg's."""
-    asking: tuple[str, ...] = ()
-    """Words that open a question or a request ("should", "what", "tips")."""
-    everyday_words: tuple[str, ...] = ()
-    """The most common English words: heard, they are taken as said, never corrected."""
     skip_words: tuple[str, ...] = ()
     medicine_words: tuple[str, ...] = ()
     keywords: tuple[tuple[str, tuple[str, ...]], ...] = ()

@@ -22,9 +22,8 @@ class Hypothesis:
     final: bool
     """True for the end of an utterance, False for a partial result."""
     transcript: str = ""
-    """What a free-form recogniser wrote down before it was read (its `text` is then the
-    words read, their misspellings of the coach's words corrected); "" for grammar
-    recognisers."""
+    """What a free-form recogniser wrote down before the command set judged it (its
+    `text` is then the command it was read as); "" for grammar recognisers."""
 
 
 class SpeechIn(Protocol):

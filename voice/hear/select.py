@@ -72,7 +72,7 @@ def _give_whisper() -> str:
 
 
 def open_whisper(model_path: Path, matcher: IntentMatcher) -> SpeechIn:
-    """Whisper on `model_path`, its transcripts read as typed text (it makes its own running
+    """Whisper on `model_path`, judged by the command set (it makes its own running
     guesses for the early hush)."""
     from voice.hear.engines.whisper import WhisperEngine
 

@@ -330,7 +330,6 @@ class TextEars:
         self.stream = stream
         self.prompt = prompt and stream.isatty()
         self._thread: threading.Thread | None = None
-        self._context = Context.IDLE
         self._lines: queue.Queue[tuple[str, Intent | None] | None] = queue.Queue()
         self._waiting = 0
         """Lines read but not yet answered."""
@@ -360,7 +359,7 @@ class TextEars:
         longest = self.matcher.longest_sentence
         if longest is not None and len(text.split()) > longest:
             return None
-        intent = self.matcher.parse(text, self._context)
+        intent = self.matcher.parse(text)
         if intent.name != IntentName.NONE:
             loop.heard_early(intent)
         return intent
@@ -368,19 +367,14 @@ class TextEars:
     def _understand(self, loop: LiveLoop) -> None:
         while (item := self._lines.get()) is not None:
             text, intent = item
-            loop.heard(intent if intent is not None else self.matcher.parse(text, self._context))
+            loop.heard(intent if intent is not None else self.matcher.parse(text))
             with self._answered:
                 self._waiting -= 1
                 self._answered.notify_all()
         loop.input_ended()
 
     def set_context(self, context: Context) -> None:
-        """Read typed lines in `context`, by the same rule as heard words: only what the
-        coach listens for there, and nothing that is not its business. Typing makes the
-        words sure, not what they mean: "left foot" typed while idle is as far from a
-        request for help as "left foot" heard, and "stop the car" as far from a command,
-        so one rule keeps the coach from answering talk however it reaches it."""
-        self._context = context
+        """Typed text is unambiguous: every intent is understood in every context."""
 
     def close(self) -> None:
         """Nothing to release."""

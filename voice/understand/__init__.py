@@ -1,2 +1,2 @@
-"""What a sentence means, typed or heard: the template matcher and the safety rules, and
-for heard words their correction toward the coach's own words."""
+"""What a sentence means, typed or heard: the template matcher, the safety rules and the
+judge of a recogniser's readings."""

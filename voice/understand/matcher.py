@@ -6,34 +6,23 @@ heard and what can be understood come from one source.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from hassil import Intents, recognize_all
-from hassil.intents import Intent as HassilIntent
 from hassil.intents import IntentData
 from hassil.sample import sample_expression
 from rapidfuzz import fuzz, process
 
 from voice.content.schema import Content, Templates, WaitForMore
-from voice.understand.closeness import Keys
 from voice.understand.reach import TemplateReach
 from voice.understand.safety import SafetyRules
-from voice.vocabulary import (
-    INTENT_NAMES,
-    MUSCLES,
-    OTHER_MUSCLE,
-    TOPICS,
-    URGENT,
-    Context,
-    IntentName,
-)
+from voice.vocabulary import INTENT_NAMES, MUSCLES, OTHER_MUSCLE, URGENT, Context, IntentName
 
 __all__ = ["URGENT", "Intent", "IntentMatcher", "WaitForMore", "normalize"]
 
@@ -58,9 +47,6 @@ KEYWORD_CONFIDENCE = 0.7
 """Confidence of an intent found by its keywords alone."""
 RULE_CONFIDENCE = 0.95
 """Confidence of an emergency, a warning sign or a medicine question found by the rules."""
-RELATED_MIN = 60.0
-"""Least closeness (0..100, `closeness.closeness`) of a whole sentence read by a keyword or
-a sign rule to some sentence of that intent for it to be about that intent on its own."""
 SAMPLES_PER_TEMPLATE = 400
 """How many sentences of each template the fuzzy fallback compares against."""
 
@@ -111,15 +97,6 @@ def _contains(text: str, phrase: str) -> bool:
     return f" {phrase} " in f" {text} "
 
 
-ANSWERS = frozenset({IntentName.YES, IntentName.NO, IntentName.BETTER, IntentName.WORSE,
-                     IntentName.THANKS})
-"""What answers the coach's question ("is it easing?")."""
-INJURY = "injury"
-"""The sign rule of falls, slips and knocks (`safety.signs.red_flag.injury`)."""
-POSSESSIVES = frozenset({"my", "mine"})
-"""First-person words that name no one on their own: "my" needs a leg after it."""
-
-
 class IntentMatcher:
     """Finds the intent of an utterance, optionally within a listening context."""
 
@@ -160,24 +137,6 @@ class IntentMatcher:
         """Listening context → text a free-form recogniser is told was said just before."""
         self._hints = [(normalize(p), m) for p, m in spec.muscle_hints.items()]
         self._elsewhere = tuple(normalize(w) for w in spec.not_a_leg)
-        self._first_person = frozenset(normalize(w) for w in spec.first_person)
-        self.everyday_words = frozenset(normalize(w) for w in spec.everyday_words)
-        """The most common English words (a heard one is never corrected)."""
-        self._other_people = frozenset(normalize(w) for w in spec.other_people)
-        self._things = frozenset(normalize(w) for w in spec.things)
-        self._asking = frozenset(normalize(w) for w in spec.asking)
-        self._leg = tuple(normalize(w) for w in spec.safety.body
-                          if w not in spec.safety.subjects)
-        """Body words that are no pronoun ("calf", "skin", not "it")."""
-        self._pronouns = frozenset(normalize(w) for w in spec.safety.body
-                                   if w in spec.safety.subjects)
-        self._by_context: dict[Context, Intents] = {}
-        self._related_keys: dict[tuple[Context, str], Keys] = {}
-        self._cramp_words = next((w for i, w in self._keywords if i == "cramp"), ())
-        self._sign_words = frozenset(
-            w for sign in self.safety.signs
-            for p in (*sign.phrases, *sign.said_of_body) for w in p
-            if len(w) > 2 and w not in self.safety.subjects)
 
     def _list_phrases(self, name: str) -> list[tuple[str, str]]:
         """(phrase, value) for every way a slot list's values can be said, longest first."""
@@ -192,21 +151,6 @@ class IntentMatcher:
         """The hassil templates (for building recogniser grammars)."""
         return self._intents
 
-    def domain_words(self) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-        """(every word the coach's sentences, keywords, medicines and sign rules use; the
-        words among them that carry a meaning no reading may lose: muscles, sides,
-        negations and warning signs; the words of the signs)."""
-        said = {w for _, words in self._keywords for p in words for w in p.split()}
-        said |= {w for p in (*self._medicine, *self._first_person) for w in p.split()}
-        kept = {w for slot in self._slot_words.values() for p, _ in slot for w in p.split()}
-        kept |= {w for p in self.safety.negators for w in p}
-        kept |= {w for w in self._negators}
-        for sign in self.safety.signs:
-            phrases = (*sign.phrases, *sign.said_of_body,
-                       *(sign.near[0] if sign.near else ()), *(sign.near[1] if sign.near else ()))
-            kept |= {w for p in phrases for w in p}
-        return frozenset(set(self._vocabulary) | said | kept), frozenset(kept), self._sign_words
-
     @property
     def longest_sentence(self) -> int | None:
         """The most words a template sentence has (None: not known)."""
@@ -218,48 +162,20 @@ class IntentMatcher:
         return self._templates
 
     @cached_property
-    def _block_samples(self) -> list[tuple[str, str, tuple[Context, ...] | None]]:
-        """Sentences the templates allow, as (intent, normalised text, the contexts its
-        block is heard in), up to `SAMPLES_PER_TEMPLATE` from each template so every
-        template is represented: sampled from the templates parsed once, in file order."""
-        seen: dict[str, tuple[str, tuple[Context, ...] | None]] = {}
+    def _samples(self) -> list[tuple[str, str]]:
+        """Sentences the templates allow, as (intent, normalised text), up to
+        `SAMPLES_PER_TEMPLATE` from each template so every template is represented:
+        sampled from the templates parsed once, in file order."""
+        seen: dict[str, str] = {}
         parsed = self._intents
         for name, intent in parsed.intents.items():
-            typed = self._templates.intents[name]
-            for block, spec in zip(intent.data, typed, strict=True):
+            for block in intent.data:
                 for template in block.sentences:
                     for text in itertools.islice(sample_expression(
                             template.expression, parsed.slot_lists, parsed.expansion_rules),
                             SAMPLES_PER_TEMPLATE):
-                        seen.setdefault(normalize(text), (name, spec.heard_in))
-        return [(intent, text, heard_in) for text, (intent, heard_in) in seen.items()]
-
-    @cached_property
-    def _samples(self) -> list[tuple[str, str]]:
-        """(intent, normalised text) of every sampled sentence."""
-        return [(intent, text) for intent, text, _ in self._block_samples]
-
-    def _samples_in(self, context: Context | None) -> list[tuple[str, str]]:
-        """The sampled sentences of the blocks listened for in `context` (all when None)."""
-        if context is None:
-            return self._samples
-        return [(intent, text) for intent, text, heard_in in self._block_samples
-                if heard_in is None or context in heard_in]
-
-    def _grammar(self, context: Context | None) -> Intents:
-        """The templates whose blocks are listened for in `context` (all when None)."""
-        if context is None:
-            return self._intents
-        if context not in self._by_context:
-            heard = {}
-            for name, intent in self._intents.intents.items():
-                data = [d for d, block in zip(intent.data, self._templates.intents[name],
-                                              strict=True)
-                        if block.heard_in is None or context in block.heard_in]
-                if data:
-                    heard[name] = HassilIntent(name=name, data=data)
-            self._by_context[context] = dataclasses.replace(self._intents, intents=heard)
-        return self._by_context[context]
+                        seen.setdefault(normalize(text), name)
+        return [(intent, text) for text, intent in seen.items()]
 
     @cached_property
     def _longest_first(self) -> list[tuple[str, str]]:
@@ -293,12 +209,11 @@ class IntentMatcher:
             return set(INTENT_NAMES)
         return set(self.contexts.get(context, INTENT_NAMES))
 
-    def _exact(self, text: str, allowed: set[str],
-               context: Context | None = None) -> tuple[str, dict[str, str]] | None:
+    def _exact(self, text: str, allowed: set[str]) -> tuple[str, dict[str, str]] | None:
         if not self._reach.could_match(text.split()):
             return None
         best: tuple[int, str, dict[str, str]] | None = None
-        for result in recognize_all(text, self._grammar(context), skip_words=self._skip_words):
+        for result in recognize_all(text, self._intents, skip_words=self._skip_words):
             name = result.intent.name
             if name not in allowed:
                 continue
@@ -358,12 +273,11 @@ class IntentMatcher:
                     start, changed = start + size, True
         return words[start:]
 
-    def _span(self, words: list[str], allowed: set[str],
-              context: Context | None = None) -> tuple[str, dict[str, str], float] | None:
+    def _span(self, words: list[str], allowed: set[str]) -> tuple[str, dict[str, str], float] | None:
         """The longest run of words that is a whole template sentence."""
         n = len(words)
         for start, size in self._reach.spans(words, math.ceil(n * SPAN_MIN_COVERAGE)):
-            found = self._exact(" ".join(words[start:start + size]), allowed, context)
+            found = self._exact(" ".join(words[start:start + size]), allowed)
             # A muscle not coached answers "which muscle?"; a sentence that says it is
             # cramping is about a cramp elsewhere ("my stomach is cramping"). A muscle named
             # in a longer sentence that says no cramp is not one ("my feet are cold").
@@ -417,162 +331,35 @@ class IntentMatcher:
         return not words.isdisjoint(normalize(intent.text).split())
 
     def parse(self, text: str, context: Context | None = None) -> Intent:
-        """The intent of one utterance: the first of these stages that finds one wins.
-
-        In a listening context (the live coach, whether the words were typed or heard) two
-        more rules apply, one rule for every way words arrive: only the sentence blocks
-        listened for there are read (`heard_in`: a bare "left foot" answers "which
-        muscle?", but said while idle it is sleep-talk more often than a cramp), and a
-        sentence read only by a keyword or a warning-sign rule must be about the coach's
-        business (`_about_the_coach`). Without a context (the `parse` command, what the
-        templates can read at all) every block is read and nothing is refused."""
+        """The intent of one utterance: the first of these stages that finds one wins."""
         norm = normalize(text)
         allowed = self._allowed(context)
         if not norm:
             return Intent(IntentName.NONE, {}, 0.0, text)
         urgent, allowed = self._urgent(norm, allowed)
         if urgent is not None:
-            if context is None or self._about_the_coach(norm, urgent, "rule", context):
-                return Intent(urgent, {}, RULE_CONFIDENCE, text)
-            allowed = allowed - set(URGENT)
-        found = self._find(norm, allowed, context)
-        if found is not None and context is not None \
-                and not self._about_the_coach(norm, found[0], found[3], context):
-            return Intent("none", {}, 0.0, text)
+            return Intent(urgent, {}, RULE_CONFIDENCE, text)
+        found = self._find(norm, allowed)
         if found is None:
-            return self._nearest(norm, allowed - set(URGENT), text, context)
-        name, slots, confidence, _ = found
+            return self._nearest(norm, allowed - set(URGENT), text)
+        name, slots, confidence = found
         if context == Context.IDLE and name == IntentName.BETTER and "muscle" in slots:
             # With no cramp to ease, "my hamstring's gone" is one (gone: seized).
             name = IntentName.CRAMP
         return Intent(name, self._fill_slots(name, slots, norm), round(confidence, 3), text)
 
-    def _about_the_coach(self, norm: str, name: str, how: str, context: Context) -> bool:
-        """Whether a sentence read as `name` by a keyword or a warning-sign rule (`how`) is
-        the coach's business: a sign said of the speaker or their leg ("it's gone red",
-        "I fell", not "the river was swollen"); a cramp named by a keyword, said of a leg
-        ("my calf cramped up", not "the flat was cramped" or "my laces keep curling"); a
-        topic named by a keyword, asked about a cramp, the leg or a medicine ("does coffee
-        make cramps worse", not "do you want a coffee"). A sentence as a whole close to one
-        of the intent's sentences, naming its topic in their words, is too ("would insoles
-        help"); for a cramp, only when a keyword holding the intent's own name says it ("I
-        woke up with a cramp"), as laces or hair curl and doors lock too. Said to or of
-        other people ("can you pass me the water"), none is. Whole sentences of the
-        templates always are."""
-        if how == "exact" or name in ("emergency", "medicine"):
-            return True
-        if not self._other_people.isdisjoint(norm.split()):
-            return False  # "can you stop by the shop", "wait until your father gets home"
-        if how not in ("rule", "keyword"):
-            return True
-        if how == "rule" and context != Context.IDLE:
-            # In a session a sign is said of the leg, unless its clause names something
-            # else first ("the bins fell over", "the river was swollen").
-            found = self.safety.find(norm.split())
-            subject = self._subject(found.said_after, found.sign)
-            # A fall or a knock is the speaker's only when they are its subject ("I fell",
-            # not "prices fell"); other signs need only no other thing before them.
-            return subject is True if found.sign == INJURY else subject is not False
-        if context == Context.QUESTION and name in ANSWERS:
-            return True  # said straight after the coach's question: the answer to it
-        if name in TOPICS and context == Context.IDLE and not self._asked_or_own(norm.split()):
-            return False
-        if self._said_of_speaker(norm, name):
-            return True
-        if name == "cramp" and not any(
-                _contains(norm, w) for w in self._cramp_words if name in w):
-            return False
-        return self._related(norm, context, name)
-
-    @cached_property
-    def _topic_words(self) -> dict[str, tuple[str, ...]]:
-        """Intent → those of its keywords its own sentences use ("insoles", "foam roller";
-        not "coffee", which only points to the topic)."""
-        said: dict[str, set[str]] = {}
-        for intent, text in self._samples:
-            said.setdefault(intent, set()).add(f" {text} ")
-        return {intent: tuple(w for w in words
-                              if any(f" {w} " in text for text in said.get(intent, ())))
-                for intent, words in self._keywords}
-
-    def _related(self, norm: str, context: Context, name: str) -> bool:
-        """Whether the whole sentence is close to some sentence of `name` in `context` and
-        names its topic in that sentence's words (`_topic_words`)."""
-        if name in self._topic_words and not any(
-                _contains(norm, w) for w in self._topic_words[name]):
-            return False
-        key = (context, name)
-        if key not in self._related_keys:
-            self._related_keys[key] = Keys.of(
-                [(i, s) for i, s in self._samples_in(context) if i == name])
-        found = self._related_keys[key].nearest(norm)
-        return found is not None and found[1] >= RELATED_MIN
-
-    def _sign_of_pronoun(self, words: list[str]) -> bool:
-        """A sign's word shortly after "it" or "they" ("it went purple", "they're puffy"),
-        whose subject is then the leg; not "it was windy and the bins fell over"."""
-        return any(w in self._pronouns and not self._sign_words.isdisjoint(
-            words[i + 1:i + 1 + self.safety.window]) for i, w in enumerate(words))
-
-    def _asked_or_own(self, words: Sequence[str]) -> bool:
-        """Whether a sentence asks something (an asking word first, after any fillers) or
-        is said by the speaker of themself ("I", or "my" with a leg word)."""
-        opening = self._drop_fillers(list(words))[:1]
-        if not self._asking.isdisjoint(opening):
-            return True
-        own = [w for w in words if w in self._first_person and w not in POSSESSIVES]
-        return bool(own) or any(a in POSSESSIVES and b in self._leg
-                                for a, b in itertools.pairwise(words))
-
-    def _subject(self, before: Sequence[str], sign: str | None = None) -> bool | None:
-        """Who or what the words before a sign in its clause name last: True for the
-        speaker or their body ("I", "it", "my calf", "the back of my knee"), False for
-        another thing ("the bins", "the leaves"), None for neither ("not swollen, just").
-        A fall or a knock (`INJURY`) is only ever the speaker's ("I fell", not "they
-        fall")."""
-        for word in reversed(before):
-            if word in self._first_person and word not in POSSESSIVES:
-                return True
-            if word in self._pronouns or word in self._leg:
-                return sign != INJURY
-            if word in self._things:
-                return False
-        return None
-
-    def _said_of_speaker(self, norm: str, name: str) -> bool:
-        """The words that make a sign, a cramp or a topic the speaker's (`_about_the_coach`)."""
-        words = norm.split()
-        leg = any(_contains(norm, w) for w in self._leg) or any(
-            _contains(norm, p) for p, _ in self._slot_words["muscle"])
-        cramp = any(_contains(norm, w) for w in self._cramp_words)
-        if name == IntentName.RED_FLAG:
-            # While idle a sign starts something only when its own clause says whose it is:
-            # the speaker or their leg named last before it ("I fell", "my calf is swollen",
-            # "it's red"; not "I'd love to see the leaves fall"), or a leg after it
-            # ("numbness in my toes").
-            found = self.safety.find(words)
-            return cramp or found.sign == "duration" \
-                or self._subject(found.said_after, found.sign) is True \
-                or any(w in self._leg for w in found.said_before)
-        if name == "cramp":
-            return leg and not any(_contains(norm, w) for w in self._elsewhere)
-        named = any(_contains(norm, w) for w in self._cramp_words if IntentName.CRAMP in w)
-        return leg or named or any(_contains(norm, w) for w in self._medicine)
-
-    def _find(self, norm: str, allowed: set[str], context: Context | None = None
-              ) -> tuple[str, dict[str, str], float, str] | None:
-        """(intent, slots, confidence, how it was found) of the first stage that finds one."""
+    def _find(self, norm: str, allowed: set[str]) -> tuple[str, dict[str, str], float] | None:
         if self._medicine_question(norm, allowed):
-            return IntentName.MEDICINE, {}, RULE_CONFIDENCE, "rule"
-        exact = self._exact(norm, allowed, context)
+            return IntentName.MEDICINE, {}, RULE_CONFIDENCE
+        exact = self._exact(norm, allowed)
         if exact is not None:
-            return exact[0], exact[1], EXACT_CONFIDENCE, "exact"
+            return exact[0], exact[1], EXACT_CONFIDENCE
         words = [w for w in norm.split() if w not in self._skip_words] or norm.split()
         words = self._drop_fillers(words)
         if len(words) < len(norm.split()):
-            exact = self._exact(" ".join(words), allowed, context)
+            exact = self._exact(" ".join(words), allowed)
             if exact is not None:
-                return exact[0], exact[1], 0.95, "exact"
+                return exact[0], exact[1], 0.95
         # Below, only part of what was said is matched, or words are guessed: a warning sign
         # is what the rules find in the whole utterance, not a template inside part of it
         # ("I fell" in "I fell asleep reading").
@@ -580,31 +367,30 @@ class IntentMatcher:
         if fixed != norm and score >= URGENT_FIX_MIN:
             urgent, _ = self._urgent(fixed, allowed)
             if urgent is not None:
-                return urgent, {}, 0.9 * score / 100, "rule"
+                return urgent, {}, 0.9 * score / 100
         allowed = allowed - set(URGENT)
         if fixed != norm and score > 0:
-            exact = self._exact(fixed, allowed, context)
+            exact = self._exact(fixed, allowed)
             if exact is not None:
-                return exact[0], exact[1], 0.9 * score / 100, "fixed"
+                return exact[0], exact[1], 0.9 * score / 100
         lead = next((c for c in self.leading_commands if tuple(words[:len(c)]) == c), None)
         if lead is not None:
-            exact = self._exact(" ".join(lead), allowed, context)
+            exact = self._exact(" ".join(lead), allowed)
             if exact is not None:
-                return exact[0], exact[1], 0.85, "lead"
-        span = self._span(words, allowed, context)
+                return exact[0], exact[1], 0.85
+        span = self._span(words, allowed)
         if span is not None:
             name = span[0]
             if name in self._negated and any(w in self._negators for w in words):
                 name = self._negated[name]
-            return name, span[1], 0.6 + 0.3 * span[2], "span"
+            return name, span[1], 0.6 + 0.3 * span[2]
         keyword = self._keyword(norm, allowed)
         if keyword is not None:
-            return keyword, {}, KEYWORD_CONFIDENCE, "keyword"
+            return keyword, {}, KEYWORD_CONFIDENCE
         return None
 
-    def _nearest(self, norm: str, allowed: set[str], text: str,
-                 context: Context | None = None) -> Intent:
-        candidates = [(i, s) for i, s in self._samples_in(context) if i in allowed]
+    def _nearest(self, norm: str, allowed: set[str], text: str) -> Intent:
+        candidates = [(i, s) for i, s in self._samples if i in allowed]
         if len(norm) < 5 or not candidates:
             return Intent(IntentName.NONE, {}, 0.0, text)
         longest = max(len(s) for _, s in candidates)
@@ -617,7 +403,7 @@ class IntentMatcher:
         sentence, score, index = match
         if score < SENTENCE_MIN:
             return Intent(IntentName.NONE, {}, round(min(NONE_CONFIDENCE_CAP, score / 300), 3), text)
-        exact = self._exact(sentence, allowed, context)
+        exact = self._exact(sentence, allowed)
         name, slots = exact if exact else (candidates[index][0], {})
         return Intent(name, slots, round(0.9 * score / 100, 3), text)
 
@@ -632,8 +418,8 @@ def heard_blocks(matcher: IntentMatcher, intent: str, context: Context) -> list[
 
     A block with `metadata: {heard_in: [...]}` is heard only in those contexts: a bare
     "left foot" answers "which muscle?", but said while idle it is far more often
-    sleep-talk or a misheard word than a cramp, and a false start wakes the house. The
-    matcher reads typed text in a listening context by the same blocks.
+    sleep-talk or a misheard word than a cramp, and a false start wakes the house. Typed
+    text is read with every block.
     """
     parsed = matcher.intents.intents[intent].data
     typed = matcher.templates.intents[intent]

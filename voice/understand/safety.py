@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from voice.content.schema import SafetySettings
@@ -28,10 +28,6 @@ class Found:
     """The kind of the first sign found."""
     cancelled: bool = False
     """A sign was said but negated or passed: nothing else may read it as one."""
-    said_after: tuple[str, ...] = ()
-    """The words of the sign's clause said before it (who or what the sign is said of)."""
-    said_before: tuple[str, ...] = ()
-    """The words of the sign's clause said after it ("numb" "in my toes")."""
 
 
 NUMBERS = {
@@ -69,11 +65,6 @@ class Phrases:
             by_first.setdefault(phrase[0], []).append(phrase)
         self.by_first = {word: tuple(found) for word, found in by_first.items()}
         """First word -> the phrases it begins, longest first."""
-
-    def __iter__(self) -> Iterator[Phrase]:
-        """Every non-empty phrase."""
-        for found in self.by_first.values():
-            yield from found
 
     def longest_at(self, words: Sequence[str], i: int) -> int:
         """How many words the longest non-empty phrase said at `words[i]` has (0: none)."""
@@ -320,12 +311,7 @@ class SafetyRules:
                 if self.negated(reading, start) or self.passed(reading, end):
                     cancelled = True
                     continue
-                words = reading.words
-                stop = next((j for j in range(end, len(words)) if words[j] in self.breaks),
-                            len(words))
-                return Found(sign.intent, sign.name,
-                             said_after=tuple(words[reading.clause_start[start]:start]),
-                             said_before=tuple(words[end:stop]))
+                return Found(sign.intent, sign.name)
         span = self.duration(reading)
         if span is not None:
             if not self.negated(reading, span[0]):

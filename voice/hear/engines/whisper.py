@@ -1,10 +1,10 @@
 """Whisper (faster-whisper's CTranslate2 model, tiny.en) behind the `SpeechIn` interface.
 
 Whisper hears whole utterances: `hear_whole` (and `finish`) decode one, drop what Whisper
-itself marks as no speech or as a loop, and hand the transcript to `HeardReader`, which
-reads it as typed text is read in the same context, its misspellings of the coach's words
-corrected. In steady noise as loud as the voice they hear it again with Whisper's full
-window and weigh its few best readings, which costs a few tenths of a second more. While an
+itself marks as no speech or as a loop, and hand the transcript to the command set
+(`judge.py`), which reads it as one of the context's commands or as nothing. In steady
+noise as loud as the voice they hear it again with Whisper's full window and weigh its few
+best readings, which costs a few tenths of a second more. While an
 utterance is still being said, `feed` hears the audio so far again every quarter second
 or so and returns that running guess (for the early hush on "stop"); a streaming
 recogniser given as `streaming` takes that job instead.
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import logging
 import math
 import threading
 import zlib
@@ -33,8 +34,8 @@ from voice.errors import BadInput, MissingResource
 from voice.hear.base import Hypothesis, SpeechIn
 from voice.hear.levels import frame_levels_db
 from voice.log import log
+from voice.understand.judge import CommandJudge, Verdict, without_repeats
 from voice.understand.matcher import IntentMatcher
-from voice.understand.reading import HeardReader, without_repeats
 from voice.vocabulary import SAMPLE_RATE, Context
 
 INSTALL_HINT = "install it with `cramp-coach models install whisper-tiny-en`"
@@ -135,8 +136,8 @@ def compression_ratio(text: str) -> float:
 
 
 class WhisperEngine:
-    """Whisper for whole utterances, read as typed text is; a streaming recogniser beside
-    it for running guesses."""
+    """Whisper for whole utterances, judged by the command set; a streaming recogniser
+    beside it for running guesses."""
 
     name = "whisper"
 
@@ -167,7 +168,7 @@ class WhisperEngine:
         self._features = {w: features(feature_size=self._model.n_mels, chunk_length=w)
                           for w in windows}
         self._start = [self._token("<|startoftranscript|>"), self._token("<|notimestamps|>")]
-        self.reader = HeardReader(matcher)
+        self.judge = CommandJudge(matcher)
         self._prompts = {ctx: self._prompt_tokens(matcher, ctx) for ctx in matcher.contexts}
         self._streaming = streaming
         self._context = Context.IDLE
@@ -220,19 +221,19 @@ class WhisperEngine:
         return Hypothesis(guess.text, guess.confidence, False, guess.transcript)
 
     def finish(self) -> Hypothesis:
-        """The whole utterance fed since `start`, heard by Whisper and read."""
+        """The whole utterance fed since `start`, heard by Whisper and judged."""
         if self._streaming is not None:
             self._streaming.finish()
         return self.hear_whole(bytes(self._pcm), self._context)
 
     # -- WholeHearing --
     def hear_whole(self, pcm: bytes, context: Context, quick: bool = False) -> Hypothesis:
-        """One whole utterance of 16 kHz 16-bit mono PCM, heard and read in `context`.
+        """One whole utterance of 16 kHz 16-bit mono PCM, heard and judged in `context`.
 
         In a quiet room (and for a running guess, `quick`) that is Whisper's best reading
         with the short window. In noise (`noisy_below_db`), Whisper's few best readings with
-        its own 30 s window are read first, best first, and the short window's reading
-        after them, each beside the others; the first that is understood is taken. Unless
+        its own 30 s window are put to the command set first, best first, and the short
+        window's reading after them; the first the command set accepts is taken. Unless
         `quick`, one debug line says what Whisper wrote down and how it was read, or why
         nothing was taken."""
         audio = np.frombuffer(pcm, dtype=np.int16)
@@ -245,25 +246,31 @@ class WhisperEngine:
         refused: Reading | None = None
         """The first reading not taken, and why: said in the log when none is."""
         for window, hypotheses in ways:
-            readings = self._readings(samples, context, window, hypotheses)
-            for reading in readings:
+            for reading in self._readings(samples, context, window, hypotheses):
                 if reading.why:
                     refused = refused or reading
                     continue
-                others = [r.text for r in readings if r is not reading and not r.why]
-                read = self.reader.read(reading.text, context, others, reading.confidence)
-                if read.text:
+                verdict = self.judge.judge(reading.text, context)
+                if verdict.text:
                     if not quick:
-                        log.debug(f"heard: {reading.text!r} -> {read.intent.name} "
-                                  f"{dict(read.intent.slots)} (as {read.text!r}; {context})")
-                    return Hypothesis(read.text, round(reading.confidence, 3), True,
+                        self._log_heard(reading.text, verdict, context)
+                    return Hypothesis(verdict.text,
+                                      round(reading.confidence * verdict.score / 100, 3), True,
                                       reading.text)
                 first = reading.text if first is None else first
-                refused = refused or replace(reading, why="not the coach's words here")
+                refused = refused or replace(reading, why=verdict.why)
         if not quick:
             refused = refused or Reading("", 0.0, "no audio")
             log.debug(f"refused: {refused.text!r} ({refused.why}; {context})")
         return Hypothesis("", 0.0, True, first or "")
+
+    def _log_heard(self, transcript: str, verdict: Verdict, context: Context) -> None:
+        """One line for an utterance the command set took: what Whisper wrote down, the
+        intent and slots it reads as, and the command sentence it was taken for."""
+        if log.isEnabledFor(logging.DEBUG):
+            intent = self.judge.matcher.parse(verdict.text, context)
+            log.debug(f"heard: {transcript!r} -> {intent.name} {dict(intent.slots)} "
+                      f"(as {verdict.text!r} {verdict.score:.0f}; {context})")
 
     def transcribe(self, pcm: bytes, context: Context) -> tuple[str, float]:
         """Whisper's best reading of an utterance with the short window ("" when its own
