@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from tests.support.core import cli, content
-from tests.support.onsets import onsets
+from tests.support.onsets import check_count_onsets
 from voice import MODELS_DIR
 from voice.content.schema import VoiceSettings
 from voice.speak.cache import RenderCache
@@ -48,18 +48,6 @@ def session(tmp_path: Path, *args: str, verbose: bool = False
     return json.loads(timeline.read_text()), audio.samples, audio.sample_rate, out.stderr
 
 
-def check_count_onsets(timeline: dict, samples: np.ndarray, rate: int) -> None:
-    """Thirty count words one second apart, each heard within 1 ms of its planned start."""
-    counts = [e for e in timeline["events"] if e["type"] == "count"]
-    assert [e["n"] for e in counts] == list(range(1, 31))
-    starts = np.array([e["start"] for e in counts])
-    assert np.all(np.abs(np.diff(starts) - 1.0) <= 0.001)
-    heard = np.array(onsets(samples, rate))
-    for event in counts:
-        nearest = heard[np.argmin(np.abs(heard - event["start"]))]
-        assert abs(nearest - event["start"]) <= 0.001, (event, nearest)
-
-
 # ----- a rendered session in Piper --------------------------------------------------------
 
 
@@ -67,7 +55,7 @@ def test_a_rendered_session_is_spoken_by_piper_with_an_exact_count(tmp_path: Pat
     timeline, samples, rate, stderr = session(tmp_path, "--night", verbose=True)
     assert timeline["voice"] == PIPER and f"voice: {PIPER}" in stderr
     assert rate == timeline["sample_rate"] == piper().sample_rate == 22050
-    check_count_onsets(timeline, samples, rate)
+    check_count_onsets(timeline, samples, rate, 0.001)
     # The first sentence in the render is, sample for sample, Piper's night rendering.
     first = next(e for e in timeline["events"] if e["type"] == "say")
     clip = SpeechLibrary(piper(), content().voice).sentence(first["text"], night=True)
@@ -169,7 +157,7 @@ def test_without_the_piper_voice_espeak_speaks_and_says_so_once(
     [line] = stderr.strip().splitlines()
     assert "Piper voice" in line and "missing en_US-joe-medium.onnx" in line \
         and "speaking with espeak-ng instead" in line
-    check_count_onsets(timeline, samples, rate)
+    check_count_onsets(timeline, samples, rate, 0.001)
 
 
 def test_a_damaged_piper_voice_is_not_used(tmp_path: Path,
@@ -188,4 +176,4 @@ def test_a_damaged_piper_voice_is_not_used(tmp_path: Path,
 def test_voice_espeak_still_speaks_with_an_exact_count(tmp_path: Path) -> None:
     timeline, samples, rate, stderr = session(tmp_path, "--voice", "espeak", "--night")
     assert timeline["voice"] == "espeak:en-us" and stderr == ""
-    check_count_onsets(timeline, samples, rate)
+    check_count_onsets(timeline, samples, rate, 0.001)

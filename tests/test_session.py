@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests.support.core import cli, content
-from tests.support.onsets import onsets
+from tests.support.onsets import check_count_onsets
 from voice.wavio import read_wav
 
 MUSCLE_TURNS = {
@@ -34,17 +34,6 @@ def events(timeline: dict, kind: str) -> list[dict]:
     return [e for e in timeline["events"] if e["type"] == kind]
 
 
-def check_count_in_audio(timeline: dict, samples: np.ndarray, rate: int) -> None:
-    counts = events(timeline, "count")
-    assert [e["n"] for e in counts] == list(range(1, 31))
-    starts = np.array([e["start"] for e in counts])
-    assert np.all(np.abs(np.diff(starts) - 1.0) <= 0.002)
-    measured = np.array(onsets(samples, rate))
-    for event in counts:
-        nearest = measured[np.argmin(np.abs(measured - event["start"]))]
-        assert abs(nearest - event["start"]) <= 0.020, (event, nearest)
-
-
 def check_sound_only_inside_events(timeline: dict, samples: np.ndarray, rate: int) -> None:
     inside = np.zeros(len(samples), dtype=bool)
     for e in timeline["events"]:
@@ -60,7 +49,7 @@ def test_each_muscle_renders_its_stretch_and_an_exact_count(tmp_path: Path, musc
     assert user[0]["intent"] == "cramp" and user[0]["slots"]["muscle"] == muscle
     assert timeline["sample_rate"] == rate
     assert abs(timeline["duration_s"] - len(samples) / rate) < 0.01
-    check_count_in_audio(timeline, samples, rate)
+    check_count_onsets(timeline, samples, rate, 0.020)
     check_sound_only_inside_events(timeline, samples, rate)
     said = " ".join(e["text"] for e in events(timeline, "say"))
     assert "Walk a few steps" in said  # aftercare after "it's gone"
@@ -70,7 +59,7 @@ def test_each_muscle_renders_its_stretch_and_an_exact_count(tmp_path: Path, musc
 def test_night_is_quieter_and_slower(tmp_path: Path) -> None:
     day, day_pcm, rate = render(tmp_path, "help, calf cramp", "it's gone", mode="--day")
     night, night_pcm, _ = render(tmp_path, "help, calf cramp", "it's gone", mode="--night")
-    check_count_in_audio(night, night_pcm, rate)
+    check_count_onsets(night, night_pcm, rate, 0.020)
 
     def rms(pcm: np.ndarray, timeline: dict) -> float:
         parts = [pcm[int(e["start"] * rate):int(e["end"] * rate)] for e in
@@ -150,7 +139,7 @@ def test_a_last_turn_the_coach_ignores_over_the_count_changes_nothing(tmp_path: 
     eighth = next(e for e in events(over, "count") if e["n"] == 8)
     assert ok["text"] == "ok" and ok["start"] == eighth["start"]
     rate = read_wav(tmp_path / "over.wav").sample_rate
-    check_count_in_audio(over, over_pcm, rate)  # to thirty, each word where it was planned
+    check_count_onsets(over, over_pcm, rate, 0.020)  # to thirty, each word where it was planned
     assert [e for e in over["events"] if e is not ok] == alone["events"]
     assert np.array_equal(over_pcm, alone_pcm)  # the same recording, to the same end
     said = [e["text"] for e in events(over, "say")]

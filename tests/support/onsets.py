@@ -19,6 +19,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -281,3 +282,17 @@ def drifts_ms(counts: Sequence[Count]) -> list[float]:
     with fewer than two words found has none (the naive loop's words can run together so
     that only one onset is found)."""
     return [abs(d) for d in (c.drift_ms() for c in counts) if math.isfinite(d)]
+
+
+def check_count_onsets(timeline: dict[str, Any], samples: np.ndarray, rate: int,
+                       tolerance_s: float) -> None:
+    """Thirty count words in a session timeline, planned one second apart, each heard in
+    `samples` within `tolerance_s` of its planned start."""
+    counts = [e for e in timeline["events"] if e["type"] == "count"]
+    assert [e["n"] for e in counts] == list(range(1, 31))
+    starts = np.array([e["start"] for e in counts])
+    assert np.all(np.abs(np.diff(starts) - 1.0) <= 0.002)
+    heard = np.array(onsets(samples, rate))
+    for event in counts:
+        nearest = heard[np.argmin(np.abs(heard - event["start"]))]
+        assert abs(nearest - event["start"]) <= tolerance_s, (event, nearest)

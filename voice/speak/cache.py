@@ -12,12 +12,13 @@ import hashlib
 import json
 import os
 import struct
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
+from voice.errors import BadInput
+from voice.files import atomic_output
 from voice.log import log
 from voice.models.catalog import user_cache_dir
 
@@ -81,16 +82,9 @@ class RenderCache:
         only costs time at the next start)."""
         payload = np.asarray(samples, dtype="<i2").tobytes()
         data = MAGIC + _HEADER.pack(hashlib.sha256(payload).digest(), sample_rate) + payload
-        tmp: str | None = None
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{key}.", suffix=".tmp")
-            with os.fdopen(fd, "wb") as out:
+            with atomic_output(self.path(key)) as out:
                 out.write(data)
-            os.replace(tmp, self.path(key))
-            tmp = None
-        except OSError as exc:
+        except (OSError, BadInput) as exc:
             log.debug(f"could not keep a rendered clip in {self.folder}: {exc}")
-        finally:
-            if tmp is not None:
-                Path(tmp).unlink(missing_ok=True)
