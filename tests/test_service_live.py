@@ -109,18 +109,26 @@ def test_the_unit_starts_restarts_after_a_kill_and_removes_cleanly(
     assert systemctl(env, "set-environment",
                      f"PULSE_SERVER={pulse_server.env['PULSE_SERVER']}").returncode == 0
 
+    # and the lines the tests' voice has already rendered
+    cache = os.environ.get("CRAMP_COACH_SPEECH_CACHE")
+    if cache:
+        assert systemctl(env, "set-environment",
+                         f"CRAMP_COACH_SPEECH_CACHE={cache}").returncode == 0
+
     installed = coach_cli(env, "service", "install")
     assert installed.returncode == 0, installed.stderr
     _wait("the coach to run", lambda: unit(env).get("SubState") == "running")
     first = int(unit(env)["MainPID"])
-    _wait("the coach to listen", lambda: listening(pulse_server, first))
+    # A first start renders every line the coach says before it listens (about half a
+    # minute on a quiet two-core machine; more on a busy one).
+    _wait("the coach to listen", lambda: listening(pulse_server, first), timeout_s=180)
 
     os.kill(first, 9)  # dies as a crash would
     _wait("a new coach", lambda: unit(env).get("SubState") == "running"
           and int(unit(env).get("MainPID", "0")) not in (0, first), timeout_s=60)
     assert unit(env)["NRestarts"] == "1"
     second = int(unit(env)["MainPID"])
-    _wait("the new coach to listen", lambda: listening(pulse_server, second))
+    _wait("the new coach to listen", lambda: listening(pulse_server, second), timeout_s=60)
 
     removed = coach_cli(env, "service", "remove")
     assert removed.returncode == 0, removed.stderr
